@@ -1,0 +1,7 @@
+"""srkit: the toolkit of an open course on deep-learning image super-resolution.
+
+One module per concept: :mod:`srkit.color`, :mod:`srkit.resize`, :mod:`srkit.metrics`, :mod:`srkit.data`,
+:mod:`srkit.download`, :mod:`srkit.budget`, :mod:`srkit.benchmark`. ``import srkit`` is light: TensorFlow
+is imported only by the functions that need it.
+"""
+__version__ = "0.1.0"

@@ -1,0 +1,408 @@
+"""Data: the bundled offline images and their split, a learner's own images, LR/HR pairs, tf.data patches.
+
+The course must run offline, so its default data set is the set of photographs that pip packages ship
+(scikit-image, scikit-learn and matplotlib sample images). :data:`SPLITS` fixes which image is used for
+training, for model selection (validation) and for the final test; no image is in two splits, and
+near-duplicates (``cat`` is ``chelsea``; the two views of ``stereo_motorcycle``) are left out.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+
+from .color import rgb2y
+from .resize import imresize, modcrop
+
+__all__ = [
+    "BUNDLED", "SPLITS", "EXCLUDED", "DEGRADATIONS", "IMAGE_SUFFIXES", "ImageLoadError",
+    "bundled", "load_image", "load_folder", "as_rgb", "degrade", "make_pair", "make_pairs",
+    "grid_patches", "patch_dataset", "augment_pair", "to_float", "to_uint8",
+]
+
+
+# --------------------------------------------------------------------------- the bundled collection
+def _skimage(name: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        import skimage.data
+
+        image = getattr(skimage.data, name)()
+        return image[0] if isinstance(image, tuple) else image  # stereo_motorcycle -> left view
+    return load
+
+
+def _sklearn(filename: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        from sklearn.datasets import load_sample_image
+
+        return load_sample_image(filename)
+    return load
+
+
+def _matplotlib(filename: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        from matplotlib import cbook
+
+        return load_image(cbook.get_sample_data(filename, asfileobj=False), as_rgb=False)
+    return load
+
+
+#: name -> (loader, where it comes from). All load without network access.
+BUNDLED: dict[str, tuple[Callable[[], np.ndarray], str]] = {
+    "astronaut": (_skimage("astronaut"), "scikit-image: Eileen Collins, NASA (public domain)"),
+    "rocket": (_skimage("rocket"), "scikit-image: SpaceX launch (public domain)"),
+    "motorcycle": (_skimage("stereo_motorcycle"), "scikit-image: Middlebury stereo 2014, left view"),
+    "hubble_deep_field": (_skimage("hubble_deep_field"), "scikit-image: Hubble eXtreme Deep Field, NASA"),
+    "immunohistochemistry": (_skimage("immunohistochemistry"), "scikit-image: IHC-stained tissue"),
+    "retina": (_skimage("retina"), "scikit-image: human retina, fundus photograph"),
+    "flower": (_sklearn("flower.jpg"), "scikit-learn sample image (CC BY 2.0)"),
+    "grace_hopper": (_matplotlib("grace_hopper.jpg"), "matplotlib sample data: Grace Hopper (public domain)"),
+    "moon": (_skimage("moon"), "scikit-image: surface of the moon (gray)"),
+    "clock": (_skimage("clock"), "scikit-image: clock with motion blur (gray)"),
+    "brick": (_skimage("brick"), "scikit-image: brick wall texture (gray)"),
+    "grass": (_skimage("grass"), "scikit-image: grass texture (gray)"),
+    "gravel": (_skimage("gravel"), "scikit-image: gravel texture (gray)"),
+    "text": (_skimage("text"), "scikit-image: photographed text (gray)"),
+    "page": (_skimage("page"), "scikit-image: scanned book page (gray)"),
+    "coffee": (_skimage("coffee"), "scikit-image: cup of coffee, Rachel Michetti (CC0)"),
+    "coins": (_skimage("coins"), "scikit-image: Greek coins (gray)"),
+    "chelsea": (_skimage("chelsea"), "scikit-image: Chelsea the cat, Stefan van der Walt (CC0)"),
+    "china": (_sklearn("china.jpg"), "scikit-learn sample image (CC BY 2.0)"),
+    "camera": (_skimage("camera"), "scikit-image: the cameraman (gray; CC0 re-shoot)"),
+    "cell": (_skimage("cell"), "scikit-image: cell under a microscope (gray)"),
+}
+
+#: The fixed split. Test images are never used for training or for choosing a model.
+SPLITS: dict[str, tuple[str, ...]] = {
+    "train": ("astronaut", "rocket", "motorcycle", "hubble_deep_field", "immunohistochemistry", "retina",
+              "flower", "grace_hopper", "moon", "clock", "brick", "grass", "gravel", "text", "page"),
+    "validation": ("coffee", "coins"),
+    "test": ("chelsea", "china", "camera", "cell"),
+}
+
+#: Offline images deliberately left out, and why.
+EXCLUDED: dict[str, str] = {
+    "cat": "the same photograph as chelsea (a test image)",
+    "stereo_motorcycle right view": "a near-duplicate of the left view",
+    "checkerboard, colorwheel, logo, horse, binary_blobs, shepp_logan_phantom": "synthetic or binary, not photographs",
+    "microaneurysms, lfw_subset": "too small (102 px and 25 px)",
+}
+
+
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """H x W (gray) -> H x W x 3 by repeating the channel; RGB passes through; RGBA drops alpha."""
+    image = np.asarray(image)
+    if image.ndim == 2:
+        return np.repeat(image[..., None], 3, axis=-1)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        return np.repeat(image, 3, axis=-1)
+    if image.ndim == 3 and image.shape[-1] == 4:
+        return image[..., :3]
+    if image.ndim == 3 and image.shape[-1] == 3:
+        return image
+    raise ValueError(f"not an image: shape {image.shape}")
+
+
+def bundled(split: str = "train", *, rgb: bool = True) -> dict[str, np.ndarray]:
+    """The bundled offline images of one split (``train``, ``validation``, ``test`` or ``all``), by name.
+
+    Images are uint8; gray images are repeated to 3 channels when ``rgb`` (the default), else kept H x W.
+    """
+    if split == "all":
+        names = [n for s in SPLITS.values() for n in s]
+    elif split in SPLITS:
+        names = list(SPLITS[split])
+    else:
+        raise ValueError(f"unknown split {split!r}; choose one of {sorted(SPLITS) + ['all']}")
+    out = {}
+    for name in names:
+        image = np.ascontiguousarray(BUNDLED[name][0]())
+        out[name] = as_rgb(image) if rgb else image
+    return out
+
+
+# --------------------------------------------------------------------------- a learner's own images
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+#: Refuse images larger than this many pixels (decompression bombs); override with ``max_pixels=``.
+MAX_PIXELS = 16_384 * 16_384
+
+
+class ImageLoadError(ValueError):
+    """An image file that srkit cannot read; the message names the file and the problem."""
+
+
+def _to_uint8(array: np.ndarray, path: Path) -> np.ndarray:
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == bool:
+        return array.astype(np.uint8) * 255
+    if array.dtype in (np.uint16, np.int32, np.int64, np.uint32, np.int16):
+        if array.min() < 0 or array.max() > 65535:
+            raise ImageLoadError(f"{path}: integer pixel values outside 0..65535 are not an image srkit can read")
+        return np.floor(array.astype(np.float64) / 257.0 + 0.5).astype(np.uint8)  # 16-bit -> 8-bit, 65535 -> 255
+    raise ImageLoadError(f"{path}: pixel type {array.dtype} is not supported (use 8- or 16-bit images)")
+
+
+def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Read one image file into a uint8 array.
+
+    PNG, JPEG, BMP and TIFF; the EXIF orientation is applied; 16-bit images become 8-bit (rounded x/257);
+    palette and CMYK images become RGB; alpha is dropped; gray becomes H x W x 3 when ``as_rgb`` (default),
+    else stays H x W. Anything else raises :class:`ImageLoadError` naming the file.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ImageLoadError(f"{path}: no such file")
+    try:
+        with Image.open(path) as im:
+            if im.format not in ("PNG", "JPEG", "BMP", "TIFF", "MPO"):
+                raise ImageLoadError(f"{path}: format {im.format} is not supported (PNG, JPEG, BMP or TIFF)")
+            if im.width * im.height > max_pixels:
+                raise ImageLoadError(f"{path}: {im.width}x{im.height} pixels exceeds the limit of {max_pixels} "
+                                     "(pass max_pixels= to allow it)")
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ("P", "PA", "CMYK", "YCbCr", "LAB", "HSV", "RGBa", "RGBX"):
+                im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
+            if im.mode == "LA":
+                im = im.getchannel("L")
+            if im.mode == "F":
+                raise ImageLoadError(f"{path}: floating-point images are not supported")
+            im.load()
+            array = np.asarray(im)
+    except ImageLoadError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        if path.suffix.lower() in (".tif", ".tiff"):
+            array = _load_tiff(path, e)
+        else:
+            raise ImageLoadError(f"{path}: cannot read this image ({type(e).__name__}: {e})") from None
+    array = _to_uint8(array, path)
+    if array.ndim == 3 and array.shape[-1] == 4:
+        array = array[..., :3]
+    if array.ndim == 3 and array.shape[-1] == 2:  # gray + alpha as decoded by tifffile
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (1, 3)):
+        raise ImageLoadError(f"{path}: unsupported layout {array.shape}")
+    if min(array.shape[:2]) < 1:
+        raise ImageLoadError(f"{path}: empty image")
+    return globals()["as_rgb"](array) if as_rgb else (array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array)
+
+
+def _load_tiff(path: Path, error: Exception) -> np.ndarray:
+    """TIFFs that Pillow cannot decode (e.g. 16-bit RGB) are read with tifffile."""
+    try:
+        import tifffile
+
+        array = tifffile.imread(path)
+    except Exception as e2:  # noqa: BLE001 - any failure is reported as unreadable, naming the file
+        raise ImageLoadError(f"{path}: cannot read this TIFF ({type(error).__name__}: {error}; {e2})") from None
+    if array.ndim == 3 and array.shape[0] in (3, 4) and array.shape[-1] not in (3, 4):
+        array = np.moveaxis(array, 0, -1)  # planar -> interleaved
+    return array
+
+
+def load_folder(path: str | os.PathLike, *, as_rgb: bool = True, recursive: bool = False,
+                max_pixels: int = MAX_PIXELS) -> dict[str, np.ndarray]:
+    """All images in a folder (PNG/JPEG/BMP/TIFF by suffix), by file name (relative path if recursive).
+
+    Raises :class:`ImageLoadError` naming the first file that cannot be read, and ``ValueError`` for
+    a folder without images.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: not a folder")
+    pattern = "**/*" if recursive else "*"
+    files = sorted(p for p in folder.glob(pattern) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(f"{folder}: no images found (looked for {', '.join(IMAGE_SUFFIXES)})")
+    return {str(p.relative_to(folder)): load_image(p, as_rgb=as_rgb, max_pixels=max_pixels) for p in files}
+
+
+# --------------------------------------------------------------------------- degradations and pairs
+def to_float(image: np.ndarray) -> np.ndarray:
+    """uint8 0..255 -> float32 0..1."""
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """float 0..1 -> uint8, clipped and rounded (half away from zero, as MATLAB's im2uint8)."""
+    return np.clip(np.floor(np.asarray(image, dtype=np.float64) * 255.0 + 0.5), 0, 255).astype(np.uint8)
+
+
+def _gaussian_blur(image: np.ndarray, size: int, sigma: float) -> np.ndarray:
+    """MATLAB ``imfilter(image, fspecial('gaussian', size, sigma), 'replicate')``."""
+    from scipy.ndimage import correlate1d
+
+    x = np.arange(size) - (size - 1) / 2
+    g = np.exp(-(x**2) / (2 * sigma**2))
+    g /= g.sum()
+    out = correlate1d(image.astype(np.float64), g, axis=0, mode="nearest")
+    return correlate1d(out, g, axis=1, mode="nearest")
+
+
+def degrade(hr: np.ndarray, scale: int, *, kind: str = "bicubic", blur_sigma: float = 1.6, noise_sigma: float = 30.0,
+            seed: int | None = 0) -> np.ndarray:
+    """Make the LR image of a (modcropped) HR image with a named degradation.
+
+    ``bicubic``   (BI) MATLAB ``imresize(hr, 1/scale, 'bicubic')`` -- the standard benchmark degradation;
+    ``blur``      (BD, Zhang et al., RDN, CVPR 2018) 7x7 Gaussian blur of ``blur_sigma`` with replicated
+                  borders, then keep every ``scale``-th pixel;
+    ``noise``     (DN, ibid.) bicubic, then additive Gaussian noise of ``noise_sigma`` grey levels (seeded);
+    ``blur-noise`` blur then noise, a harder "real-world-like" mix.
+
+    uint8 in -> uint8 out (rounded, clipped); float (0..1) in -> float32 out (not clipped).
+    """
+    hr = np.asarray(hr)
+    if kind not in DEGRADATIONS:
+        raise ValueError(f"unknown degradation {kind!r}; choose one of {DEGRADATIONS}")
+    if hr.shape[0] % scale or hr.shape[1] % scale:
+        raise ValueError(f"HR shape {hr.shape[:2]} is not a multiple of scale {scale}: modcrop it first")
+    is_uint8 = hr.dtype == np.uint8
+    if kind == "bicubic":
+        return imresize(hr, 1 / scale)
+    x = hr.astype(np.float64) / (255.0 if is_uint8 else 1.0)
+    if kind in ("blur", "blur-noise"):
+        x = _gaussian_blur(x, 7, blur_sigma)[::scale, ::scale]
+    else:
+        x = imresize(x, 1 / scale)
+    if kind in ("noise", "blur-noise"):
+        x = x + np.random.default_rng(seed).normal(0.0, noise_sigma / 255.0, size=x.shape)
+    return to_uint8(x) if is_uint8 else x.astype(np.float32)
+
+
+DEGRADATIONS = ("bicubic", "blur", "noise", "blur-noise")
+
+
+def make_pair(hr: np.ndarray, scale: int, *, degradation: str = "bicubic", **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """(LR, HR): modcrop the HR image to the scale, then degrade it. ``kwargs`` go to :func:`degrade`."""
+    hr = modcrop(hr, scale)
+    return degrade(hr, scale, kind=degradation, **kwargs), hr
+
+
+def make_pairs(images: Mapping[str, np.ndarray] | Iterable[np.ndarray], scale: int, *,
+               degradation: str = "bicubic", **kwargs) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`make_pair` for each image (a dict of images or any iterable of them)."""
+    values = images.values() if isinstance(images, Mapping) else images
+    return [make_pair(hr, scale, degradation=degradation, **kwargs) for hr in values]
+
+
+def grid_patches(lr: np.ndarray, hr: np.ndarray, *, scale: int, lr_size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Aligned patches on a regular grid: A (N x p x p [x C]) from LR and B (N x sp x sp [x C]) from HR.
+
+    The LR patch at (i, j) covers exactly the HR patch at (scale*i, scale*j) -- the "A" (inputs) and
+    "B" (targets) matrices of a supervised regression.
+    """
+    if hr.shape[0] != lr.shape[0] * scale or hr.shape[1] != lr.shape[1] * scale:
+        raise ValueError(f"HR {hr.shape[:2]} is not LR {lr.shape[:2]} times {scale}")
+    if min(lr.shape[:2]) < lr_size:
+        raise ValueError(f"LR image {lr.shape[:2]} is smaller than the patch size {lr_size}")
+    rows = range(0, lr.shape[0] - lr_size + 1, stride)
+    cols = range(0, lr.shape[1] - lr_size + 1, stride)
+    a = np.stack([lr[i:i + lr_size, j:j + lr_size] for i in rows for j in cols])
+    hs = lr_size * scale
+    b = np.stack([hr[i * scale:i * scale + hs, j * scale:j * scale + hs] for i in rows for j in cols])
+    return a, b
+
+
+# --------------------------------------------------------------------------- tf.data patch pipeline
+def augment_pair(lr, hr, k):
+    """Apply the k-th of the 8 symmetries of the square (4 rotations x optional flip) to both images."""
+    import tensorflow as tf
+
+    lr = tf.image.rot90(lr, k % 4)
+    hr = tf.image.rot90(hr, k % 4)
+    flip = k >= 4
+    lr = tf.cond(flip, lambda: tf.image.flip_left_right(lr), lambda: lr)
+    hr = tf.cond(flip, lambda: tf.image.flip_left_right(hr), lambda: hr)
+    return lr, hr
+
+
+def _prepare_arrays(pairs, scale: int, color: str, upsample_input: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    out = []
+    for lr, hr in pairs:
+        lr, hr = np.asarray(lr), np.asarray(hr)
+        if lr.dtype != np.uint8 or hr.dtype != np.uint8:
+            raise TypeError("patch_dataset takes uint8 LR/HR pairs (as make_pairs returns)")
+        if hr.shape[:2] != (lr.shape[0] * scale, lr.shape[1] * scale):
+            raise ValueError(f"HR {hr.shape[:2]} is not LR {lr.shape[:2]} times {scale}")
+        if color == "y":
+            lr, hr = (rgb2y(as_rgb(lr)), rgb2y(as_rgb(hr)))
+            lr, hr = lr[..., None], hr[..., None]
+        elif color == "rgb":
+            lr, hr = as_rgb(lr), as_rgb(hr)
+        else:
+            raise ValueError(f"color must be 'rgb' or 'y', got {color!r}")
+        lr = to_float(lr)
+        if upsample_input:
+            lr = imresize(lr, scale).astype(np.float32)  # bicubic pre-upsampling (SRCNN, VDSR)
+        out.append((lr, to_float(hr)))
+    return out
+
+
+def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, color: str = "rgb",
+                  upsample_input: bool = False, augment: bool = True, seed: int | None = None,
+                  repeat: bool = True):
+    """A tf.data pipeline of aligned random (LR, HR) crops, float32 in [0, 1].
+
+    Args:
+        pairs: (LR, HR) uint8 pairs, e.g. ``make_pairs(bundled('train'), scale)``.
+        scale: the SR factor; HR patches are ``patch_size`` square, LR patches ``patch_size // scale``.
+        color: ``rgb`` (H x W x 3) or ``y`` (H x W x 1, luma of BT.601 as MATLAB).
+        upsample_input: give the network the bicubic-upsampled LR (same size as HR), as SRCNN and VDSR do.
+        augment: one of the 8 flips/rotations, drawn per patch.
+        repeat: sample forever (for ``model.fit(..., steps_per_epoch=...)``).
+
+    Images are sampled in proportion to their area, so a large image gives more patches than a
+    small one. Whole images are cached in memory once; cropping, augmentation and batching run in
+    parallel and the next batches are prefetched.
+    """
+    import tensorflow as tf
+
+    if patch_size % scale:
+        raise ValueError(f"patch_size {patch_size} must be a multiple of scale {scale}")
+    arrays = _prepare_arrays(pairs, scale, color, upsample_input)
+    if not arrays:
+        raise ValueError("no image pairs given")
+    lr_size = patch_size if upsample_input else patch_size // scale
+    ratio = 1 if upsample_input else scale
+    for lr, _ in arrays:
+        if min(lr.shape[:2]) < lr_size:
+            raise ValueError(f"an LR image of {lr.shape[:2]} is smaller than the LR patch size {lr_size}")
+    areas = np.array([hr.shape[0] * hr.shape[1] for _, hr in arrays], dtype=np.float64)
+    copies = np.maximum(1, np.round(areas / areas.mean() * 4)).astype(np.int64)
+    channels = arrays[0][1].shape[-1]
+
+    def generate():
+        yield from arrays
+
+    sig = (tf.TensorSpec((None, None, channels), tf.float32), tf.TensorSpec((None, None, channels), tf.float32))
+    images = tf.data.Dataset.from_generator(generate, output_signature=sig).cache()
+    weights = tf.data.Dataset.from_tensor_slices(copies)
+    ds = tf.data.Dataset.zip((images, weights)).flat_map(
+        lambda pair, n: tf.data.Dataset.from_tensors(pair).repeat(n))
+    if repeat:
+        ds = ds.repeat()
+    ds = ds.shuffle(int(copies.sum()), seed=seed)
+    # one stateless random seed per patch: reproducible with ``seed``, and safe in parallel map calls
+    seeds = tf.data.Dataset.random(seed=seed).batch(2)
+
+    def crop(pair, patch_seed):
+        lr, hr = pair
+        s_i, s_j, s_k = tf.unstack(tf.random.split(patch_seed, 3))
+        shape = tf.shape(lr)
+        i = tf.random.stateless_uniform((), s_i, 0, shape[0] - lr_size + 1, dtype=tf.int32)
+        j = tf.random.stateless_uniform((), s_j, 0, shape[1] - lr_size + 1, dtype=tf.int32)
+        lr_patch = lr[i:i + lr_size, j:j + lr_size]
+        hr_patch = hr[i * ratio:i * ratio + patch_size, j * ratio:j * ratio + patch_size]
+        if augment:
+            lr_patch, hr_patch = augment_pair(lr_patch, hr_patch, tf.random.stateless_uniform((), s_k, 0, 8, dtype=tf.int32))
+        return (tf.ensure_shape(lr_patch, (lr_size, lr_size, channels)),
+                tf.ensure_shape(hr_patch, (patch_size, patch_size, channels)))
+
+    ds = tf.data.Dataset.zip((ds, seeds))
+    ds = ds.map(crop, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.batch(batch_size, drop_remainder=repeat).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,122 @@
+"""PSNR and SSIM with the conventions that change a number as required keyword arguments.
+
+Every published SR table is measured the same way (see ``benchmarks/README`` of the course):
+luma Y of BT.601 YCbCr (MATLAB range 16..235), ``scale`` pixels cropped from each border, one value per
+image, then the mean over the set. Forgetting any of those changes the result by tenths of a dB to dB,
+so :func:`psnr` and :func:`ssim` make you write ``crop_border=`` and ``y_channel=`` at every call.
+
+Images are uint8 (0..255), or floats in [0, 1]; both arguments must use the same convention.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+from scipy.ndimage import correlate1d
+
+from .color import rgb2y
+
+__all__ = ["psnr", "ssim", "mean_over_set", "prepare"]
+
+
+def prepare(image: np.ndarray, *, crop_border: int, y_channel: bool) -> np.ndarray:
+    """What is actually scored: (Y or all channels) with ``crop_border`` pixels removed, as float64 in 0..255.
+
+    A single-channel image is its own Y (no R = G = B conversion, which would scale errors by 219/255).
+    """
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        scale = 1.0
+    elif np.issubdtype(image.dtype, np.floating):
+        if not np.all(np.isfinite(image)):
+            raise ValueError("image contains NaN or infinite values")
+        scale = 255.0
+    else:
+        raise TypeError(f"images must be uint8 (0..255) or float (0..1), got dtype {image.dtype}")
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim not in (2, 3):
+        raise ValueError(f"image must be H x W or H x W x C, got shape {image.shape}")
+    if y_channel and image.ndim == 3:
+        if image.shape[-1] != 3:
+            raise ValueError(f"y_channel=True needs an RGB image (H x W x 3), got shape {image.shape}")
+        image = rgb2y(image)  # uint8 -> rounded uint8 Y, as MATLAB; float -> float Y in [0, 1]
+    image = image.astype(np.float64) * scale
+    crop_border = int(crop_border)
+    if crop_border < 0:
+        raise ValueError(f"crop_border must be >= 0, got {crop_border}")
+    if crop_border:
+        if min(image.shape[:2]) <= 2 * crop_border:
+            raise ValueError(f"crop_border={crop_border} leaves nothing of a {image.shape[0]}x{image.shape[1]} image")
+        image = image[crop_border:-crop_border, crop_border:-crop_border]
+    return image
+
+
+def _pair(a: np.ndarray, b: np.ndarray, crop_border: int, y_channel: bool) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise ValueError(f"images must have the same shape, got {a.shape} and {b.shape}")
+    if (a.dtype == np.uint8) != (b.dtype == np.uint8):
+        raise TypeError(f"compare uint8 with uint8 or float with float, got {a.dtype} and {b.dtype}")
+    return prepare(a, crop_border=crop_border, y_channel=y_channel), prepare(b, crop_border=crop_border, y_channel=y_channel)
+
+
+def psnr(reference: np.ndarray, test: np.ndarray, *, crop_border: int, y_channel: bool) -> float:
+    """Peak signal-to-noise ratio in dB: 10 log10(255^2 / MSE) on the prepared images.
+
+    Returns ``inf`` for identical images.
+    """
+    x, y = _pair(reference, test, crop_border, y_channel)
+    mse = np.mean((x - y) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+def _gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
+    x = np.arange(size) - (size - 1) / 2
+    g = np.exp(-(x**2) / (2 * sigma**2))
+    return g / g.sum()
+
+
+def _filter_valid(image: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Separable correlation keeping only the 'valid' region (no padding enters the result)."""
+    r = len(window) // 2
+    out = correlate1d(correlate1d(image, window, axis=0, mode="nearest"), window, axis=1, mode="nearest")
+    return out[r:-r, r:-r]
+
+
+def _ssim_2d(x: np.ndarray, y: np.ndarray) -> float:
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    w = _gaussian_window()
+    if min(x.shape) < len(w):
+        raise ValueError(f"SSIM needs images of at least 11x11 after cropping, got {x.shape}")
+    mu_x, mu_y = _filter_valid(x, w), _filter_valid(y, w)
+    sxx = _filter_valid(x * x, w) - mu_x**2
+    syy = _filter_valid(y * y, w) - mu_y**2
+    sxy = _filter_valid(x * y, w) - mu_x * mu_y
+    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * sxy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (sxx + syy + c2))
+    return float(ssim_map.mean())
+
+
+def ssim(reference: np.ndarray, test: np.ndarray, *, crop_border: int, y_channel: bool) -> float:
+    """Structural similarity (Wang, Bovik, Sheikh & Simoncelli, IEEE TIP 13(4), 2004, eq. 13).
+
+    Gaussian window 11x11 with sigma 1.5, K1 = 0.01, K2 = 0.03, L = 255, statistics of the 'valid'
+    region only (as the authors' ``ssim_index.m``); for colour images without ``y_channel`` the mean of
+    the per-channel SSIMs.
+    """
+    x, y = _pair(reference, test, crop_border, y_channel)
+    if x.ndim == 2:
+        return _ssim_2d(x, y)
+    return float(np.mean([_ssim_2d(x[..., c], y[..., c]) for c in range(x.shape[-1])]))
+
+
+def mean_over_set(metric: Callable[..., float], references: Iterable[np.ndarray], tests: Iterable[np.ndarray],
+                  **conventions) -> tuple[float, list[float]]:
+    """Per-image values of ``metric`` and their mean, the way tables average over a set.
+
+    (Not the PSNR of the pooled MSE, which weights large images more and is a different number.)
+    """
+    values = [metric(r, t, **conventions) for r, t in zip(references, tests, strict=True)]
+    if not values:
+        raise ValueError("no images to score")
+    return float(np.mean(values)), values
