@@ -42,14 +42,21 @@ def _round_uint8(x: np.ndarray) -> np.ndarray:
     return np.clip(np.floor(x + 0.5), 0, 255).astype(np.uint8)
 
 
+def _linear(image: np.ndarray, row: int) -> np.ndarray:
+    """Channel ``row`` of the transform in 0..255 scale, summed in a fixed order (so Y is bit-identical
+    whether computed alone or with Cb and Cr)."""
+    rgb = image.astype(np.float64) / 255.0 if image.dtype == np.uint8 else image.astype(np.float64)
+    m = RGB2YCBCR[row]
+    return m[0] * rgb[..., 0] + m[1] * rgb[..., 1] + m[2] * rgb[..., 2] + YCBCR_OFFSET[row]
+
+
 def rgb2ycbcr(image: np.ndarray) -> np.ndarray:
     """RGB -> YCbCr (BT.601, studio swing), as MATLAB ``rgb2ycbcr``.
 
     uint8 in -> uint8 out (rounded); float in [0, 1] -> float64 out in [0, 1] (Y in [16/255, 235/255]).
     """
     image = _check_rgb(image)
-    rgb = image.astype(np.float64) / 255.0 if image.dtype == np.uint8 else image.astype(np.float64)
-    ycc = rgb @ RGB2YCBCR.T + YCBCR_OFFSET
+    ycc = np.stack([_linear(image, row) for row in range(3)], axis=-1)
     return _round_uint8(ycc) if image.dtype == np.uint8 else ycc / 255.0
 
 
@@ -67,8 +74,7 @@ def ycbcr2rgb(image: np.ndarray) -> np.ndarray:
 def rgb2y(image: np.ndarray) -> np.ndarray:
     """The Y channel of :func:`rgb2ycbcr` only (H x W), with the same dtype rule."""
     image = _check_rgb(image)
-    rgb = image.astype(np.float64) / 255.0 if image.dtype == np.uint8 else image.astype(np.float64)
-    y = rgb @ RGB2YCBCR[0] + YCBCR_OFFSET[0]
+    y = _linear(image, 0)
     return _round_uint8(y) if image.dtype == np.uint8 else y / 255.0
 
 

@@ -141,14 +141,14 @@ def _to_uint8(array: np.ndarray, path: Path) -> np.ndarray:
     if array.dtype in (np.uint16, np.int32, np.int64, np.uint32, np.int16):
         if array.min() < 0 or array.max() > 65535:
             raise ImageLoadError(f"{path}: integer pixel values outside 0..65535 are not an image srkit can read")
-        return np.floor(array.astype(np.float64) / 257.0 + 0.5).astype(np.uint8)  # 16-bit -> 8-bit, 65535 -> 255
+        return (array >> 8).astype(np.uint8)  # 16-bit -> 8-bit keeps the high byte, as Pillow does for colour
     raise ImageLoadError(f"{path}: pixel type {array.dtype} is not supported (use 8- or 16-bit images)")
 
 
 def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Read one image file into a uint8 array.
 
-    PNG, JPEG, BMP and TIFF; the EXIF orientation is applied; 16-bit images become 8-bit (rounded x/257);
+    PNG, JPEG, BMP and TIFF; the EXIF orientation is applied; 16-bit images become 8-bit (the high byte, x >> 8);
     palette and CMYK images become RGB; alpha is dropped; gray becomes H x W x 3 when ``as_rgb`` (default),
     else stays H x W. Anything else raises :class:`ImageLoadError` naming the file.
     """

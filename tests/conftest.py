@@ -1,0 +1,42 @@
+"""Shared fixtures: the benchmark images beside the repository, small test images."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def benchmark_root() -> Path | None:
+    """Folder with one sub-folder per benchmark set: $SRKIT_BENCHMARKS, ../shared/benchmarks, or data/."""
+    candidates = [os.environ.get("SRKIT_BENCHMARKS"), REPO.parent / "shared" / "benchmarks", REPO / "data"]
+    for c in candidates:
+        if c and (Path(c) / "Set5").is_dir() and any((Path(c) / "Set5").iterdir()):
+            return Path(c)
+    return None
+
+
+@pytest.fixture(scope="session")
+def set5_root() -> Path:
+    root = benchmark_root()
+    if root is None:
+        pytest.fail("The Set5 images are needed: download them with `python -m srkit.download Set5`, "
+                    "or set SRKIT_BENCHMARKS to a folder containing Set5/ (CI uses ../shared/benchmarks).")
+    return root
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    import skimage.data
+
+    return skimage.data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def camera() -> np.ndarray:
+    import skimage.data
+
+    return skimage.data.camera()

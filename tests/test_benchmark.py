@@ -1,0 +1,54 @@
+"""Acceptance: the bicubic baseline reproduces the published Set5 row under both protocol variants."""
+import numpy as np
+import pytest
+
+from srkit import benchmark
+from srkit.evaluate import bicubic_upscaler, evaluate
+from srkit.published import published
+
+PUBLISHED_BICUBIC = {2: (33.66, 0.9299), 3: (30.39, 0.8682), 4: (28.42, 0.8104)}
+
+
+@pytest.fixture(scope="module")
+def rows(set5_root):
+    return benchmark.bicubic_table(set5_root, ["Set5"], [2, 3, 4], ["y", "rgb"])
+
+
+def test_set5_bicubic_matches_the_published_row(rows):
+    assert len(rows) == 6
+    for r in rows:
+        assert r["n"] == 5
+        assert (r["pub_psnr"], r["pub_ssim"]) == PUBLISHED_BICUBIC[r["scale"]] == published("bicubic", r["scale"], "Set5")
+        assert abs(r["psnr"] - r["pub_psnr"]) <= 0.03, r
+        assert abs(r["ssim"] - r["pub_ssim"]) <= 0.002, r
+
+
+def test_y_first_protocol_reproduces_the_row_to_the_last_digit(rows):
+    for r in rows:
+        if r["protocol"] == "y":
+            assert round(r["psnr"], 2) == r["pub_psnr"] and round(r["ssim"], 4) == r["pub_ssim"], r
+
+
+def test_command_line_prints_the_table(set5_root, capsys):
+    assert benchmark.main(["bicubic", "--data", str(set5_root), "--sets", "Set5", "--scales", "3", "--protocol", "y"]) == 0
+    out = capsys.readouterr().out
+    assert "Set5" in out and "30.39" in out and "0.8682" in out
+
+
+def test_missing_set_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match="no folder"):
+        benchmark.main(["bicubic", "--data", str(tmp_path), "--sets", "Set5"])
+
+
+def test_evaluate_checks_the_upscaler_output(astronaut):
+    with pytest.raises(ValueError, match="returned shape"):
+        evaluate(lambda lr: lr, {"a": astronaut}, scale=2, crop_border=2)
+    perfect = {"a": astronaut[:200, :200]}
+    result = evaluate(bicubic_upscaler(2), perfect, scale=2, crop_border=2)
+    assert 20 < result.mean_psnr < 40 and 0 < result.mean_ssim < 1 and "mean" in str(result)
+    with pytest.raises(ValueError, match="protocol"):
+        evaluate(bicubic_upscaler(2), perfect, scale=2, crop_border=2, protocol="RGB")
+
+
+def test_pipeline_benchmark_runs():
+    assert benchmark.pipeline_throughput(scale=2, patch_size=32, batch_size=4, batches=5) > 0

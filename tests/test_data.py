@@ -1,0 +1,220 @@
+import hashlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from srkit import data
+from srkit.resize import imresize
+
+
+# ----------------------------------------------------------------- the bundled collection and its split
+@pytest.fixture(scope="module")
+def everything():
+    return data.bundled("all")
+
+
+def test_splits_are_disjoint_and_cover_the_collection():
+    names = [n for s in data.SPLITS.values() for n in s]
+    assert len(names) == len(set(names)), "an image is in two splits"
+    assert set(names) == set(data.BUNDLED)
+    assert len(data.SPLITS["train"]) >= 10 and len(data.SPLITS["test"]) >= 3 and data.SPLITS["validation"]
+
+
+def test_every_bundled_image_loads_offline_as_uint8_rgb(everything):
+    for name, image in everything.items():
+        assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[-1] == 3, name
+        assert min(image.shape[:2]) >= 150, name
+
+
+def test_no_image_leaks_between_splits(everything):
+    # identical pixels, or the same photograph at another size, must not be in two splits
+    def fingerprint(image):
+        small = imresize(image.astype(np.float64), output_shape=(16, 16)).mean(axis=-1)
+        return (small > np.median(small)).ravel()
+
+    split_of = {n: s for s, names in data.SPLITS.items() for n in names}
+    digests = {hashlib.sha256(im.tobytes()).hexdigest(): n for n, im in everything.items()}
+    assert len(digests) == len(everything)
+    names = list(everything)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if split_of[a] != split_of[b]:
+                agree = (fingerprint(everything[a]) == fingerprint(everything[b])).mean()
+                assert agree < 0.9, f"{a} and {b} look like the same picture"
+
+
+def test_the_known_duplicate_is_excluded():
+    import skimage.data
+
+    assert np.array_equal(skimage.data.cat(), skimage.data.chelsea())
+    assert "cat" not in data.BUNDLED and "cat" in data.EXCLUDED
+
+
+def test_gray_images_can_stay_single_channel():
+    test = data.bundled("test", rgb=False)
+    assert test["camera"].ndim == 2 and test["chelsea"].ndim == 3
+
+
+def test_unknown_split():
+    with pytest.raises(ValueError, match="choose one of"):
+        data.bundled("training")
+
+
+# ----------------------------------------------------------------- a learner's own files
+@pytest.fixture()
+def rgb():
+    return np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+
+
+def test_formats_and_modes(tmp_path, rgb):
+    Image.fromarray(rgb).save(tmp_path / "a.png")
+    Image.fromarray(rgb).save(tmp_path / "b.bmp")
+    Image.fromarray(rgb).save(tmp_path / "c.tif")
+    Image.fromarray(rgb).save(tmp_path / "d.jpg", quality=95)
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 7, np.uint8)])
+    Image.fromarray(rgba).save(tmp_path / "e_rgba.png")
+    Image.fromarray(rgb).convert("P", palette=Image.Palette.ADAPTIVE).save(tmp_path / "f_palette.png")
+    Image.fromarray(rgb[..., 0]).save(tmp_path / "g_gray.png")
+    Image.fromarray(rgb).convert("CMYK").save(tmp_path / "h_cmyk.jpg")
+    (tmp_path / "notes.txt").write_text("not an image, and ignored because of its suffix")
+    images = data.load_folder(tmp_path)
+    assert list(images) == ["a.png", "b.bmp", "c.tif", "d.jpg", "e_rgba.png", "f_palette.png", "g_gray.png", "h_cmyk.jpg"]
+    for name, image in images.items():
+        assert image.shape == (20, 30, 3) and image.dtype == np.uint8, name
+    for lossless in ("a.png", "b.bmp", "c.tif", "e_rgba.png"):
+        np.testing.assert_array_equal(images[lossless], rgb)
+    np.testing.assert_array_equal(images["g_gray.png"][..., 2], rgb[..., 0])
+    assert data.load_image(tmp_path / "g_gray.png", as_rgb=False).shape == (20, 30)
+
+
+def _png16_rgb(path, array):
+    """A 16-bit RGB PNG written by hand (Pillow cannot write 48-bit colour)."""
+    import struct
+    import zlib
+
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    h, w, _ = array.shape
+    rows = b"".join(b"\x00" + array[i].astype(">u2").tobytes() for i in range(h))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_sixteen_bit_images_keep_their_high_byte(tmp_path):
+    import tifffile
+
+    values = np.array([[0, 257, 65535, 1000]], dtype=np.uint16)
+    expected = [[0, 1, 255, 3]]
+    Image.fromarray(values).save(tmp_path / "gray16.png")
+    np.testing.assert_array_equal(data.load_image(tmp_path / "gray16.png", as_rgb=False), expected)
+    rgb16 = np.stack([values, values[:, ::-1], values], axis=-1)
+    tifffile.imwrite(tmp_path / "rgb16.tif", rgb16)
+    _png16_rgb(tmp_path / "rgb16.png", rgb16)
+    for name in ("rgb16.tif", "rgb16.png"):
+        image = data.load_image(tmp_path / name)
+        np.testing.assert_array_equal(image[..., 0], expected, err_msg=name)
+        np.testing.assert_array_equal(image[..., 1], np.array(expected)[:, ::-1], err_msg=name)
+
+
+def test_exif_orientation_is_applied(tmp_path, rgb):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    Image.fromarray(rgb).save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    assert data.load_image(tmp_path / "phone.jpg").shape == (30, 20, 3)
+
+
+def test_unreadable_files_are_named(tmp_path, rgb):
+    Image.fromarray(rgb).save(tmp_path / "ok.png")
+    raw = (tmp_path / "ok.png").read_bytes()
+    (tmp_path / "truncated.png").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(data.ImageLoadError, match="truncated.png"):
+        data.load_image(tmp_path / "truncated.png")
+    (tmp_path / "fake.jpg").write_text("hello")
+    with pytest.raises(data.ImageLoadError, match="fake.jpg: cannot read"):
+        data.load_image(tmp_path / "fake.jpg")
+    Image.fromarray(rgb).save(tmp_path / "anim.gif")
+    with pytest.raises(data.ImageLoadError, match="format GIF is not supported"):
+        data.load_image(tmp_path / "anim.gif")
+    with pytest.raises(data.ImageLoadError, match="exceeds the limit"):
+        data.load_image(tmp_path / "ok.png", max_pixels=100)
+    with pytest.raises(data.ImageLoadError, match="no such file"):
+        data.load_image(tmp_path / "missing.png")
+    (tmp_path / "fake.jpg").unlink()
+    with pytest.raises(data.ImageLoadError, match="truncated.png"):
+        data.load_folder(tmp_path)
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(ValueError, match="no images found"):
+        data.load_folder(tmp_path)
+    with pytest.raises(ValueError, match="not a folder"):
+        data.load_folder(tmp_path / "nope")
+
+
+# ----------------------------------------------------------------- degradations, pairs, patches
+def test_degradations(astronaut):
+    lr, hr = data.make_pair(astronaut[:301, :299], 3)
+    assert hr.shape == (300, 297, 3) and lr.shape == (100, 99, 3)
+    np.testing.assert_array_equal(lr, imresize(hr, 1 / 3))
+    blur = data.degrade(hr, 3, kind="blur")
+    noisy = data.degrade(hr, 3, kind="noise", noise_sigma=10, seed=1)
+    assert blur.shape == noisy.shape == lr.shape
+    np.testing.assert_array_equal(noisy, data.degrade(hr, 3, kind="noise", noise_sigma=10, seed=1))
+    assert not np.array_equal(noisy, data.degrade(hr, 3, kind="noise", noise_sigma=10, seed=2))
+    assert 8 < np.std(noisy.astype(float) - lr) < 12
+    with pytest.raises(ValueError, match="choose one of"):
+        data.degrade(hr, 3, kind="jpeg")
+    with pytest.raises(ValueError, match="modcrop"):
+        data.degrade(astronaut[:301], 3)
+
+
+def _nearest_pairs(n=3, scale=3):
+    rng = np.random.default_rng(5)
+    lrs = [rng.integers(0, 256, (40 + 7 * i, 50, 3), dtype=np.uint8) for i in range(n)]
+    return [(lr, lr.repeat(scale, 0).repeat(scale, 1)) for lr in lrs]
+
+
+def test_grid_patches_are_aligned():
+    lr, hr = _nearest_pairs()[0]
+    a, b = data.grid_patches(lr, hr, scale=3, lr_size=8, stride=5)
+    assert a.shape[1:] == (8, 8, 3) and b.shape[1:] == (24, 24, 3) and len(a) == len(b) == 7 * 9
+    np.testing.assert_array_equal(b, a.repeat(3, 1).repeat(3, 2))
+
+
+def test_patch_pipeline_crops_are_aligned_and_augmented():
+    ds = data.patch_dataset(_nearest_pairs(), scale=3, patch_size=24, batch_size=32, seed=3)
+    seen = set()
+    for lr, hr in ds.take(4):
+        lr, hr = lr.numpy(), hr.numpy()
+        assert lr.shape == (32, 8, 8, 3) and hr.shape == (32, 24, 24, 3) and lr.dtype == np.float32
+        assert 0 <= lr.min() and lr.max() <= 1
+        np.testing.assert_array_equal(hr, lr.repeat(3, 1).repeat(3, 2))  # same crop, same flip/rotation
+        seen.update(hashlib.sha256(p.tobytes()).hexdigest() for p in lr)
+    assert len(seen) > 100  # random positions
+
+
+def test_patch_pipeline_is_reproducible_with_a_seed():
+    first = lambda seed: next(iter(data.patch_dataset(_nearest_pairs(), scale=3, patch_size=24, seed=seed)))[0].numpy()
+    np.testing.assert_array_equal(first(7), first(7))
+    assert not np.array_equal(first(7), first(8))
+
+
+def test_patch_pipeline_y_and_pre_upsampled():
+    pairs = _nearest_pairs()
+    lr, hr = next(iter(data.patch_dataset(pairs, scale=3, patch_size=33, color="y", upsample_input=True, seed=0)))
+    assert lr.shape == hr.shape == (16, 33, 33, 1)
+    lr, hr = next(iter(data.patch_dataset(pairs, scale=3, patch_size=48, color="y", seed=0)))
+    assert lr.shape == (16, 16, 16, 1) and hr.shape == (16, 48, 48, 1)
+
+
+def test_patch_pipeline_bad_arguments():
+    with pytest.raises(ValueError, match="multiple of scale"):
+        data.patch_dataset(_nearest_pairs(), scale=3, patch_size=32)
+    with pytest.raises(ValueError, match="times 3"):
+        data.patch_dataset([(np.zeros((10, 10, 3), np.uint8), np.zeros((20, 20, 3), np.uint8))], scale=3, patch_size=6)
+    with pytest.raises(ValueError, match="smaller than the LR patch"):
+        data.patch_dataset(_nearest_pairs(), scale=3, patch_size=3 * 45)
+    with pytest.raises(ValueError, match="'rgb' or 'y'"):
+        data.patch_dataset(_nearest_pairs(), scale=3, patch_size=24, color="lab")
