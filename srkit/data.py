@@ -77,10 +77,12 @@ BUNDLED: dict[str, tuple[Callable[[], np.ndarray], str]] = {
 #: The fixed split. Test images are never used for training or for choosing a model.
 SPLITS: dict[str, tuple[str, ...]] = {
     "train": ("astronaut", "rocket", "motorcycle", "hubble_deep_field", "immunohistochemistry", "retina",
-              "flower", "grace_hopper", "moon", "clock", "brick", "grass", "gravel", "text", "page"),
-    "validation": ("coffee", "coins"),
-    "test": ("chelsea", "china", "camera", "cell"),
+              "flower", "moon", "clock", "brick", "grass", "gravel", "text", "page", "cell"),
+    "validation": ("coffee", "grace_hopper"),
+    "test": ("chelsea", "china", "camera", "coins"),
 }
+# Very smooth images (cell: 55 dB, retina: 46 dB, clock: 45 dB for bicubic x3) are kept out of the
+# validation and test splits: one of them would dominate a mean PSNR and hide every difference.
 
 #: Offline images deliberately left out, and why.
 EXCLUDED: dict[str, str] = {
