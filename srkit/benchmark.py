@@ -20,9 +20,18 @@ __all__ = ["bicubic_table", "pipeline_throughput", "main"]
 
 
 def _load_set(root: Path, name: str) -> dict:
+    """HR images of set ``name``: ``root/name``, or where ``srkit.download`` unpacked it under ``root``."""
+    from . import download
+
     folder = root / name
     if not folder.is_dir():
-        raise SystemExit(f"error: no folder {folder} (expected one folder of HR images per set under {root})")
+        try:
+            folder = download.local(name, root=root)
+        except ValueError:
+            folder = None
+    if folder is None:
+        raise SystemExit(f"error: no folder {root / name} (expected one folder of HR images per set under {root}; "
+                         f"or fetch the set with `python -m srkit.download {name.lower()} --root {root}`)")
     return data.load_folder(folder)
 
 
