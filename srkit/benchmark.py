@@ -32,7 +32,7 @@ def _load_set(root: Path, name: str) -> dict:
     if folder is None:
         raise SystemExit(f"error: no folder {root / name} (expected one folder of HR images per set under {root}; "
                          f"or fetch the set with `python -m srkit.download {name.lower()} --root {root}`)")
-    return data.load_folder(folder)
+    return data.load_folder(folder, as_rgb=False)  # gray images are scored as their own Y
 
 
 def bicubic_table(root: str | Path, sets: list[str], scales: list[int], protocols: list[str]) -> list[dict]:

@@ -52,3 +52,14 @@ def test_evaluate_checks_the_upscaler_output(astronaut):
 
 def test_pipeline_benchmark_runs():
     assert benchmark.pipeline_throughput(scale=2, patch_size=32, batch_size=4, batches=5) > 0
+
+
+def test_gray_images_are_scored_as_their_own_luma(camera):
+    from srkit.data import as_rgb
+
+    gray = {"camera": camera[:240, :240]}
+    for protocol in ("rgb", "y"):
+        result = evaluate(bicubic_upscaler(3), gray, scale=3, crop_border=3, protocol=protocol)
+        fake_rgb = evaluate(bicubic_upscaler(3), {"camera": as_rgb(gray["camera"])}, scale=3, crop_border=3,
+                            protocol=protocol)
+        assert fake_rgb.mean_psnr - result.mean_psnr == pytest.approx(20 * np.log10(255 / 219), abs=0.1)

@@ -11,7 +11,7 @@ from srkit.resize import imresize
 # ----------------------------------------------------------------- the bundled collection and its split
 @pytest.fixture(scope="module")
 def everything():
-    return data.bundled("all")
+    return data.bundled("all", rgb=True)
 
 
 def test_splits_are_disjoint_and_cover_the_collection():
@@ -51,9 +51,10 @@ def test_the_known_duplicate_is_excluded():
     assert "cat" not in data.BUNDLED and "cat" in data.EXCLUDED
 
 
-def test_gray_images_can_stay_single_channel():
-    test = data.bundled("test", rgb=False)
+def test_gray_images_stay_single_channel_unless_asked():
+    test = data.bundled("test")
     assert test["camera"].ndim == 2 and test["chelsea"].ndim == 3
+    assert data.bundled("test", rgb=True)["camera"].shape[-1] == 3
 
 
 def test_unknown_split():
