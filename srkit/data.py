@@ -254,7 +254,8 @@ def degrade(hr: np.ndarray, scale: int, *, kind: str = "bicubic", blur_sigma: fl
 
     ``bicubic``   (BI) MATLAB ``imresize(hr, 1/scale, 'bicubic')`` -- the standard benchmark degradation;
     ``blur``      (BD, Zhang et al., RDN, CVPR 2018) 7x7 Gaussian blur of ``blur_sigma`` with replicated
-                  borders, then keep every ``scale``-th pixel;
+                  borders (rounded to uint8 for uint8 input, as MATLAB's ``imfilter``), then MATLAB's
+                  ``imresize(., 1/scale, 'nearest')``, which keeps the pixel nearest each LR pixel's centre;
     ``noise``     (DN, ibid.) bicubic, then additive Gaussian noise of ``noise_sigma`` grey levels (seeded);
     ``blur-noise`` blur then noise, a harder "real-world-like" mix.
 
@@ -270,7 +271,10 @@ def degrade(hr: np.ndarray, scale: int, *, kind: str = "bicubic", blur_sigma: fl
         return imresize(hr, 1 / scale)
     x = hr.astype(np.float64) / (255.0 if is_uint8 else 1.0)
     if kind in ("blur", "blur-noise"):
-        x = _gaussian_blur(x, 7, blur_sigma)[::scale, ::scale]
+        x = _gaussian_blur(x, 7, blur_sigma)
+        if is_uint8:
+            x = to_uint8(x).astype(np.float64) / 255.0
+        x = imresize(x, 1 / scale, method="nearest")  # RDN's Prepare_TrainData_HR_LR_BD.m
     else:
         x = imresize(x, 1 / scale)
     if kind in ("noise", "blur-noise"):

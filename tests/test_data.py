@@ -165,6 +165,10 @@ def test_degradations(astronaut):
     np.testing.assert_array_equal(noisy, data.degrade(hr, 3, kind="noise", noise_sigma=10, seed=1))
     assert not np.array_equal(noisy, data.degrade(hr, 3, kind="noise", noise_sigma=10, seed=2))
     assert 8 < np.std(noisy.astype(float) - lr) < 12
+    # BD keeps the pixel at the centre of each 3x3 block (MATLAB nearest: 1-based 2, 5, 8, ...)
+    blurred = data.to_uint8(data._gaussian_blur(hr / 255.0, 7, 1.6))
+    np.testing.assert_array_equal(blur, blurred[1::3, 1::3])
+    assert not np.array_equal(blur, blurred[::3, ::3])
     with pytest.raises(ValueError, match="choose one of"):
         data.degrade(hr, 3, kind="jpeg")
     with pytest.raises(ValueError, match="modcrop"):

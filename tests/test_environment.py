@@ -16,7 +16,8 @@ def _requirement(text: str) -> tuple[str, str]:
 
 def test_environment_yml_names_the_same_packages_and_pins():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    declared = dict(_requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    declared = dict(_requirement(r) for r in project["dependencies"] + extras)
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
     listed = dict(_requirement(r) for r in pip_section if not r.startswith("-e"))
