@@ -1,6 +1,8 @@
 """Command-line benchmarks: ``python -m srkit.benchmark bicubic --data DIR --sets Set5 --scales 2 3 4``.
 
 ``bicubic``   the bicubic baseline under the published protocol, beside the published row;
+``models``    shipped pretrained models (or run folders) vs bicubic vs the published figures, with
+              parameters and inference time;
 ``pipeline``  batches per second of the tf.data patch pipeline (is training input-bound?).
 
 ``DIR`` holds one folder of HR images per set (``DIR/Set5/*.png``, as ``srkit.download`` extracts them).
@@ -50,6 +52,72 @@ def bicubic_table(root: str | Path, sets: list[str], scales: list[int], protocol
     return rows
 
 
+#: our architecture -> the published row it is compared with (same architecture, or the stated target)
+PUBLISHED_ROW = {"srcnn-915": "srcnn-915-91", "srcnn-955": "srcnn", "fsrcnn": "fsrcnn", "fsrcnn-s": "fsrcnn",
+                 "espcn": "espcn-91", "vdsr": "vdsr", "edsr-small": "vdsr", "unet": "vdsr",
+                 "edsr-baseline": "edsr-baseline"}
+
+
+def _images(root: Path | None, set_name: str) -> dict:
+    if set_name in ("test", "validation"):
+        return data.bundled(set_name)
+    if root is None:
+        raise SystemExit(f"error: --data is needed for set {set_name!r}")
+    return _load_set(root, set_name)
+
+
+def models_table(names: list[str], root: str | Path | None, sets: list[str], repeats: int = 3) -> list[dict]:
+    """One row per (model, set): PSNR/SSIM (protocol ``rgb``, Y, crop = scale), bicubic, published figure,
+    parameters, and the median inference time of a 512 x 512 output."""
+    import numpy as np
+
+    from . import pretrained
+    from .inference import upscale
+
+    rows = []
+    cache = {}
+    for name in names:
+        entry = pretrained.info(name)
+        model, scale = pretrained.load(name), entry["scale"]
+        for set_name in sets:
+            if set_name not in cache:
+                cache[set_name] = _images(Path(root) if root else None, set_name)
+            images = cache[set_name]
+            ours = evaluate(lambda lr: upscale(lr, model=model, scale=scale), images, scale=scale, crop_border=scale)
+            base = evaluate(bicubic_upscaler(scale), images, scale=scale, crop_border=scale)
+            ref = published(PUBLISHED_ROW.get(entry["architecture"], ""), scale, set_name)
+            rows.append(dict(model=name, scale=scale, set=set_name, psnr=ours.mean_psnr, ssim=ours.mean_ssim,
+                             bicubic_psnr=base.mean_psnr, bicubic_ssim=base.mean_ssim,
+                             published=ref, published_as=PUBLISHED_ROW.get(entry["architecture"]),
+                             parameters=entry["parameters"]))
+        lr = np.random.default_rng(0).integers(0, 256, (512 // scale, 512 // scale, 3), dtype=np.uint8)
+        upscale(lr, model=model, scale=scale)  # warm-up (graph tracing)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            upscale(lr, model=model, scale=scale)
+            times.append(time.perf_counter() - start)
+        for r in rows:
+            if r["model"] == name:
+                r["ms_512"] = 1000 * float(np.median(times))
+    return rows
+
+
+def _format_models(rows: list[dict]) -> str:
+    head = (f"{'model':<16}{'set':<11}{'PSNR':>7} {'SSIM':>7}  {'bicubic':>15}  {'gain':>6}  "
+            f"{'published (as)':>28}  {'params':>9}  {'ms/512px':>8}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        pub = "-"
+        if r["published"]:
+            p, s = r["published"]
+            pub = f"{p:.2f}" + (f" / {s:.4f}" if s else "") + f" ({r['published_as']})"
+        lines.append(f"{r['model']:<16}{r['set']:<11}{r['psnr']:7.2f} {r['ssim']:7.4f}  "
+                     f"{r['bicubic_psnr']:6.2f} / {r['bicubic_ssim']:.4f}  {r['psnr'] - r['bicubic_psnr']:+6.2f}  "
+                     f"{pub:>28}  {r['parameters']:>9,}  {r['ms_512']:8.0f}")
+    return "\n".join(lines)
+
+
 def _format_rows(rows: list[dict]) -> str:
     head = f"{'set':<10}{'scale':>5}  {'protocol':<9}{'images':>6}  {'PSNR':>7}  {'SSIM':>7}  {'published':>16}  {'dPSNR':>6}  {'dSSIM':>7}"
     lines = [head, "-" * len(head)]
@@ -89,12 +157,25 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4])
     b.add_argument("--protocol", choices=PROTOCOLS + ("both",), default="both",
                    help="y: Y first, float resizing (SRCNN/VDSR); rgb: RGB uint8 resizing (EDSR/RCAN)")
+    m = sub.add_parser("models", help="shipped pretrained models vs bicubic vs published figures")
+    m.add_argument("--models", nargs="+", default=None, help="pretrained names (default: all shipped)")
+    m.add_argument("--data", type=Path, default=None, help="folder holding one folder of HR images per set")
+    m.add_argument("--sets", nargs="+", default=["test"], help="'test', 'validation' (bundled) or sub-folders of --data")
+    m.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4], help="keep models of these scales")
     p = sub.add_parser("pipeline", help="tf.data patch pipeline throughput on the bundled images")
     p.add_argument("--scale", type=int, default=3)
     p.add_argument("--patch-size", type=int, default=48)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--batches", type=int, default=500)
     args = parser.parse_args(argv)
+    if args.command == "models":
+        from . import pretrained
+
+        names = args.models or [n for n in pretrained.names() if pretrained.info(n)["scale"] in args.scales]
+        if not names:
+            raise SystemExit("error: no pretrained models to benchmark")
+        print(_format_models(models_table(names, args.data, args.sets)))
+        return 0
     if args.command == "bicubic":
         protocols = list(PROTOCOLS) if args.protocol == "both" else [args.protocol]
         print(_format_rows(bicubic_table(args.data, args.sets, args.scales, protocols)))

@@ -69,3 +69,12 @@ def test_bad_names_and_scales():
         models.build("srgan", scale=2)
     with pytest.raises(ValueError, match="scale must be 2, 3 or 4"):
         models.build("espcn", scale=5)
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_upsample_layer_is_matlab_bicubic(scale):
+    from srkit.models.layers import Upsample
+    from srkit.resize import imresize
+
+    x = np.random.default_rng(3).random((1, 13, 11, 3)).astype("float32")
+    np.testing.assert_allclose(np.asarray(Upsample(scale)(x))[0], imresize(x[0].astype(np.float64), scale), atol=1e-6)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 __all__ = ["DepthToSpace", "Upsample", "ICNR"]
@@ -28,28 +29,65 @@ class DepthToSpace(keras.layers.Layer):
         return {**super().get_config(), "block_size": self.block_size}
 
 
+def bicubic_phase_kernels(scale: int) -> tuple[np.ndarray, int]:
+    """1-D weights of MATLAB-bicubic enlargement by an integer ``scale``: row k holds the taps of output
+    phase k (output pixel s*m + k reads input pixels m + offset), and the smallest offset."""
+    from ..resize import _contributions
+
+    n = 32
+    weights, indices = _contributions(n, n * scale, scale, "bicubic", True)
+    m = n // 2
+    taps = [{int(i) - m: float(w) for i, w in zip(indices[m * scale + k], weights[m * scale + k]) if w != 0}
+            for k in range(scale)]
+    lo, hi = min(min(t) for t in taps), max(max(t) for t in taps)
+    kernels = np.zeros((scale, hi - lo + 1))
+    for k, t in enumerate(taps):
+        for offset, w in t.items():
+            kernels[k, offset - lo] += w
+    return kernels, lo
+
+
 @keras.saving.register_keras_serializable(package="srkit")
 class Upsample(keras.layers.Layer):
-    """Fixed (not learned) interpolation by an integer ``scale``, for global residuals over bicubic and
-    for resize-then-convolve upsampling. TF's bicubic kernel (Keys, a = -0.5, half-pixel centres) is the
-    same as MATLAB's when enlarging; it differs only in the outermost pixels."""
+    """Fixed (not learned) bicubic enlargement by an integer ``scale``, identical to srkit's MATLAB-exact
+    ``imresize`` (edge pixels replicated): one convolution with the s^2 phase kernels, then a sub-pixel
+    shuffle. Used for global residuals over bicubic. Plain convolutions, so it compiles with XLA and
+    exports to TFLite (``tf.image.resize``'s bicubic gradient does neither)."""
 
-    def __init__(self, scale: int, method: str = "bicubic", **kwargs):
+    def __init__(self, scale: int, **kwargs):
         super().__init__(**kwargs)
         self.scale = int(scale)
-        self.method = method
+        k1, self.low = bicubic_phase_kernels(self.scale)
+        self.taps = k1.shape[1]
+        self._k1 = k1
+
+    def build(self, input_shape):
+        c, s, t = int(input_shape[-1]), self.scale, self.taps
+        kernel = np.zeros((t, t, c, c * s * s), dtype="float32")
+        for i in range(s):
+            for j in range(s):
+                for ch in range(c):
+                    kernel[:, :, ch, (i * s + j) * c + ch] = np.outer(self._k1[i], self._k1[j])
+        self.kernel = self.add_weight(shape=kernel.shape, initializer=keras.initializers.Constant(kernel),
+                                      trainable=False, name="kernel")
+
+    def _replicate(self, x, axis):
+        before, after = -self.low, self.taps - 1 + self.low
+        first = ops.take(x, [0], axis=axis)
+        last = ops.take(x, [ops.shape(x)[axis] - 1], axis=axis)
+        return ops.concatenate([first] * before + [x] + [last] * after, axis=axis)
 
     def call(self, x):
-        shape = ops.shape(x)
-        return ops.image.resize(x, (shape[1] * self.scale, shape[2] * self.scale), interpolation=self.method,
-                                antialias=False)
+        x = self._replicate(self._replicate(x, 1), 2)
+        y = ops.conv(x, ops.cast(self.kernel, x.dtype), padding="valid")
+        return ops.depth_to_space(y, self.scale, data_format="channels_last")
 
     def compute_output_shape(self, shape):
         s = self.scale
         return (shape[0], None if shape[1] is None else shape[1] * s, None if shape[2] is None else shape[2] * s, shape[3])
 
     def get_config(self):
-        return {**super().get_config(), "scale": self.scale, "method": self.method}
+        return {**super().get_config(), "scale": self.scale}
 
 
 @keras.saving.register_keras_serializable(package="srkit")

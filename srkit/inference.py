@@ -1,0 +1,172 @@
+"""Apply an SR model to a plain image: ``srkit.upscale(image, model=..., scale=...)`` (defined here, in ``srkit.inference``).
+
+Models are defined in a colour space (Y only, or RGB) and some expect a bicubic-upsampled input; this
+function hides that. It takes uint8 or float (0..1) images, gray (H x W or H x W x 1), RGB or RGBA, and
+returns the same kind: a Y-only model is applied to Y, while Cb and Cr are enlarged with bicubic (the
+SRCNN convention); alpha is enlarged with bicubic. Large images are processed in overlapping tiles, so
+memory stays flat, and the result equals the untiled one (the overlap covers the receptive field).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .color import rgb2ycbcr, ycbcr2rgb
+from .data import to_uint8
+from .resize import imresize
+
+__all__ = ["ModelInfo", "describe", "receptive_radius", "upscale", "predict_tiled"]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What :func:`upscale` needs to know about a model."""
+
+    scale: int
+    channels: int          # 1: works on Y; 3: works on RGB
+    pre_upsampled: bool    # takes the bicubic-upsampled image (SRCNN, VDSR)
+    radius: int            # receptive-field radius in input pixels (an upper bound)
+    align: int             # tile origins must be multiples of this (strided models)
+
+
+def receptive_radius(model) -> tuple[int, int]:
+    """An upper bound of the receptive-field radius (input pixels), and the total stride of the model.
+
+    Each convolution adds (k - 1) / 2 pixels at the resolution it works at; resolutions below the input's
+    (after strided convolutions) count ``stride`` times more. Summing over all layers, branches included,
+    over-estimates the radius, which is safe for tiling.
+    """
+    import keras
+
+    radius, factor, align = 0, 1, 1
+    for layer in model.layers:
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose)):
+            k = max(layer.kernel_size)
+            stride = max(layer.strides)
+            if isinstance(layer, keras.layers.Conv2DTranspose):
+                radius += (k // stride + 1) * max(factor // stride, 1)
+                factor = max(factor // stride, 1)
+            else:
+                radius += (k - 1) // 2 * factor
+                factor *= stride
+                align = max(align, factor)
+    return radius + align, align
+
+
+def describe(model, scale: int | None = None) -> ModelInfo:
+    """Infer the colour space, pre-upsampling and scale of ``model`` from its shapes and a tiny forward pass."""
+    channels = int(model.input_shape[-1])
+    if channels not in (1, 3):
+        raise ValueError(f"models must take 1 (Y) or 3 (RGB) channels, this one takes {channels}")
+    probe = np.zeros((1, 16, 16, channels), dtype="float32")
+    out = model.predict(probe, verbose=0)
+    ratio = out.shape[1] / 16
+    radius, align = receptive_radius(model)
+    if ratio == 1:
+        if scale is None:
+            raise ValueError("this model keeps the image size (it expects bicubic-upsampled input): pass scale=")
+        return ModelInfo(int(scale), channels, True, radius, align)
+    if ratio != int(ratio) or out.shape[2] / 16 != ratio:
+        raise ValueError(f"cannot infer the scale of a model that maps 16x16 to {out.shape[1]}x{out.shape[2]}")
+    if scale is not None and int(scale) != int(ratio):
+        raise ValueError(f"this model upscales by {int(ratio)}, not by the scale={scale} requested")
+    return ModelInfo(int(ratio), channels, False, radius, align)
+
+
+def _run(model, x: np.ndarray) -> np.ndarray:
+    return np.asarray(model(x[None].astype("float32"), training=False))[0]
+
+
+def predict_tiled(model, x: np.ndarray, info: ModelInfo, tile: int | None) -> np.ndarray:
+    """Run ``model`` on the float input ``x`` (H x W x C, model input space) in tiles of ``tile`` pixels.
+
+    Each tile is extended by the receptive-field radius on every side (clipped to the image), run, and
+    cropped back, so every output pixel sees exactly the context it would see without tiling.
+    """
+    f = 1 if info.pre_upsampled else info.scale
+    h, w = x.shape[:2]
+    if tile is None or (h <= tile and w <= tile):
+        return _run(model, x)
+    tile = max(info.align, tile - tile % info.align)
+    pad = info.radius
+    out = np.zeros((h * f, w * f, x.shape[2]), dtype=np.float32)
+    for y0 in range(0, h, tile):
+        for x0 in range(0, w, tile):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            ey0 = max(0, y0 - pad) // info.align * info.align
+            ex0 = max(0, x0 - pad) // info.align * info.align
+            ey1, ex1 = min(h, y1 + pad), min(w, x1 + pad)
+            piece = _run(model, x[ey0:ey1, ex0:ex1])
+            out[y0 * f:y1 * f, x0 * f:x1 * f] = piece[(y0 - ey0) * f:(y1 - ey0) * f, (x0 - ex0) * f:(x1 - ex0) * f]
+    return out
+
+
+def _load(model):
+    if isinstance(model, str):
+        from . import pretrained
+
+        return pretrained.load(model)
+    return model
+
+
+def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | None = 256) -> np.ndarray:
+    """Super-resolve ``image`` with ``model`` (a Keras model or the name of a shipped pretrained model).
+
+    Args:
+        image: uint8 (0..255) or float (0..1); H x W, H x W x 1, H x W x 3 or H x W x 4 (alpha is kept).
+        model: a Keras model from :mod:`srkit.models` (trained), or a name for :func:`srkit.pretrained.load`.
+        scale: the factor; checked against the model, required for models that take pre-upsampled input.
+        tile: process the model's input in tiles of this many pixels (``None``: all at once).
+
+    Returns:
+        The image ``scale`` times larger, of the same dtype and channel layout (uint8 rounded and clipped).
+    """
+    image = np.asarray(image)
+    if image.dtype != np.uint8 and not np.issubdtype(image.dtype, np.floating):
+        raise TypeError(f"image must be uint8 (0..255) or float (0..1), got dtype {image.dtype}")
+    if image.ndim == 3 and image.shape[-1] not in (1, 3, 4) or image.ndim not in (2, 3):
+        raise ValueError(f"image must be H x W, H x W x 1, x 3 or x 4; got shape {image.shape}")
+    if min(image.shape[:2]) < 1:
+        raise ValueError(f"image is empty: shape {image.shape}")
+    is_uint8 = image.dtype == np.uint8
+    x = image.astype(np.float64) / 255.0 if is_uint8 else image.astype(np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("image contains NaN or infinite values")
+    if tile is not None and tile < 1:
+        raise ValueError(f"tile must be a positive number of pixels or None, got {tile}")
+    model = _load(model)
+    info = describe(model, scale)
+    s = info.scale
+
+    alpha = None
+    if x.ndim == 3 and x.shape[-1] == 4:
+        x, alpha = x[..., :3], x[..., 3]
+    gray = x.ndim == 2 or x.shape[-1] == 1
+    if gray:
+        x = x.reshape(x.shape[:2])
+
+    def network(inp: np.ndarray) -> np.ndarray:  # H x W x C float in the model's space -> enlarged
+        if info.pre_upsampled:
+            inp = imresize(inp, s)
+        return predict_tiled(model, inp.astype(np.float32), info, tile).astype(np.float64)
+
+    if info.channels == 1:
+        if gray:
+            out = network(x[..., None])[..., 0]           # a gray image is its own luma
+        else:
+            ycc = rgb2ycbcr(np.clip(x, 0, 1))
+            big = imresize(ycc, s)                        # bicubic Cb, Cr
+            big[..., 0] = network(ycc[..., :1])[..., 0]
+            out = ycbcr2rgb(big)
+    else:
+        rgb = np.repeat(x[..., None], 3, axis=-1) if gray else x
+        out = network(rgb)
+        if gray:
+            out = out.mean(axis=-1)
+    out = np.clip(out, 0.0, 1.0)
+    if alpha is not None:
+        out = np.concatenate([out, np.clip(imresize(alpha, s), 0, 1)[..., None]], axis=-1)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        out = out[..., None]
+    return to_uint8(out) if is_uint8 else out.astype(image.dtype)

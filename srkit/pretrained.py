@@ -1,0 +1,95 @@
+"""Shipped pretrained weights, verified by SHA-256 before they are loaded.
+
+The weights in ``srkit/weights/`` were trained for this course on the bundled training split only, with
+``python -m srkit.train`` (the command, seed, time and scores of each are in ``manifest.json`` and in
+``MODEL_CARD.md``). Each file's SHA-256 is in the manifest; :func:`load` refuses a file that does not match
+(a corrupted download or an edited file) and loads the rest with ``safe_mode=True`` (no code in a model
+file can run). Names say the architecture and the scale: ``espcn-x3``, ``edsr-small-x4``, ...
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+__all__ = ["WEIGHTS", "PretrainedError", "manifest", "names", "info", "path", "load", "install"]
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+
+
+class PretrainedError(RuntimeError):
+    """A shipped weight file that is missing or does not match its manifest."""
+
+
+def manifest(folder: str | os.PathLike = WEIGHTS) -> dict:
+    """The manifest (name -> entry) of a weights folder; empty if there is none yet."""
+    file = Path(folder) / "manifest.json"
+    return json.loads(file.read_text()) if file.is_file() else {}
+
+
+def names(folder: str | os.PathLike = WEIGHTS) -> list[str]:
+    return sorted(manifest(folder))
+
+
+def info(name: str, folder: str | os.PathLike = WEIGHTS) -> dict:
+    """The manifest entry of ``name``: architecture, scale, parameters, training record, scores."""
+    entries = manifest(folder)
+    if name not in entries:
+        raise ValueError(f"no pretrained model {name!r}; shipped: {sorted(entries) or 'none'}")
+    return entries[name]
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def path(name: str, folder: str | os.PathLike = WEIGHTS) -> Path:
+    """The verified path of the weight file of ``name`` (raises :class:`PretrainedError` if it does not match)."""
+    entry = info(name, folder)
+    file = Path(folder) / entry["file"]
+    if not file.is_file():
+        raise PretrainedError(f"{name}: weight file {file} is missing; reinstall srkit")
+    actual = _sha256(file)
+    if actual != entry["sha256"]:
+        raise PretrainedError(f"{name}: {file} is corrupted or modified (SHA-256 {actual}, expected "
+                              f"{entry['sha256']}); reinstall srkit or restore the file from git")
+    return file
+
+
+def load(name: str, folder: str | os.PathLike = WEIGHTS):
+    """The Keras model ``name``, after checking its SHA-256; loaded with ``safe_mode=True``."""
+    import keras
+
+    from . import models  # noqa: F401  (registers srkit's layers for deserialisation)
+
+    return keras.models.load_model(path(name, folder), safe_mode=True, compile=False)
+
+
+def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None,
+            folder: str | os.PathLike = WEIGHTS) -> dict:
+    """Copy ``best.keras`` of a training run into the weights folder as ``name`` and record it in the manifest
+    with its SHA-256, its training record and ``scores`` (how the maintainers ship weights)."""
+    run_dir, folder = Path(run_dir), Path(folder)
+    record = json.loads((run_dir / "record.json").read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.keras"
+    tmp = target.with_suffix(".keras.tmp")
+    shutil.copyfile(run_dir / "best.keras", tmp)
+    os.replace(tmp, target)
+    entry = dict(file=target.name, sha256=_sha256(target), architecture=record["model"], scale=record["scale"],
+                 parameters=record["parameters"], training=dict(
+                     (k, record[k]) for k in ("command", "seed", "steps", "seconds", "data", "batch_size",
+                                              "lr_patch", "loss", "learning_rate", "best_val_psnr", "versions")),
+                 scores=scores or {})
+    entries = manifest(folder)
+    entries[name] = entry
+    tmp_manifest = folder / "manifest.json.tmp"
+    tmp_manifest.write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
+    os.replace(tmp_manifest, folder / "manifest.json")
+    return entry

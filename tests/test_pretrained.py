@@ -1,0 +1,60 @@
+import json
+
+import numpy as np
+import pytest
+
+from srkit import pretrained
+
+
+@pytest.fixture()
+def shipped(tmp_path):
+    """A weights folder with one installed model, made the way the maintainers install runs."""
+    import keras
+
+    from srkit import models
+
+    run = tmp_path / "run"
+    run.mkdir()
+    model = models.build("espcn", scale=2)
+    model.save(run / "best.keras")
+    record = dict(model="espcn", scale=2, parameters=models.count_params(model), command="python -m srkit.train ...",
+                  seed=0, steps=10, seconds=1.0, data="bundled train split", batch_size=16, lr_patch=16, loss="l2",
+                  learning_rate=1e-3, best_val_psnr=30.0, versions={})
+    (run / "record.json").write_text(json.dumps(record))
+    folder = tmp_path / "weights"
+    pretrained.install(run, "espcn-x2", scores={"test": {"psnr": 30.0}}, folder=folder)
+    return folder, model
+
+
+def test_install_and_load(shipped):
+    folder, model = shipped
+    assert pretrained.names(folder) == ["espcn-x2"]
+    entry = pretrained.info("espcn-x2", folder)
+    assert entry["scale"] == 2 and entry["parameters"] == 21_284 and len(entry["sha256"]) == 64
+    loaded = pretrained.load("espcn-x2", folder)
+    x = np.random.default_rng(0).random((1, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_corrupted_file_is_refused(shipped):
+    folder, _ = shipped
+    file = folder / "espcn-x2.keras"
+    data = bytearray(file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    file.write_bytes(bytes(data))
+    with pytest.raises(pretrained.PretrainedError, match="corrupted or modified"):
+        pretrained.load("espcn-x2", folder)
+    file.unlink()
+    with pytest.raises(pretrained.PretrainedError, match="missing"):
+        pretrained.load("espcn-x2", folder)
+
+
+def test_unknown_name(shipped):
+    folder, _ = shipped
+    with pytest.raises(ValueError, match="shipped: \\['espcn-x2'\\]"):
+        pretrained.load("espcn-x5", folder)
+
+
+def test_every_shipped_weight_file_matches_its_manifest():
+    for name in pretrained.names():
+        assert pretrained.path(name).is_file()

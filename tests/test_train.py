@@ -1,0 +1,52 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import keras
+from srkit import train
+
+
+def test_a_short_run_writes_weights_and_a_record(tmp_path):
+    model, record = train.train("espcn-x2", steps=4, out=tmp_path, verbose=0)
+    assert (tmp_path / "best.keras").is_file() and (tmp_path / "logs").is_dir()
+    saved = json.loads((tmp_path / "record.json").read_text())
+    assert saved["steps"] == 4 and saved["parameters"] == 21_284 and saved["model"] == "espcn"
+    assert len(saved["history"]["val_psnr"]) == 4 and saved["best_val_psnr"] == max(saved["history"]["val_psnr"])
+    assert 10 < saved["best_val_psnr"] < 40  # protocol PSNR on full validation images, in dB
+    assert saved["validation_images"] == ["coffee", "grace_hopper"] and "chelsea" not in saved["train_images"]
+    assert "--preset espcn-x2" in saved["command"]
+    assert not (tmp_path / "backup").exists()  # removed once training finished
+
+
+def test_a_killed_run_resumes(tmp_path):
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt("simulated kill")
+
+    with pytest.raises(KeyboardInterrupt):
+        train.train("fsrcnn-s-x2", steps=4, out=tmp_path, verbose=0, extra_callbacks=[Crash()])
+    assert (tmp_path / "backup").is_dir()
+    _, record = train.train("fsrcnn-s-x2", steps=4, out=tmp_path, verbose=0)
+    assert len(record["history"]["val_psnr"]) == 2  # epochs 3 and 4 only: 1 and 2 were restored
+
+
+def test_own_folder_of_images(tmp_path):
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "run", verbose=0)
+    assert record["train_images"] == ["0.png", "1.png"] and record["data"] == str(folder)
+
+
+def test_bad_presets_and_sources(tmp_path):
+    with pytest.raises(ValueError, match="choose one of"):
+        train.preset("espcn-x5")
+    with pytest.raises(ValueError, match="neither a folder nor a downloaded data set"):
+        train.train("espcn-x2", steps=1, data_source="nowhere", out=tmp_path)
+    with pytest.raises(SystemExit):
+        train.main(["--preset", "nope"])
