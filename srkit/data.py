@@ -352,7 +352,7 @@ def _prepare_arrays(pairs, scale: int, color: str, upsample_input: bool) -> list
 
 def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, color: str = "rgb",
                   upsample_input: bool = False, augment: bool = True, seed: int | None = None,
-                  repeat: bool = True):
+                  repeat: bool = True, weighting: str = "area", min_std: float = 0.0):
     """A tf.data pipeline of aligned random (LR, HR) crops, float32 in [0, 1].
 
     Args:
@@ -362,10 +362,13 @@ def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, c
         upsample_input: give the network the bicubic-upsampled LR (same size as HR), as SRCNN and VDSR do.
         augment: one of the 8 flips/rotations, drawn per patch.
         repeat: sample forever (for ``model.fit(..., steps_per_epoch=...)``).
+        weighting: ``area`` samples images in proportion to their area (a large image gives more patches);
+            ``uniform`` gives every image the same share.
+        min_std: drop patches whose HR standard deviation (0..1 scale) is below this: flat patches teach
+            an SR model almost nothing (0 keeps all).
 
-    Images are sampled in proportion to their area, so a large image gives more patches than a
-    small one. Whole images are cached in memory once; cropping, augmentation and batching run in
-    parallel and the next batches are prefetched.
+    Whole images are cached in memory once; cropping, augmentation and batching run in parallel and the
+    next batches are prefetched.
     """
     import tensorflow as tf
 
@@ -380,7 +383,10 @@ def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, c
         if min(lr.shape[:2]) < lr_size:
             raise ValueError(f"an LR image of {lr.shape[:2]} is smaller than the LR patch size {lr_size}")
     areas = np.array([hr.shape[0] * hr.shape[1] for _, hr in arrays], dtype=np.float64)
-    copies = np.maximum(1, np.round(areas / areas.mean() * 4)).astype(np.int64)
+    if weighting not in ("area", "uniform"):
+        raise ValueError(f"weighting must be 'area' or 'uniform', got {weighting!r}")
+    relative = areas / areas.mean() if weighting == "area" else np.ones_like(areas)
+    copies = np.maximum(1, np.round(relative * 4)).astype(np.int64)
     channels = arrays[0][1].shape[-1]
 
     def generate():
@@ -412,4 +418,6 @@ def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, c
 
     ds = tf.data.Dataset.zip((ds, seeds))
     ds = ds.map(crop, num_parallel_calls=tf.data.AUTOTUNE)
+    if min_std > 0:
+        ds = ds.filter(lambda lr_patch, hr_patch: tf.math.reduce_std(hr_patch) >= min_std)
     return ds.batch(batch_size, drop_remainder=repeat).prefetch(tf.data.AUTOTUNE)

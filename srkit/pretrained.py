@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 __all__ = ["WEIGHTS", "PretrainedError", "manifest", "names", "info", "path", "load", "install"]
@@ -78,9 +77,14 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
     run_dir, folder = Path(run_dir), Path(folder)
     record = json.loads((run_dir / "record.json").read_text())
     folder.mkdir(parents=True, exist_ok=True)
+    import keras
+
+    from . import models  # noqa: F401  (registers srkit's layers)
+
     target = folder / f"{name}.keras"
-    tmp = target.with_suffix(".keras.tmp")
-    shutil.copyfile(run_dir / "best.keras", tmp)
+    tmp = folder / f".{name}.tmp.keras"
+    # re-saved without the optimizer state: half the size, and proof that it loads in safe mode
+    keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False).save(tmp)
     os.replace(tmp, target)
     entry = dict(file=target.name, sha256=_sha256(target), architecture=record["model"], scale=record["scale"],
                  parameters=record["parameters"], training=dict(
