@@ -223,3 +223,17 @@ def test_patch_pipeline_bad_arguments():
         data.patch_dataset(_nearest_pairs(), scale=3, patch_size=3 * 45)
     with pytest.raises(ValueError, match="'rgb' or 'y'"):
         data.patch_dataset(_nearest_pairs(), scale=3, patch_size=24, color="lab")
+
+
+def test_patch_pipeline_weighting_and_flat_patch_rejection():
+    rng = np.random.default_rng(9)
+    flat = np.full((60, 60, 3), 120, np.uint8)
+    busy = rng.integers(0, 256, (60, 60, 3), dtype=np.uint8)
+    pairs = [(flat, flat.repeat(3, 0).repeat(3, 1)), (busy, busy.repeat(3, 0).repeat(3, 1))]
+    _, hr = next(iter(data.patch_dataset(pairs, scale=3, patch_size=24, batch_size=64, seed=0, weighting="uniform")))
+    stds = hr.numpy().std(axis=(1, 2, 3))
+    assert (stds < 1e-6).any() and (stds > 0.1).any()       # both images are sampled
+    _, hr = next(iter(data.patch_dataset(pairs, scale=3, patch_size=24, batch_size=64, seed=0, min_std=0.05)))
+    assert (hr.numpy().std(axis=(1, 2, 3)) >= 0.05).all()    # flat patches are dropped
+    with pytest.raises(ValueError, match="weighting"):
+        data.patch_dataset(pairs, scale=3, patch_size=24, weighting="size")
