@@ -55,6 +55,21 @@ def test_unknown_name(shipped):
         pretrained.load("espcn-x5", folder)
 
 
-def test_every_shipped_weight_file_matches_its_manifest():
+def test_weights_are_shipped_with_a_verified_manifest():
+    assert {"srcnn-x3", "espcn-x3"} <= set(pretrained.names())
     for name in pretrained.names():
-        assert pretrained.path(name).is_file()
+        assert pretrained.path(name).is_file()  # SHA-256 checked
+        assert pretrained.info(name)["training"]["command"].startswith("python -m srkit.train --preset")
+
+
+@pytest.mark.parametrize("name", pretrained.names())
+def test_every_shipped_model_beats_bicubic_on_the_test_split(name):
+    from srkit import data, upscale
+    from srkit.evaluate import bicubic_upscaler, evaluate
+
+    model, scale = pretrained.load(name), pretrained.info(name)["scale"]
+    test = data.bundled("test")
+    ours = evaluate(lambda lr: upscale(lr, model=model, scale=scale), test, scale=scale, crop_border=scale)
+    base = evaluate(bicubic_upscaler(scale), test, scale=scale, crop_border=scale)
+    assert ours.mean_psnr > base.mean_psnr + 0.3, f"{name}: {ours.mean_psnr:.2f} dB vs bicubic {base.mean_psnr:.2f} dB"
+    assert all(ours.psnr[n] > base.psnr[n] for n in test), f"{name} loses to bicubic on some test image"
