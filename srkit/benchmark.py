@@ -3,6 +3,7 @@
 ``bicubic``   the bicubic baseline under the published protocol, beside the published row;
 ``models``    shipped pretrained models (or run folders) vs bicubic vs the published figures, with
               parameters and inference time;
+``speed``     milliseconds per output frame of a pretrained model (e.g. ESPCN x3 for 1920 x 1080);
 ``pipeline``  batches per second of the tf.data patch pipeline (is training input-bound?).
 
 ``DIR`` holds one folder of HR images per set (``DIR/Set5/*.png``, as ``srkit.download`` extracts them).
@@ -118,6 +119,41 @@ def _format_models(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int = 10) -> dict:
+    """Median milliseconds for one output frame of ``width`` x ``height``: the network alone (on a float32
+    LR tensor, as OpenCV's dnn_superres times it), with XLA compilation, and the whole ``srkit.upscale`` of
+    an RGB uint8 frame (colour conversion and bicubic chroma included)."""
+    import numpy as np
+    import tensorflow as tf
+
+    from . import pretrained
+    from .inference import upscale
+
+    model, scale = pretrained.load(name), pretrained.info(name)["scale"]
+    if width % scale or height % scale:
+        raise ValueError(f"{width}x{height} is not a multiple of the scale {scale}")
+    channels = model.input_shape[-1]
+    shape = (1, height, width, channels) if pretrained.info(name)["architecture"] in ("srcnn", "vdsr") else \
+        (1, height // scale, width // scale, channels)
+    x = tf.constant(np.random.default_rng(0).random(shape, dtype=np.float32))
+    plain = tf.function(lambda t: model(t, training=False))
+    xla = tf.function(lambda t: model(t, training=False), jit_compile=True)
+
+    def median_ms(fn) -> float:
+        fn()  # warm-up: tracing and compilation are not part of the per-frame time
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return 1000 * float(np.median(times))
+
+    frame = np.random.default_rng(1).integers(0, 256, (height // scale, width // scale, 3), dtype=np.uint8)
+    return dict(model=name, output=f"{width}x{height}", network_ms=median_ms(lambda: plain(x).numpy()),
+                network_xla_ms=median_ms(lambda: xla(x).numpy()),
+                upscale_ms=median_ms(lambda: upscale(frame, model=model, scale=scale, tile=None)))
+
+
 def _format_rows(rows: list[dict]) -> str:
     head = f"{'set':<10}{'scale':>5}  {'protocol':<9}{'images':>6}  {'PSNR':>7}  {'SSIM':>7}  {'published':>16}  {'dPSNR':>6}  {'dSSIM':>7}"
     lines = [head, "-" * len(head)]
@@ -162,12 +198,22 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--data", type=Path, default=None, help="folder holding one folder of HR images per set")
     m.add_argument("--sets", nargs="+", default=["test"], help="'test', 'validation' (bundled) or sub-folders of --data")
     m.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4], help="keep models of these scales")
+    sp = sub.add_parser("speed", help="ms per output frame of a pretrained model")
+    sp.add_argument("--model", default="espcn-x3")
+    sp.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT")
+    sp.add_argument("--repeats", type=int, default=10)
     p = sub.add_parser("pipeline", help="tf.data patch pipeline throughput on the bundled images")
     p.add_argument("--scale", type=int, default=3)
     p.add_argument("--patch-size", type=int, default=48)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--batches", type=int, default=500)
     args = parser.parse_args(argv)
+    if args.command == "speed":
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        r = frame_speed(args.model, width, height, args.repeats)
+        print(f"{r['model']} -> {r['output']}: network {r['network_ms']:.0f} ms, with XLA {r['network_xla_ms']:.0f} ms, "
+              f"srkit.upscale of an RGB uint8 frame {r['upscale_ms']:.0f} ms (median of {args.repeats})")
+        return 0
     if args.command == "models":
         from . import pretrained
 

@@ -63,3 +63,10 @@ def test_gray_images_are_scored_as_their_own_luma(camera):
         fake_rgb = evaluate(bicubic_upscaler(3), {"camera": as_rgb(gray["camera"])}, scale=3, crop_border=3,
                             protocol=protocol)
         assert fake_rgb.mean_psnr - result.mean_psnr == pytest.approx(20 * np.log10(255 / 219), abs=0.1)
+
+
+def test_frame_speed_benchmark_runs():
+    r = benchmark.frame_speed("espcn-x3", 96, 48, repeats=1)
+    assert r["output"] == "96x48" and min(r["network_ms"], r["network_xla_ms"], r["upscale_ms"]) > 0
+    with pytest.raises(ValueError, match="multiple of the scale"):
+        benchmark.frame_speed("espcn-x3", 100, 48, repeats=1)
