@@ -11,8 +11,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def benchmark_root() -> Path | None:
-    """Folder with one sub-folder per benchmark set: $SRKIT_BENCHMARKS, ../shared/benchmarks, or data/."""
-    candidates = [os.environ.get("SRKIT_BENCHMARKS"), REPO.parent / "shared" / "benchmarks", REPO / "data"]
+    """Folder with a Set5/ sub-folder: $SRKIT_BENCHMARKS, ../shared/benchmarks, or srkit.download's copy."""
+    from srkit import download
+
+    downloaded = download.local("set5")
+    candidates = [os.environ.get("SRKIT_BENCHMARKS"), REPO.parent / "shared" / "benchmarks",
+                  downloaded.parent if downloaded else None]
     for c in candidates:
         if c and (Path(c) / "Set5").is_dir() and any((Path(c) / "Set5").iterdir()):
             return Path(c)
