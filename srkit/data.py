@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 from .color import to_y
+from .metrics import gaussian_window
 from .resize import imresize, modcrop
 
 __all__ = [
@@ -241,9 +242,7 @@ def _gaussian_blur(image: np.ndarray, size: int, sigma: float) -> np.ndarray:
     """MATLAB ``imfilter(image, fspecial('gaussian', size, sigma), 'replicate')``."""
     from scipy.ndimage import correlate1d
 
-    x = np.arange(size) - (size - 1) / 2
-    g = np.exp(-(x**2) / (2 * sigma**2))
-    g /= g.sum()
+    g = gaussian_window(size, sigma)
     out = correlate1d(image.astype(np.float64), g, axis=0, mode="nearest")
     return correlate1d(out, g, axis=1, mode="nearest")
 

@@ -16,7 +16,7 @@ from scipy.ndimage import correlate1d
 
 from .color import rgb2y
 
-__all__ = ["psnr", "ssim", "mean_over_set", "prepare"]
+__all__ = ["psnr", "ssim", "mean_over_set", "prepare", "gaussian_window"]
 
 
 def prepare(image: np.ndarray, *, crop_border: int, y_channel: bool) -> np.ndarray:
@@ -71,7 +71,8 @@ def psnr(reference: np.ndarray, test: np.ndarray, *, crop_border: int, y_channel
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
-def _gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
+def gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
+    """Normalised 1-D Gaussian of ``size`` taps (MATLAB ``fspecial('gaussian')`` is its outer product)."""
     x = np.arange(size) - (size - 1) / 2
     g = np.exp(-(x**2) / (2 * sigma**2))
     return g / g.sum()
@@ -86,7 +87,7 @@ def _filter_valid(image: np.ndarray, window: np.ndarray) -> np.ndarray:
 
 def _ssim_2d(x: np.ndarray, y: np.ndarray) -> float:
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    w = _gaussian_window()
+    w = gaussian_window()
     if min(x.shape) < len(w):
         raise ValueError(f"SSIM needs images of at least 11x11 after cropping, got {x.shape}")
     mu_x, mu_y = _filter_valid(x, w), _filter_valid(y, w)

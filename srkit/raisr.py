@@ -54,6 +54,7 @@ import numpy as np
 from scipy.ndimage import correlate1d
 
 from .color import to_y
+from .metrics import gaussian_window
 from .resize import imresize, modcrop
 
 __all__ = [
@@ -77,11 +78,6 @@ class GradientStructure:
     strength: np.ndarray    #: sqrt(lambda_1)
     coherence: np.ndarray   #: (sqrt(l1) - sqrt(l2)) / (sqrt(l1) + sqrt(l2)), in [0, 1]
 
-
-def _gaussian(window: int, sigma: float) -> np.ndarray:
-    x = np.arange(window) - (window - 1) / 2
-    g = np.exp(-(x**2) / (2 * sigma**2))
-    return g / g.sum()
 
 
 def _check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
@@ -110,7 +106,7 @@ def gradient_structure(image: np.ndarray, *, window: int = 9, sigma: float = 2.0
         raise ValueError(f"window must be a positive odd integer, got {window}")
     gy_down, gx = np.gradient(image)
     gy = -gy_down  # y points up
-    w = _gaussian(window, sigma)
+    w = gaussian_window(window, sigma)
 
     def smooth(a: np.ndarray) -> np.ndarray:
         return correlate1d(correlate1d(a, w, axis=0, mode="nearest"), w, axis=1, mode="nearest")

@@ -21,6 +21,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .color import _round_uint8
+
 __all__ = ["METHODS", "imresize", "imresize_tf", "modcrop", "output_shape_for"]
 
 
@@ -86,10 +88,6 @@ def output_shape_for(shape: Sequence[int], scale: float | Sequence[float]) -> tu
     """MATLAB's output size ``ceil(scale * size)``, guarded against 1/3*3 = 1.0000000000000002."""
     sh, sw = (scale, scale) if np.isscalar(scale) else scale
     return int(np.ceil(sh * shape[0] - 1e-9)), int(np.ceil(sw * shape[1] - 1e-9))
-
-
-def _round_uint8(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.floor(x + 0.5), 0, 255).astype(np.uint8)
 
 
 def _resize_axis(image: np.ndarray, axis: int, out_len: int, scale: float, method: str, antialias: bool) -> np.ndarray:
