@@ -3,6 +3,7 @@ import pytest
 
 import keras
 from srkit import models
+from srkit.resize import imresize
 
 # Parameter counts (weights + biases unless stated) computed from the papers' architectures.
 PAPER_COUNTS = {
@@ -78,3 +79,23 @@ def test_upsample_layer_is_matlab_bicubic(scale):
 
     x = np.random.default_rng(3).random((1, 13, 11, 3)).astype("float32")
     np.testing.assert_allclose(np.asarray(Upsample(scale)(x))[0], imresize(x[0].astype(np.float64), scale), atol=1e-6)
+
+
+def test_count_macs_by_hand():
+    # SRCNN 9-1-5 on an HR grid: (81*64 + 64*32 + 25*32) MACs per pixel; ESPCN x3 per LR pixel
+    assert models.count_macs(models.build("srcnn-915", scale=3), (30, 40)) == (81 * 64 + 64 * 32 + 25 * 32) * 1200
+    assert models.count_macs(models.build("espcn", scale=3), (10, 12)) == (25 * 64 + 9 * 64 * 32 + 9 * 32 * 9) * 120
+    # a transposed convolution costs kernel x channels per *input* pixel
+    fsrcnn_s = models.build("fsrcnn-s", scale=2)
+    per_lr_pixel = 25 * 32 + 32 * 5 + 9 * 5 * 5 + 5 * 32 + 81 * 32
+    assert models.count_macs(fsrcnn_s, (8, 8)) == per_lr_pixel * 64
+
+
+def test_espcn_bicubic_residual_starts_at_bicubic():
+    net = models.build("espcn", scale=3, bicubic_residual=True)
+    last = net.get_layer("subpixel_conv")
+    last.set_weights([np.zeros_like(w) for w in last.get_weights()])
+    x = np.random.default_rng(0).uniform(size=(17, 13)).astype("float32")
+    out = np.asarray(net(x[None, ..., None]))[0, ..., 0]
+    np.testing.assert_allclose(out, imresize(x.astype(np.float64), 3), atol=1e-5)
+    assert models.count_params(net) == models.count_params(models.build("espcn", scale=3))

@@ -19,7 +19,7 @@ from .srcnn import srcnn
 from .unet import CropLike, PadToMultiple, unet
 from .vdsr import vdsr
 
-__all__ = ["Architecture", "REGISTRY", "build", "names", "count_params", "srcnn", "fsrcnn", "espcn", "vdsr",
+__all__ = ["Architecture", "REGISTRY", "build", "names", "count_params", "count_macs", "srcnn", "fsrcnn", "espcn", "vdsr",
            "edsr", "unet", "DepthToSpace", "Upsample", "ICNR", "PadToMultiple", "CropLike"]
 
 
@@ -67,4 +67,28 @@ def count_params(model: keras.Model, *, biases: bool = True) -> int:
         if not biases and ("bias" in w.path or "alpha" in w.path):
             continue
         total += int(w.numpy().size)
+    return total
+
+
+def count_macs(model: keras.Model, input_shape: tuple[int, int], channels: int | None = None) -> int:
+    """Multiply-accumulates of the convolutions (and transposed convolutions) for one input image of
+    ``input_shape`` (H, W): per layer, output pixels x kernel height x width x input channels x filters
+    (a transposed convolution: input pixels x the same). Biases and activations are not counted.
+
+    The usual cost measure of SR papers (e.g. FSRCNN, Dong et al. 2016, sec. 3.3, counts it per LR image).
+    """
+    import numpy as np
+
+    convs = [layer for layer in model.layers
+             if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
+    if not convs:
+        return 0
+    probe = keras.Model(model.inputs[0], [layer.input for layer in convs] + [layer.output for layer in convs])
+    c = channels or model.inputs[0].shape[-1]
+    shapes = [t.shape for t in probe(np.zeros((1, *input_shape, c), dtype="float32"))]
+    total = 0
+    for layer, s_in, s_out in zip(convs, shapes[:len(convs)], shapes[len(convs):]):
+        kh, kw = layer.kernel_size
+        pixels = s_in[1] * s_in[2] if isinstance(layer, keras.layers.Conv2DTranspose) else s_out[1] * s_out[2]
+        total += int(pixels) * kh * kw * int(s_in[-1]) * int(s_out[-1])
     return total

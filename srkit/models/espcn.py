@@ -6,14 +6,16 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from .layers import ICNR, DepthToSpace
+from .layers import ICNR, DepthToSpace, Upsample
 
 
 def espcn(scale: int = 3, *, n1: int = 64, n2: int = 32, channels: int = 1, activation: str = "tanh",
-          icnr: bool = True) -> keras.Model:
+          icnr: bool = True, bicubic_residual: bool = False) -> keras.Model:
     """ESPCN (5-3-3, 64/32 filters, tanh as in the paper); 22,729 parameters at x3 on Y.
 
     ``icnr=True`` initialises the last convolution with ICNR, so training starts free of checkerboards.
+    ``bicubic_residual=True`` adds the bicubic upsampling of the input (no extra parameters), so the
+    network learns only the missing detail, as VDSR does (Kim et al., CVPR 2016) -- not in the ESPCN paper.
     """
     x_in = keras.Input((None, None, channels))
     x = layers.Conv2D(n1, 5, padding="same", activation=activation, name="conv1")(x_in)
@@ -21,4 +23,6 @@ def espcn(scale: int = 3, *, n1: int = 64, n2: int = 32, channels: int = 1, acti
     init = ICNR(scale) if icnr else "glorot_uniform"
     x = layers.Conv2D(channels * scale**2, 3, padding="same", kernel_initializer=init, name="subpixel_conv")(x)
     x = DepthToSpace(scale, name="pixel_shuffle")(x)
+    if bicubic_residual:
+        x = layers.Add(name="bicubic_residual")([Upsample(scale, name="bicubic")(x_in), x])
     return keras.Model(x_in, x, name=f"espcn_x{scale}")
