@@ -78,3 +78,28 @@ def test_bad_input(trained_like, rgb):
         upscale(np.zeros((4, 4, 2)), model=model)
     with pytest.raises(ValueError, match="tile"):
         upscale(rgb, model=model, tile=0)
+
+
+def test_self_ensemble_averages_the_eight_symmetries():
+    import keras
+
+    keras.utils.set_random_seed(1)
+    net = models.build("espcn", scale=3, bicubic_residual=True)   # bicubic + a small, asymmetric residual
+    last = net.get_layer("subpixel_conv")
+    last.set_weights([0.05 * w for w in last.get_weights()])
+    x = np.random.default_rng(3).uniform(0.25, 0.75, size=(21, 16)).astype(np.float32)
+    got = upscale(x, model=net, scale=3, tile=None, self_ensemble=True)
+    manual = []
+    for k in range(8):
+        t = np.rot90(x, k % 4)
+        t = t[:, ::-1] if k >= 4 else t
+        out = upscale(np.ascontiguousarray(t), model=net, scale=3, tile=None).astype(np.float64)
+        out = out[:, ::-1] if k >= 4 else out
+        manual.append(np.rot90(out, -(k % 4)))
+    assert got.shape == (63, 48) and got.dtype == np.float32
+    mean = np.mean(manual, axis=0)
+    assert 0 < mean.min() and mean.max() < 1, "outputs stay inside [0, 1], so clipping does not interfere"
+    assert np.abs(manual[0] - manual[5]).max() > 1e-3, "the network is not symmetric, so the test means something"
+    np.testing.assert_allclose(got, mean, atol=1e-5)
+    # and with tiles it is the same
+    np.testing.assert_allclose(upscale(x, model=net, scale=3, tile=8, self_ensemble=True), got, atol=2e-5)
