@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-__all__ = ["WEIGHTS", "PretrainedError", "manifest", "names", "info", "path", "load", "install"]
+__all__ = ["WEIGHTS", "PretrainedError", "manifest", "names", "info", "path", "load", "install", "transfer"]
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 
@@ -97,3 +97,25 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
     tmp_manifest.write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
     os.replace(tmp_manifest, folder / "manifest.json")
     return entry
+
+
+def transfer(source, target) -> list[str]:
+    """Copy into Keras model ``target`` the weights of every layer of ``source`` (a model or a shipped name)
+    that has the same name and the same weight shapes; returns the names of the layers copied.
+
+    The basis of fine-tuning across scales (EDSR, Lim et al. 2017, sec. 3.2, started its x3 and x4 models
+    from the x2 model): an EDSR body does not depend on the scale, only its upsampler does.
+    """
+    if isinstance(source, str):
+        source = load(source)
+    copied = []
+    for layer in target.layers:
+        try:
+            src = source.get_layer(layer.name)
+        except ValueError:
+            continue
+        weights, mine = src.get_weights(), layer.get_weights()
+        if weights and len(weights) == len(mine) and all(a.shape == b.shape for a, b in zip(weights, mine)):
+            layer.set_weights(weights)
+            copied.append(layer.name)
+    return copied

@@ -111,10 +111,12 @@ def _training_images(source: str | None) -> tuple[dict, str]:
 
 def train(preset_name: str, *, budget: str | None = None, steps: int | None = None, data_source: str | None = None,
           out: str | os.PathLike | None = None, seed: int = 0, strategy=None, verbose: int = 2,
-          command: str | None = None, extra_callbacks: list | None = None):
+          command: str | None = None, extra_callbacks: list | None = None, init_from: str | None = None):
     """Train a preset; returns (model, record). Files go to ``out`` (default ``data/runs/<preset>-<budget>``).
 
     ``strategy`` is a ``tf.distribute`` strategy (the model is built in its scope, batches are split).
+    ``init_from`` (a shipped model name or a ``.keras`` file) fine-tunes: every layer with the same name and
+    shapes starts from those weights (:func:`srkit.pretrained.transfer`), e.g. x4 from ``edsr-small-x2``.
     """
     import keras
     import tensorflow as tf
@@ -146,6 +148,15 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
         model = models.build(p.model, scale=p.scale, **p.hyperparameters)
+        transferred = []
+        if init_from:
+            from . import pretrained
+
+            source = (keras.models.load_model(init_from, safe_mode=True, compile=False)
+                      if str(init_from).endswith(".keras") else pretrained.load(init_from))
+            transferred = pretrained.transfer(source, model)
+            if not transferred:
+                raise ValueError(f"no layer of {init_from!r} matches {p.model!r} by name and shape: nothing to fine-tune from")
         schedule = keras.optimizers.schedules.CosineDecay(p.learning_rate, decay_steps=total, alpha=0.01)
         # XLA and several steps per call: 2-3x faster for these small models on a CPU (measured, ESPCN x3)
         model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0 if p.model == "vdsr" else None),
@@ -166,11 +177,13 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     val_psnr = history.history.get("val_psnr", [])
     record = dict(
         preset=preset_name, **{k: v for k, v in asdict(p).items() if k != "steps"}, parameters=models.count_params(best),
-        budget=budget, steps=per_epoch * epochs, seed=seed, data=source_name, train_images=sorted(train_images),
+        budget=budget, steps=per_epoch * epochs, seed=seed, data=source_name, init_from=init_from,
+        transferred_layers=len(transferred), train_images=sorted(train_images),
         validation_images=sorted(val_images), seconds=round(seconds, 1), best_val_psnr=max(val_psnr) if val_psnr else None,
         history={k: [float(x) for x in v] for k, v in history.history.items()},
         command=command or f"python -m srkit.train --preset {preset_name} --budget {budget}"
-                           + (f" --steps {steps}" if steps else "") + f" --seed {seed}",
+                           + (f" --steps {steps}" if steps else "") + f" --seed {seed}"
+                           + (f" --init-from {init_from}" if init_from else ""),
         versions=dict(python=platform.python_version(), tensorflow=tf.__version__, keras=keras.__version__),
         machine=dict(cpus=os.cpu_count(), gpus=len(tf.config.list_physical_devices("GPU"))),
     )
@@ -187,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=None, help="folder of HR images or a downloaded set (default: bundled train split)")
     parser.add_argument("--out", default=None, help="run folder (default: data/runs/PRESET-BUDGET); same folder resumes")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init-from", default=None,
+                        help="fine-tune: start from a shipped model (e.g. edsr-small-x2) or a .keras file")
     args = parser.parse_args(argv)
     try:
         preset(args.preset)
@@ -194,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     command = "python -m srkit.train " + " ".join(sys.argv[1:] if argv is None else argv)
     _, record = train(args.preset, budget=args.budget, steps=args.steps, data_source=args.data, out=args.out,
-                      seed=args.seed, command=command)
+                      seed=args.seed, command=command, init_from=args.init_from)
     print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters")}))
     return 0
 

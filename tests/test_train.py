@@ -50,3 +50,20 @@ def test_bad_presets_and_sources(tmp_path):
         train.train("espcn-x2", steps=1, data_source="nowhere", out=tmp_path)
     with pytest.raises(SystemExit):
         train.main(["--preset", "nope"])
+
+
+def test_fine_tuning_starts_from_a_pretrained_model(tmp_path):
+    from srkit import models, pretrained
+
+    keras.utils.set_random_seed(0)
+    x2, x4 = models.build("edsr-small", scale=2), models.build("edsr-small", scale=4)
+    copied = pretrained.transfer(x2, x4)
+    assert "head" in copied and "block8_conv2" in copied and "up1_conv" in copied and "tail" in copied
+    assert "up2_conv" not in copied  # x4 has a second upsampling stage that x2 lacks
+    np.testing.assert_array_equal(x4.get_layer("block3_conv1").get_weights()[0], x2.get_layer("block3_conv1").get_weights()[0])
+
+    _, record = train.train("espcn-x3", steps=2, out=tmp_path / "ft", verbose=0, init_from="espcn-x3")
+    assert record["init_from"] == "espcn-x3" and record["transferred_layers"] == 3
+    assert "--init-from espcn-x3" in record["command"]
+    with pytest.raises(ValueError, match="nothing to fine-tune from"):
+        train.train("espcn-x3", steps=1, out=tmp_path / "bad", verbose=0, init_from="srcnn-x3")
