@@ -119,6 +119,34 @@ def _format_models(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _markdown_models(rows: list[dict], sets: list[str]) -> str:
+    """The model card's tables: one per scale, one row per model, PSNR / SSIM (gain over bicubic) per set."""
+    from . import pretrained
+
+    out = []
+    for scale in sorted({r["scale"] for r in rows}):
+        here = [r for r in rows if r["scale"] == scale]
+        bic = {r["set"]: f"{r['bicubic_psnr']:.2f} / {r['bicubic_ssim']:.4f}" for r in here}
+        out.append(f"**x{scale}** (bicubic: " + ", ".join(f"{s} {bic[s]}" for s in sets if s in bic) + ")\n")
+        out.append("| name | parameters | training command | CPU time | " + " | ".join(sets)
+                   + " | published (Set5, as) | ms / 512² |")
+        out.append("|---" * (len(sets) + 6) + "|")
+        for name in dict.fromkeys(r["model"] for r in here):
+            mine = {r["set"]: r for r in here if r["model"] == name}
+            first = next(iter(mine.values()))
+            training = pretrained.info(name)["training"]
+            command = training["command"].split(" --out ")[0]
+            cells = [f"{mine[s]['psnr']:.2f} / {mine[s]['ssim']:.4f} ({mine[s]['psnr'] - mine[s]['bicubic_psnr']:+.2f})"
+                     if s in mine else "-" for s in sets]
+            row = PUBLISHED_ROW.get(pretrained.info(name)["architecture"], "")
+            ref = published(row, scale, "Set5")
+            pub = f"{ref[0]:.2f} ({row})" if ref else "-"
+            out.append(f"| `{name}` | {first['parameters']:,} | `{command}` | {training['seconds'] / 60:.1f} min | "
+                       + " | ".join(cells) + f" | {pub} | {first['ms_512']:.0f} |")
+        out.append("")
+    return "\n".join(out)
+
+
 def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int = 10) -> dict:
     """Median milliseconds for one output frame of ``width`` x ``height``: the network alone (on a float32
     LR tensor, as OpenCV's dnn_superres times it), with XLA compilation, and the whole ``srkit.upscale`` of
@@ -198,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--data", type=Path, default=None, help="folder holding one folder of HR images per set")
     m.add_argument("--sets", nargs="+", default=["test"], help="'test', 'validation' (bundled) or sub-folders of --data")
     m.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4], help="keep models of these scales")
+    m.add_argument("--markdown", action="store_true", help="print the model card's markdown tables instead")
     sp = sub.add_parser("speed", help="ms per output frame of a pretrained model")
     sp.add_argument("--model", default="espcn-x3")
     sp.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT")
@@ -220,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         names = args.models or [n for n in pretrained.names() if pretrained.info(n)["scale"] in args.scales]
         if not names:
             raise SystemExit("error: no pretrained models to benchmark")
-        print(_format_models(models_table(names, args.data, args.sets)))
+        rows = models_table(names, args.data, args.sets)
+        print(_markdown_models(rows, args.sets) if args.markdown else _format_models(rows))
         return 0
     if args.command == "bicubic":
         protocols = list(PROTOCOLS) if args.protocol == "both" else [args.protocol]

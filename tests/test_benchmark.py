@@ -70,3 +70,12 @@ def test_frame_speed_benchmark_runs():
     assert r["output"] == "96x48" and min(r["network_ms"], r["network_xla_ms"], r["upscale_ms"]) > 0
     with pytest.raises(ValueError, match="multiple of the scale"):
         benchmark.frame_speed("espcn-x3", 100, 48, repeats=1)
+
+
+def test_models_markdown_table(capsys):
+    assert benchmark.main(["models", "--models", "espcn-x3", "--sets", "test", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("|")]
+    assert lines[0].count("|") == lines[1].count("|") == lines[2].count("|") == 8  # header, rule, one row: 7 columns
+    assert "`espcn-x3`" in lines[2] and "python -m srkit.train --preset espcn-x3" in lines[2]
+    assert "32.55 (espcn-91)" in lines[2]  # the published Set5 figure, also when Set5 was not scored
