@@ -149,8 +149,9 @@ def _markdown_models(rows: list[dict], sets: list[str]) -> str:
 
 def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int = 10) -> dict:
     """Median milliseconds for one output frame of ``width`` x ``height``: the network alone (on a float32
-    LR tensor, as OpenCV's dnn_superres times it), with XLA compilation, and the whole ``srkit.upscale`` of
-    an RGB uint8 frame (colour conversion and bicubic chroma included)."""
+    LR tensor, as OpenCV's dnn_superres times it) in TensorFlow, with XLA compilation, and in TensorFlow Lite
+    (:mod:`srkit.export`); and the whole ``srkit.upscale`` of an RGB uint8 frame (colour conversion and
+    bicubic chroma included)."""
     import numpy as np
     import tensorflow as tf
 
@@ -160,12 +161,16 @@ def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int =
     model, scale = pretrained.load(name), pretrained.info(name)["scale"]
     if width % scale or height % scale:
         raise ValueError(f"{width}x{height} is not a multiple of the scale {scale}")
+    from . import models
+    from .export import TFLiteModel, to_tflite
+
     channels = model.input_shape[-1]
-    shape = (1, height, width, channels) if pretrained.info(name)["architecture"] in ("srcnn", "vdsr") else \
-        (1, height // scale, width // scale, channels)
+    shape = (1, height, width, channels) if models.REGISTRY[pretrained.info(name)["architecture"]].pre_upsampled \
+        else (1, height // scale, width // scale, channels)
     x = tf.constant(np.random.default_rng(0).random(shape, dtype=np.float32))
     plain = tf.function(lambda t: model(t, training=False))
     xla = tf.function(lambda t: model(t, training=False), jit_compile=True)
+    lite, x_np = TFLiteModel(to_tflite(model)), x.numpy()
 
     def median_ms(fn) -> float:
         fn()  # warm-up: tracing and compilation are not part of the per-frame time
@@ -178,7 +183,7 @@ def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int =
 
     frame = np.random.default_rng(1).integers(0, 256, (height // scale, width // scale, 3), dtype=np.uint8)
     return dict(model=name, output=f"{width}x{height}", network_ms=median_ms(lambda: plain(x).numpy()),
-                network_xla_ms=median_ms(lambda: xla(x).numpy()),
+                network_xla_ms=median_ms(lambda: xla(x).numpy()), network_tflite_ms=median_ms(lambda: lite(x_np)),
                 upscale_ms=median_ms(lambda: upscale(frame, model=model, scale=scale, tile=None)))
 
 
@@ -241,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         width, height = (int(v) for v in args.size.lower().split("x"))
         r = frame_speed(args.model, width, height, args.repeats)
         print(f"{r['model']} -> {r['output']}: network {r['network_ms']:.0f} ms, with XLA {r['network_xla_ms']:.0f} ms, "
+              f"TensorFlow Lite {r['network_tflite_ms']:.0f} ms, "
               f"srkit.upscale of an RGB uint8 frame {r['upscale_ms']:.0f} ms (median of {args.repeats})")
         return 0
     if args.command == "models":

@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+
+from srkit import export, pretrained
+
+
+@pytest.mark.parametrize("name", ["espcn-x3", "edsr-small-x4", "srcnn-x3", "fsrcnn-x3"])
+def test_tflite_matches_keras(name, tmp_path):
+    model = pretrained.load(name)
+    path = export.save_tflite(model, tmp_path / f"{name}.tflite")
+    lite = export.TFLiteModel(path)
+    rng = np.random.default_rng(0)
+    for shape in [(1, 23, 31, 1), (1, 40, 16, 1)]:  # any size: the interpreter is resized per input
+        x = rng.uniform(size=shape).astype(np.float32)
+        np.testing.assert_allclose(lite(x), np.asarray(model(x)), atol=1e-5)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_float16_weights_are_close_and_smaller():
+    model = pretrained.load("espcn-x3")
+    full, half = export.to_tflite(model), export.to_tflite(model, float16=True)
+    assert len(half) < 0.7 * len(full)
+    x = np.random.default_rng(1).uniform(size=(1, 20, 20, 1)).astype(np.float32)
+    np.testing.assert_allclose(export.TFLiteModel(half)(x), np.asarray(model(x)), atol=5e-3)
+
+
+def test_wrong_input_is_a_clear_error():
+    lite = export.TFLiteModel(export.to_tflite(pretrained.load("espcn-x3")))
+    with pytest.raises(ValueError, match="expected a batch"):
+        lite(np.zeros((20, 20, 1), np.float32))
+    with pytest.raises(ValueError, match="expected a batch"):
+        lite(np.zeros((1, 20, 20, 3), np.float32))
