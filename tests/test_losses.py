@@ -1,0 +1,81 @@
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from srkit import losses, models
+
+
+@pytest.fixture(scope="module")
+def pair():
+    rng = np.random.default_rng(0)
+    sharp = rng.uniform(size=(2, 48, 48, 1)).astype(np.float32)
+    blurred = sharp.copy()
+    blurred[:, 1:-1, 1:-1] = sum(sharp[:, 1 + dy:47 + dy, 1 + dx:47 + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9
+    return sharp, blurred
+
+
+def test_pixel_losses_by_hand(pair):
+    a, b = pair
+    d = a.astype(np.float64) - b
+    assert float(losses.l2(a, b)) == pytest.approx(np.mean(d**2), rel=1e-5)
+    assert float(losses.l1(a, b)) == pytest.approx(np.mean(np.abs(d)), rel=1e-5)
+    assert float(losses.charbonnier(a, b)) == pytest.approx(np.mean(np.sqrt(d**2 + 1e-6)), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["l1", "l2", "charbonnier", "ssim", "ms-ssim", "mixed", "gradient", "fft"])
+def test_zero_for_equal_images_and_positive_for_blur(pair, name):
+    a, b = pair
+    loss = losses.get(name)
+    same = float(loss(a, a))
+    assert abs(same) < 1e-4 or (name == "charbonnier" and same == pytest.approx(1e-3, rel=1e-3))
+    assert float(loss(a, b)) > same + 1e-3
+
+
+def test_ms_ssim_uses_the_scales_that_fit():
+    assert [losses.ms_ssim_scales(s) for s in (11, 22, 48, 96, 175, 176, 400)] == [1, 2, 3, 4, 4, 5, 5]
+
+
+def test_unknown_loss():
+    with pytest.raises(ValueError, match="choose one of"):
+        losses.get("l3")
+
+
+def test_perceptual_loss_falls_back_to_random_features_and_says_so(monkeypatch, pair):
+    real_vgg = keras.applications.VGG19
+
+    def offline(weights=None, **kwargs):
+        if weights == "imagenet":
+            raise OSError("URL fetch failure (simulated: no internet)")
+        return real_vgg(weights=weights, **kwargs)
+
+    monkeypatch.setattr(keras.applications, "VGG19", offline)
+    with pytest.raises(RuntimeError, match="allow_random=True"):
+        losses.feature_extractor("vgg19", allow_random=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loss = losses.PerceptualLoss(layer="block2_conv2")
+    assert loss.kind == "random" and any("random weights" in str(w.message) for w in caught)
+    a, b = pair
+    assert float(loss(a, a)) == 0 and float(loss(a, b)) > 0
+    # fixed features: the same seed gives the same loss
+    again = losses.PerceptualLoss(losses.feature_extractor("random", layer="block2_conv2")[0])
+    assert float(again(a, b)) == pytest.approx(float(loss(a, b)), rel=1e-5)
+
+
+def test_srgan_trains_with_fit_and_callbacks():
+    keras.utils.set_random_seed(0)
+    gen, disc = models.build("espcn", scale=2), losses.discriminator(channels=1, filters=8)
+    gan = losses.SRGAN(gen, disc, adversarial_weight=1e-2)
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
+    rng = np.random.default_rng(0)
+    lr = rng.uniform(size=(8, 12, 12, 1)).astype(np.float32)
+    hr = rng.uniform(size=(8, 24, 24, 1)).astype(np.float32)
+    g_before, d_before = gen.get_weights()[0].copy(), disc.get_weights()[0].copy()
+    seen = []
+    history = gan.fit(lr, hr, batch_size=4, epochs=2, verbose=0,
+                      callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(dict(logs)))])
+    assert set(history.history) >= {"loss", "content", "adversarial", "d_loss"} and len(seen) == 2
+    assert not np.allclose(gen.get_weights()[0], g_before) and not np.allclose(disc.get_weights()[0], d_before)
+    assert gan(lr[:1]).shape == (1, 24, 24, 1)
