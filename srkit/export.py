@@ -1,6 +1,7 @@
-"""Export a trained model for deployment: TensorFlow Lite (a small, fast CPU interpreter that also runs on
-phones and edge devices; its XNNPACK kernels are faster than TensorFlow's for these small convolutional
-networks on a CPU).
+"""Export a trained model for deployment: a TensorFlow SavedModel (TensorFlow Serving, TF.js converters,
+any TensorFlow program, no srkit or Keras needed) and TensorFlow Lite (a small, fast CPU interpreter that
+also runs on phones and edge devices; its XNNPACK kernels are faster than TensorFlow's for these small
+convolutional networks on a CPU).
 
 The converted model keeps the Keras model's dynamic height and width; :class:`TFLiteModel` resizes the
 interpreter's input to each image. Outputs match the Keras model to float32 rounding (tested).
@@ -12,7 +13,35 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["to_tflite", "save_tflite", "TFLiteModel"]
+__all__ = ["save_saved_model", "load_saved_model", "to_tflite", "save_tflite", "TFLiteModel"]
+
+
+def save_saved_model(model, path: str | os.PathLike) -> Path:
+    """Export Keras ``model`` as a SavedModel folder at ``path`` (signature ``serve``: N x H x W x C float32,
+    any size). Written to a temporary folder renamed into place, so ``path`` is never half-written; an
+    existing ``path`` is refused."""
+    import shutil
+    import tempfile
+
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"{path} already exists; export refuses to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        model.export(str(tmp / "model"), format="tf_saved_model", verbose=False)
+        os.replace(tmp / "model", path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+def load_saved_model(path: str | os.PathLike):
+    """A function N x H x W x C float32 -> output, from a SavedModel written by :func:`save_saved_model`."""
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(path))
+    return lambda x: loaded.serve(np.ascontiguousarray(x, dtype=np.float32)).numpy()
 
 
 def to_tflite(model, *, float16: bool = False) -> bytes:

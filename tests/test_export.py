@@ -30,3 +30,15 @@ def test_wrong_input_is_a_clear_error():
         lite(np.zeros((20, 20, 1), np.float32))
     with pytest.raises(ValueError, match="expected a batch"):
         lite(np.zeros((1, 20, 20, 3), np.float32))
+
+
+@pytest.mark.parametrize("name", ["edsr-small-x3", "fsrcnn-x3"])
+def test_saved_model_matches_keras(name, tmp_path):
+    model = pretrained.load(name)
+    path = export.save_saved_model(model, tmp_path / name)
+    run = export.load_saved_model(path)
+    x = np.random.default_rng(2).uniform(size=(1, 19, 26, 1)).astype(np.float32)
+    np.testing.assert_allclose(run(x), np.asarray(model(x)), atol=1e-6)
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary folder left behind
+    with pytest.raises(FileExistsError, match="refuses to overwrite"):
+        export.save_saved_model(model, path)
