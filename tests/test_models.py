@@ -56,13 +56,16 @@ def test_no_lambda_layers():
         assert not any(isinstance(l, keras.layers.Lambda) for l in models.build(name, scale=3).layers), name
 
 
-def test_icnr_starts_as_nearest_neighbour_upsampling():
-    # With ICNR the r*r sub-pixel outputs of each position start equal: no checkerboard at initialisation.
-    model = models.build("espcn", scale=3)
-    x = np.random.default_rng(2).random((1, 8, 8, 1)).astype("float32")
-    y = model.predict(x, verbose=0)[0, ..., 0]
-    blocks = y.reshape(8, 3, 8, 3)
+@pytest.mark.parametrize("channels", [1, 3])
+def test_icnr_starts_as_nearest_neighbour_upsampling(channels):
+    # With ICNR the r*r sub-pixel outputs of each position start equal: no checkerboard at initialisation,
+    # for every channel (TF's depth_to_space channel order: sub-position major, channel minor).
+    model = models.build("espcn", scale=3, channels=channels)
+    x = np.random.default_rng(2).random((1, 8, 8, channels)).astype("float32")
+    y = model.predict(x, verbose=0)[0]
+    blocks = y.reshape(8, 3, 8, 3, channels)
     np.testing.assert_allclose(blocks, blocks[:, :1, :, :1].repeat(3, 1).repeat(3, 3), atol=1e-6)
+    assert np.abs(y[..., 0] - y[..., -1]).max() > 1e-4 or channels == 1  # the channels differ
 
 
 def test_bad_names_and_scales():

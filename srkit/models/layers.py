@@ -105,7 +105,9 @@ class ICNR(keras.initializers.Initializer):
         kh, kw, cin, cout = shape
         r2 = self.scale**2
         base = keras.initializers.get(self.initializer)((kh, kw, cin, cout // r2), dtype=dtype)
-        return ops.repeat(base, r2, axis=3)  # channel c*r2 + k  -> output channel c, sub-position k
+        # depth_to_space (TF/Keras order) sends channel k*C + c to output channel c at sub-position k,
+        # so the C base filters are tiled r^2 times (not repeated filter by filter, which is PyTorch's order)
+        return ops.tile(base, [1, 1, 1, r2])
 
     def get_config(self):
         return {"scale": self.scale, "initializer": self.initializer}
