@@ -56,7 +56,8 @@ def test_unknown_name(shipped):
 
 
 def test_weights_are_shipped_with_a_verified_manifest():
-    assert {"srcnn-x3", "espcn-x3", "edsr-small-x3", "edsr-small-x4"} <= set(pretrained.names())
+    required = {f"{arch}-x{s}" for arch in ("srcnn", "espcn", "fsrcnn", "edsr-small") for s in (2, 3, 4)}
+    assert required <= set(pretrained.names()), f"missing: {sorted(required - set(pretrained.names()))}"
     for name in pretrained.names():
         assert pretrained.path(name).is_file()  # SHA-256 checked
         assert pretrained.info(name)["training"]["command"].startswith("python -m srkit.train --preset")
