@@ -1,0 +1,159 @@
+"""The classroom widgets in a real browser: JupyterLab on 127.0.0.1, driven by headless Chromium (Playwright).
+
+Runs a notebook showing ``srkit.viz.swipe`` and ``srkit.viz.explorer``, moves the slider and changes a
+dropdown, and checks that the rendered pixels change and that the browser console shows no widget errors.
+Screenshots are saved under ``$SRKIT_ARTIFACTS`` (default ``data/test-artifacts/browser``). Nothing but
+127.0.0.1 is contacted: every other request is aborted. Needs Debian's ``chromium`` (``.ci/run`` installs
+it) and the ``playwright`` package (in the ``dev`` extra).
+"""
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+CHROMIUM = os.environ.get("SRKIT_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("SRKIT_ARTIFACTS", Path(__file__).resolve().parents[1] / "data" / "test-artifacts")) / "browser"
+
+NOTEBOOK = [
+    """import numpy as np, skimage.data
+from srkit import viz
+from srkit.resize import imresize
+hr = skimage.data.astronaut()[:120, 150:270]
+before = imresize(imresize(hr, 1 / 3), 3, method="nearest")
+swiper = viz.swipe(before, hr, labels=("nearest", "HR"), position=50)
+swiper""",
+    """explorer = viz.explorer({"astronaut": hr, "coffee": skimage.data.coffee()[:120, 200:320]},
+                        {"bicubic": "bicubic", "nearest": lambda lr, s: imresize(lr, s, method="nearest")},
+                        scales=(2, 3, 4))
+explorer""",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium (see .ci/run)"
+    root = tmp_path_factory.mktemp("lab")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in NOTEBOOK]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, root / "widgets.ipynb")
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter"), "JUPYTER_RUNTIME_DIR": str(root / ".runtime")}
+    log = open(root / "lab.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--allow-root",
+         f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
+         "--ServerApp.disable_check_xsrf=False", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(f"JupyterLab exited: {(root / 'lab.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("JupyterLab did not start within 60 s")
+        yield url, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def _changed(a: bytes, b: bytes) -> float:
+    """Fraction of pixels that differ between two screenshots of the same element."""
+    pa, pb = _pixels(a), _pixels(b)
+    h, w = min(pa.shape[0], pb.shape[0]), min(pa.shape[1], pb.shape[1])
+    return float(np.mean(np.abs(pa[:h, :w] - pb[:h, :w]).max(axis=-1) > 8))
+
+
+def test_swipe_and_explorer_work_in_jupyterlab(lab):
+    from playwright.sync_api import sync_playwright
+
+    url, token = lab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console, outside = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("console", lambda m: console.append((m.type, m.text)))
+        page.on("pageerror", lambda e: console.append(("pageerror", str(e))))
+
+        def local_only(route):
+            if route.request.url.startswith("http://127.0.0.1:") or route.request.url.startswith("ws://127.0.0.1:"):
+                return route.continue_()
+            outside.append(route.request.url)
+            return route.abort()
+
+        page.route("**/*", local_only)
+        try:
+            page.goto(f"{url}/lab/tree/widgets.ipynb?token={token}", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)  # the kernel is up
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_text("Run All Cells", exact=True).click()
+            page.wait_for_selector(".widget-slider .noUi-handle", timeout=30_000)
+            page.wait_for_function("document.querySelectorAll('.jupyter-widgets img').length >= 2", timeout=180_000)
+            page.wait_for_timeout(1500)
+
+            # the swipe widget: move the slider with the keyboard, the picture must change
+            swipe_image = page.locator(".jupyter-widgets img").nth(0)
+            before = swipe_image.screenshot(path=str(ARTIFACTS / "swipe_before.png"))
+            handle = page.locator(".widget-slider .noUi-handle").first
+            handle.focus()
+            for _ in range(40):
+                page.keyboard.press("ArrowLeft")
+            page.wait_for_timeout(1500)
+            after = swipe_image.screenshot(path=str(ARTIFACTS / "swipe_after.png"))
+            swipe_change = _changed(before, after)
+
+            # the explorer: change the scale dropdown, the rendered comparison must change
+            explorer_image = page.locator(".jupyter-widgets img").nth(1)
+            before = explorer_image.screenshot(path=str(ARTIFACTS / "explorer_before.png"))
+            scale = page.locator(".widget-dropdown", has_text="scale").locator("select")
+            scale.select_option(label="4")
+            page.wait_for_timeout(3000)
+            after = explorer_image.screenshot(path=str(ARTIFACTS / "explorer_after.png"))
+            explorer_change = _changed(before, after)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "page.png"), full_page=True)
+            (ARTIFACTS / "console.txt").write_text("\n".join(f"{k}: {t}" for k, t in console))
+            (ARTIFACTS / "blocked_requests.txt").write_text("\n".join(outside))
+            browser.close()
+
+    errors = [text for kind, text in console if kind in ("error", "pageerror")
+              and any(w in text.lower() for w in ("widget", "model", "view", "comm"))]
+    assert not errors, f"widget errors in the browser console: {errors}"
+    assert swipe_change > 0.05, f"moving the swipe slider changed only {swipe_change:.1%} of the image"
+    assert explorer_change > 0.05, f"changing the scale changed only {explorer_change:.1%} of the explorer"
