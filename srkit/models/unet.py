@@ -43,9 +43,15 @@ class CropLike(keras.layers.Layer):
         return shapes[1][:3] + (shapes[0][3],)
 
 
+def _conv(x, filters: int, name: str, strides: int = 1):
+    # LeakyReLU, not ReLU: with ReLU and an L1 loss the decoder's units all died within ~50 steps here (they
+    # output 0, so the net stayed exactly at bicubic); a small negative slope keeps gradients flowing.
+    x = layers.Conv2D(filters, 3, strides=strides, padding="same", name=name)(x)
+    return layers.LeakyReLU(negative_slope=0.2, name=f"{name}_act")(x)
+
+
 def _conv_block(x, filters: int, name: str):
-    x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_a")(x)
-    return layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_b")(x)
+    return _conv(_conv(x, filters, f"{name}_a"), filters, f"{name}_b")
 
 
 def unet(scale: int = 3, *, filters: int = 32, levels: int = 2, channels: int = 1) -> keras.Model:
@@ -56,7 +62,7 @@ def unet(scale: int = 3, *, filters: int = 32, levels: int = 2, channels: int = 
     for i in range(levels):
         x = _conv_block(x, filters * 2**i, name=f"down{i + 1}")
         skips.append(x)
-        x = layers.Conv2D(filters * 2 ** (i + 1), 3, strides=2, padding="same", activation="relu", name=f"down{i + 1}_stride")(x)
+        x = _conv(x, filters * 2 ** (i + 1), f"down{i + 1}_stride", strides=2)
     x = _conv_block(x, filters * 2**levels, name="bottleneck")
     for i in reversed(range(levels)):
         x = layers.Conv2DTranspose(filters * 2**i, 2, strides=2, name=f"up{i + 1}_transpose")(x)
