@@ -1,0 +1,165 @@
+"""The srkit command: upscale images, train, benchmark and download, under one name.
+
+    srkit upscale photo.jpg -o photo_x3.jpg                      # one file, EDSR-small x3
+    srkit upscale scans/ -o scans_x4/ --model espcn --scale 4    # every image of a folder
+    srkit train --preset espcn-x3 --budget cpu                   # = python -m srkit.train ...
+    srkit benchmark models --sets test                           # = python -m srkit.benchmark ...
+
+Exit codes: 0 all done, 1 some inputs failed (each named on stderr), 2 wrong usage.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main", "upscale_files"]
+
+_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF"}
+
+
+class CliError(Exception):
+    """A problem with one input or output, reported as ``error: <file>: <problem>``."""
+
+
+def _read(path: Path) -> tuple[np.ndarray, str]:
+    """The image as uint8 (gray, RGB or RGBA) or, for 16-bit gray, float in [0, 1]; and its kind."""
+    from PIL import Image
+
+    from . import data
+
+    rgb = data.load_image(path, as_rgb=False)  # checks format, size limit, corruption; names the file
+    with Image.open(path) as im:
+        if im.mode in ("I;16", "I;16B", "I") and im.format == "PNG":
+            return np.asarray(im, dtype=np.float64) / 65535.0, "gray16"
+        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+            return np.asarray(im.convert("RGBA")), "rgba"
+    return rgb, "rgb" if rgb.ndim == 3 else "gray"
+
+
+def _write(image: np.ndarray, kind: str, path: Path) -> None:
+    """Write atomically: a temporary file in the same folder, renamed into place when complete."""
+    from PIL import Image
+
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise CliError(f"{path}: unknown output format (use {', '.join(sorted(_FORMATS))})")
+    if kind == "gray16":
+        if fmt not in ("PNG", "TIFF"):
+            raise CliError(f"{path}: a 16-bit image needs a PNG or TIFF output, not {fmt}")
+        im = Image.fromarray(np.clip(np.round(image * 65535.0), 0, 65535).astype(np.uint16))
+    elif kind == "rgba" and fmt not in ("PNG", "TIFF"):
+        raise CliError(f"{path}: {fmt} has no alpha channel; write PNG or TIFF")
+    else:
+        im = Image.fromarray(image)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        im.save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _inputs(paths: list[str]) -> list[Path]:
+    from .data import IMAGE_SUFFIXES
+
+    files = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                raise CliError(f"{p}: no images in this folder (looked for {', '.join(IMAGE_SUFFIXES)})")
+            files += found
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise CliError(f"{p}: no such file or folder")
+    return files
+
+
+def upscale_files(inputs: list[str], output: str, *, model: str = "edsr-small", scale: int | None = None,
+                  tile: int | None = 256, overwrite: bool = False, progress: bool = True) -> list[tuple[Path, str]]:
+    """Upscale image files/folders into ``output`` (a file for a single input file with an image suffix,
+    otherwise a folder: ``NAME_x{scale}.EXT``). Returns the failures as (input, message)."""
+    from tqdm.auto import tqdm
+
+    from . import pretrained
+    from .data import ImageLoadError
+    from .inference import upscale
+
+    name = model if model in pretrained.names() else f"{model}-x{scale or 3}"
+    if name not in pretrained.names():
+        raise CliError(f"no shipped model {name!r}; choose one of {pretrained.names()}")
+    s = pretrained.info(name)["scale"]
+    if scale is not None and scale != s:
+        raise CliError(f"model {name} upscales by {s}, not by --scale {scale}")
+    files = _inputs(inputs)
+    out = Path(output)
+    single = len(files) == 1 and Path(inputs[0]).is_file() and out.suffix.lower() in _FORMATS
+    targets = [out] if single else [out / f"{f.stem}_x{s}{f.suffix.lower()}" for f in files]
+    sources = {f.resolve() for f in files}
+    for t in targets:
+        if t.resolve() in sources:
+            raise CliError(f"{t}: this is an input; srkit never overwrites its inputs")
+        if t.exists() and not overwrite:
+            raise CliError(f"{t}: already exists (pass --overwrite to replace it)")
+    if not single:
+        out.mkdir(parents=True, exist_ok=True)
+    net = pretrained.load(name)
+    failures = []
+    for f, t in tqdm(list(zip(files, targets)), desc=f"{name}", unit="image", disable=not progress):
+        try:
+            image, kind = _read(f)
+            _write(upscale(image, model=net, scale=s, tile=tile), kind, t)
+        except (ImageLoadError, CliError, ValueError) as error:
+            message = str(error)
+            failures.append((f, message if message.startswith(str(f)) else f"{f}: {message}"))
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="srkit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    up = sub.add_parser("upscale", help="enlarge image files or folders with a shipped model",
+                        description="Enlarge images with a shipped pretrained model (see MODEL_CARD.md). "
+                                    "Inputs are never overwritten; each output is written completely or not at all.")
+    up.add_argument("inputs", nargs="+", metavar="IN", help="image files (PNG, JPEG, BMP, TIFF) or folders of them")
+    up.add_argument("-o", "--output", required=True, metavar="OUT",
+                    help="output file (one input file) or folder (created; files named NAME_xS.EXT)")
+    up.add_argument("--model", default="edsr-small",
+                    help="architecture (edsr-small, espcn, fsrcnn, srcnn) or full name such as espcn-x4 (default: edsr-small)")
+    up.add_argument("--scale", type=int, choices=(2, 3, 4), default=None, help="2, 3 or 4 (default: 3, or the model's)")
+    up.add_argument("--tile", type=int, default=256, help="tile size in input pixels, bounds memory (0: whole image)")
+    up.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    up.add_argument("--quiet", action="store_true", help="no progress bar")
+    for name, text in [("train", "train a preset (python -m srkit.train)"),
+                       ("benchmark", "measure models (python -m srkit.benchmark)"),
+                       ("download", "fetch a data set, checksum-verified (python -m srkit.download)")]:
+        sub.add_parser(name, help=text, add_help=False)
+    if argv and argv[0] in ("train", "benchmark", "download"):
+        from importlib import import_module
+
+        return int(import_module(f"srkit.{argv[0]}").main(argv[1:]) or 0)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.tile < 0:
+        parser.error("--tile must be 0 (whole image) or a positive number of pixels")
+    try:
+        failures = upscale_files(args.inputs, args.output, model=args.model, scale=args.scale,
+                                 tile=args.tile or None, overwrite=args.overwrite, progress=not args.quiet)
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for _, message in failures:
+        print(f"error: {message}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
