@@ -139,6 +139,10 @@ def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | N
         raise ValueError("image contains NaN or infinite values")
     if tile is not None and tile < 1:
         raise ValueError(f"tile must be a positive number of pixels or None, got {tile}")
+    if isinstance(model, str) and scale is None:
+        from . import pretrained
+
+        scale = pretrained.info(model)["scale"]  # a shipped model's name says its scale
     model = _load(model)
     info = describe(model, scale)
     s = info.scale
@@ -154,6 +158,16 @@ def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | N
         if info.pre_upsampled:
             inp = imresize(inp, s)
         inp = inp.astype(np.float32)
+        # An image smaller than the receptive field would be seen mostly through the convolutions' zero
+        # padding (a flat 1x1 image came out 20-50 grey levels darker): replicate its edges first, crop after.
+        pad = info.radius if min(inp.shape[:2]) < 2 * info.radius + 1 else 0
+        if pad:
+            f = 1 if info.pre_upsampled else s
+            inp = np.pad(inp, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+            return run(inp)[pad * f:-pad * f, pad * f:-pad * f]
+        return run(inp)
+
+    def run(inp: np.ndarray) -> np.ndarray:
         if not self_ensemble:
             return predict_tiled(model, inp, info, tile).astype(np.float64)
         total = 0.0
