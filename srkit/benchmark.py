@@ -187,6 +187,39 @@ def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int =
                 upscale_ms=median_ms(lambda: upscale(frame, model=model, scale=scale, tile=None)))
 
 
+_MEMORY_PROBE = """
+import resource, sys, time
+import numpy as np
+from srkit import pretrained
+from srkit.inference import upscale
+name, size, tile = sys.argv[1], int(sys.argv[2]), (int(sys.argv[3]) or None)
+model, scale = pretrained.load(name), pretrained.info(name)["scale"]
+upscale(np.zeros((8, 8, 3), np.uint8), model=model, scale=scale)  # warm-up: TensorFlow's own memory
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+lr = np.random.default_rng(0).integers(0, 256, (size // scale, size // scale, 3), dtype=np.uint8)
+start = time.perf_counter()
+upscale(lr, model=model, scale=scale, tile=tile)
+seconds = time.perf_counter() - start
+print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, seconds)
+"""
+
+
+def tile_memory(name: str, sizes: list[int], tiles: list[int | None]) -> list[dict]:
+    """Peak memory of ``srkit.upscale`` for square outputs of ``sizes`` pixels, with each tile size
+    (``None``: whole image). Each measurement runs in a fresh Python process (peak resident memory from
+    ``getrusage``, minus the peak after a warm-up on an 8x8 image, so TensorFlow's own footprint cancels)."""
+    import subprocess
+
+    rows = []
+    for tile in tiles:
+        for size in sizes:
+            out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, name, str(size), str(tile or 0)],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            base, peak, seconds = int(out[-3]), int(out[-2]), float(out[-1])
+            rows.append(dict(model=name, size=size, tile=tile, extra_mib=(peak - base) / 1024, seconds=seconds))
+    return rows
+
+
 def _format_rows(rows: list[dict]) -> str:
     head = f"{'set':<10}{'scale':>5}  {'protocol':<9}{'images':>6}  {'PSNR':>7}  {'SSIM':>7}  {'published':>16}  {'dPSNR':>6}  {'dSSIM':>7}"
     lines = [head, "-" * len(head)]
@@ -236,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--model", default="espcn-x3")
     sp.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT")
     sp.add_argument("--repeats", type=int, default=10)
+    mem = sub.add_parser("memory", help="peak memory of srkit.upscale for growing images, tiled and whole")
+    mem.add_argument("--model", default="edsr-small-x3")
+    mem.add_argument("--sizes", nargs="+", type=int, default=[512, 1024, 2048, 4096], help="output sides in pixels")
+    mem.add_argument("--tiles", nargs="+", type=int, default=[256, 0], help="tile sizes (0: whole image)")
     p = sub.add_parser("pipeline", help="tf.data patch pipeline throughput on the bundled images")
     p.add_argument("--scale", type=int, default=3)
     p.add_argument("--patch-size", type=int, default=48)
@@ -248,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['model']} -> {r['output']}: network {r['network_ms']:.0f} ms, with XLA {r['network_xla_ms']:.0f} ms, "
               f"TensorFlow Lite {r['network_tflite_ms']:.0f} ms, "
               f"srkit.upscale of an RGB uint8 frame {r['upscale_ms']:.0f} ms (median of {args.repeats})")
+        return 0
+    if args.command == "memory":
+        print(f"{'model':<16}{'output':>12}{'tile':>8}{'extra peak MiB':>16}{'seconds':>9}")
+        for r in tile_memory(args.model, args.sizes, [t or None for t in args.tiles]):
+            print(f"{r['model']:<16}{r['size']:>7} px^2{str(r['tile'] or 'whole'):>8}{r['extra_mib']:>16.0f}{r['seconds']:>9.1f}")
         return 0
     if args.command == "models":
         from . import pretrained

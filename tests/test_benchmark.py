@@ -79,3 +79,9 @@ def test_models_markdown_table(capsys):
     assert lines[0].count("|") == lines[1].count("|") == lines[2].count("|") == 8  # header, rule, one row: 7 columns
     assert "`espcn-x3`" in lines[2] and "python -m srkit.train --preset espcn-x3" in lines[2]
     assert "32.55 (espcn-91)" in lines[2]  # the published Set5 figure, also when Set5 was not scored
+
+
+def test_tile_memory_benchmark_runs():
+    rows = benchmark.tile_memory("espcn-x3", [96, 384], [48, None])
+    assert [(r["size"], r["tile"]) for r in rows] == [(96, 48), (384, 48), (96, None), (384, None)]
+    assert all(r["extra_mib"] >= 0 and r["seconds"] > 0 for r in rows)
