@@ -62,6 +62,8 @@ PUBLISHED_ROW = {"srcnn-915": "srcnn-915-91", "srcnn-955": "srcnn", "fsrcnn": "f
 def _images(root: Path | None, set_name: str) -> dict:
     if set_name in ("test", "validation"):
         return data.bundled(set_name)
+    if root is None and Path(set_name).is_dir():  # a folder of HR images given directly
+        return data.load_folder(set_name, as_rgb=False)
     if root is None:
         raise SystemExit(f"error: --data is needed for set {set_name!r}")
     return _load_set(root, set_name)
@@ -262,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("models", help="shipped pretrained models vs bicubic vs published figures")
     m.add_argument("--models", nargs="+", default=None, help="pretrained names (default: all shipped)")
     m.add_argument("--data", type=Path, default=None, help="folder holding one folder of HR images per set")
-    m.add_argument("--sets", nargs="+", default=["test"], help="'test', 'validation' (bundled) or sub-folders of --data")
+    m.add_argument("--sets", nargs="+", default=["test"],
+                   help="'test', 'validation' (bundled), sub-folders of --data, or (without --data) folders of HR images")
     m.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4], help="keep models of these scales")
     m.add_argument("--markdown", action="store_true", help="print the model card's markdown tables instead")
     sp = sub.add_parser("speed", help="ms per output frame of a pretrained model")

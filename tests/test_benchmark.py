@@ -85,3 +85,14 @@ def test_tile_memory_benchmark_runs():
     rows = benchmark.tile_memory("espcn-x3", [96, 384], [48, None])
     assert [(r["size"], r["tile"]) for r in rows] == [(96, 48), (384, 48), (96, None), (384, None)]
     assert all(r["extra_mib"] >= 0 and r["seconds"] > 0 for r in rows)
+
+
+def test_models_table_on_a_folder_of_images(tmp_path, astronaut, capsys):
+    from PIL import Image
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    Image.fromarray(astronaut[:120, :150]).save(folder / "a.png")
+    assert benchmark.main(["models", "--models", "espcn-x2", "--sets", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "espcn-x2" in out and str(folder) in out
