@@ -157,14 +157,13 @@ def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int =
     import numpy as np
     import tensorflow as tf
 
-    from . import pretrained
+    from . import models, pretrained
+    from .export import TFLiteModel, to_tflite
     from .inference import upscale
 
     model, scale = pretrained.load(name), pretrained.info(name)["scale"]
     if width % scale or height % scale:
         raise ValueError(f"{width}x{height} is not a multiple of the scale {scale}")
-    from . import models
-    from .export import TFLiteModel, to_tflite
 
     channels = model.input_shape[-1]
     shape = (1, height, width, channels) if models.REGISTRY[pretrained.info(name)["architecture"]].pre_upsampled \

@@ -61,8 +61,11 @@ def save_tflite(model, path: str | os.PathLike, *, float16: bool = False) -> Pat
     path = Path(path)
     content = to_tflite(model, float16=float16)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(content)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # only left behind if writing failed
     return path
 
 

@@ -100,13 +100,20 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
 
 
 def transfer(source, target) -> list[str]:
-    """Copy into Keras model ``target`` the weights of every layer of ``source`` (a model or a shipped name)
-    that has the same name and the same weight shapes; returns the names of the layers copied.
+    """Copy into Keras model ``target`` the weights of every layer of ``source`` (a model, a shipped name or a
+    ``.keras`` file, loaded in safe mode) that has the same name and the same weight shapes; returns the
+    names of the layers copied.
 
     The basis of fine-tuning across scales (EDSR, Lim et al. 2017, sec. 3.2, started its x3 and x4 models
     from the x2 model): an EDSR body does not depend on the scale, only its upsampler does.
     """
-    if isinstance(source, str):
+    if isinstance(source, (str, os.PathLike)) and str(source).endswith(".keras"):
+        import keras
+
+        from . import models  # noqa: F401  (registers srkit's layers)
+
+        source = keras.models.load_model(source, safe_mode=True, compile=False)
+    elif isinstance(source, str):
         source = load(source)
     copied = []
     for layer in target.layers:

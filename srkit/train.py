@@ -152,9 +152,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         if init_from:
             from . import pretrained
 
-            source = (keras.models.load_model(init_from, safe_mode=True, compile=False)
-                      if str(init_from).endswith(".keras") else pretrained.load(init_from))
-            transferred = pretrained.transfer(source, model)
+            transferred = pretrained.transfer(init_from, model)
             if not transferred:
                 raise ValueError(f"no layer of {init_from!r} matches {p.model!r} by name and shape: nothing to fine-tune from")
         schedule = keras.optimizers.schedules.CosineDecay(p.learning_rate, decay_steps=total, alpha=0.01)

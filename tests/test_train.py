@@ -60,6 +60,8 @@ def test_fine_tuning_starts_from_a_pretrained_model(tmp_path):
     copied = pretrained.transfer(x2, x4)
     assert "head" in copied and "block8_conv2" in copied and "up1_conv" in copied and "tail" in copied
     assert "up2_conv" not in copied  # x4 has a second upsampling stage that x2 lacks
+    x2.save(tmp_path / "x2.keras")  # a .keras file works as the source too
+    assert pretrained.transfer(tmp_path / "x2.keras", models.build("edsr-small", scale=4)) == copied
     np.testing.assert_array_equal(x4.get_layer("block3_conv1").get_weights()[0], x2.get_layer("block3_conv1").get_weights()[0])
 
     _, record = train.train("espcn-x3", steps=2, out=tmp_path / "ft", verbose=0, init_from="espcn-x3")
