@@ -19,7 +19,7 @@ from .resize import imresize, modcrop
 
 __all__ = [
     "BUNDLED", "SPLITS", "EXCLUDED", "DEGRADATIONS", "IMAGE_SUFFIXES", "ImageLoadError",
-    "bundled", "load_image", "load_folder", "as_rgb", "degrade", "make_pair", "make_pairs",
+    "bundled", "load_image", "load_folder", "as_rgb", "degrade", "jpeg", "make_pair", "make_pairs",
     "grid_patches", "patch_dataset", "augment_pair", "to_float", "to_uint8",
 ]
 
@@ -247,18 +247,51 @@ def _gaussian_blur(image: np.ndarray, size: int, sigma: float) -> np.ndarray:
     return correlate1d(out, g, axis=1, mode="nearest")
 
 
-def degrade(hr: np.ndarray, scale: int, *, kind: str = "bicubic", blur_sigma: float = 1.6, noise_sigma: float = 30.0,
-            seed: int | None = 0) -> np.ndarray:
+def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    """Encode as baseline JPEG at ``quality`` (1..95, Pillow/libjpeg scale) and decode again, in memory.
+
+    uint8 in -> uint8 out; float (0..1) in -> float32 out (rounded to 8 bits first: JPEG stores 8 bits).
+    Gray (H x W or H x W x 1) and RGB are supported.
+    """
+    import io
+
+    from PIL import Image
+
+    image = np.asarray(image)
+    if not 1 <= int(quality) <= 95:
+        raise ValueError(f"JPEG quality must be in 1..95, got {quality}")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3)):
+        raise ValueError(f"JPEG needs a gray or RGB image, got shape {image.shape}")
+    is_uint8 = image.dtype == np.uint8
+    pixels = image if is_uint8 else to_uint8(image)
+    squeeze = pixels.ndim == 3 and pixels.shape[2] == 1
+    buffer = io.BytesIO()
+    Image.fromarray(pixels[..., 0] if squeeze else pixels).save(buffer, format="JPEG", quality=int(quality))
+    out = np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("L" if pixels.ndim == 2 or squeeze else "RGB"))
+    out = out[..., None] if squeeze else out
+    return out if is_uint8 else (out / 255.0).astype(np.float32)
+
+
+def degrade(hr: np.ndarray, scale: int, *, kind: str = "bicubic", blur_sigma: float | None = None,
+            noise_sigma: float | None = None, jpeg_quality: int = 40, seed: int | None = 0) -> np.ndarray:
     """Make the LR image of a (modcropped) HR image with a named degradation.
 
     ``bicubic``   (BI) MATLAB ``imresize(hr, 1/scale, 'bicubic')`` -- the standard benchmark degradation;
-    ``blur``      (BD, Zhang et al., RDN, CVPR 2018) 7x7 Gaussian blur of ``blur_sigma`` with replicated
-                  borders (rounded to uint8 for uint8 input, as MATLAB's ``imfilter``), then MATLAB's
-                  ``imresize(., 1/scale, 'nearest')``, which keeps the pixel nearest each LR pixel's centre;
-    ``noise``     (DN, ibid.) bicubic, then additive Gaussian noise of ``noise_sigma`` grey levels (seeded);
-    ``blur-noise`` blur then noise, a harder "real-world-like" mix.
+    ``bicubic-noaa`` bicubic *without* antialiasing (the kernel is not stretched when shrinking, as OpenCV's
+                  ``INTER_CUBIC`` and many training scripts did): aliased LR, the wrong degradation for
+                  the benchmarks -- models trained on it lose most of their gain there (lesson 07);
+    ``blur``      (BD, Zhang et al., RDN, CVPR 2018) 7x7 Gaussian blur of ``blur_sigma`` (default 1.6) with
+                  replicated borders (rounded to uint8 for uint8 input, as MATLAB's ``imfilter``), then
+                  MATLAB's ``imresize(., 1/scale, 'nearest')``, which keeps the pixel nearest each LR pixel's centre;
+    ``noise``     (DN, ibid.) bicubic, then additive Gaussian noise of ``noise_sigma`` (default 30) grey levels;
+    ``blur-noise`` blur then noise, a harder mix;
+    ``real``      a camera-like chain (the first-order model of Real-ESRGAN, Wang et al., ICCVW 2021, with
+                  fixed instead of random strengths): 7x7 Gaussian blur of ``blur_sigma`` (default 1.0),
+                  bicubic downscaling, Gaussian noise of ``noise_sigma`` (default 5) grey levels, then JPEG
+                  at ``jpeg_quality`` (default 40).
 
-    uint8 in -> uint8 out (rounded, clipped); float (0..1) in -> float32 out (not clipped).
+    Noise is drawn from ``numpy.random.default_rng(seed)``. uint8 in -> uint8 out (rounded, clipped);
+    float (0..1) in -> float32 out (not clipped, except ``real``, whose JPEG step stores 8 bits).
     """
     hr = np.asarray(hr)
     if kind not in DEGRADATIONS:
@@ -268,20 +301,30 @@ def degrade(hr: np.ndarray, scale: int, *, kind: str = "bicubic", blur_sigma: fl
     is_uint8 = hr.dtype == np.uint8
     if kind == "bicubic":
         return imresize(hr, 1 / scale)
+    if kind == "bicubic-noaa":
+        return imresize(hr, 1 / scale, antialias=False)
+    if blur_sigma is None:
+        blur_sigma = 1.0 if kind == "real" else 1.6
+    if noise_sigma is None:
+        noise_sigma = 5.0 if kind == "real" else 30.0
     x = hr.astype(np.float64) / (255.0 if is_uint8 else 1.0)
-    if kind in ("blur", "blur-noise"):
+    if kind in ("blur", "blur-noise", "real"):
         x = _gaussian_blur(x, 7, blur_sigma)
         if is_uint8:
             x = to_uint8(x).astype(np.float64) / 255.0
+    if kind in ("blur", "blur-noise"):
         x = imresize(x, 1 / scale, method="nearest")  # RDN's Prepare_TrainData_HR_LR_BD.m
     else:
         x = imresize(x, 1 / scale)
-    if kind in ("noise", "blur-noise"):
+    if kind in ("noise", "blur-noise", "real"):
         x = x + np.random.default_rng(seed).normal(0.0, noise_sigma / 255.0, size=x.shape)
+    if kind == "real":
+        x = jpeg(to_uint8(x), jpeg_quality)
+        return x if is_uint8 else (x / 255.0).astype(np.float32)
     return to_uint8(x) if is_uint8 else x.astype(np.float32)
 
 
-DEGRADATIONS = ("bicubic", "blur", "noise", "blur-noise")
+DEGRADATIONS = ("bicubic", "bicubic-noaa", "blur", "noise", "blur-noise", "real")
 
 
 def make_pair(hr: np.ndarray, scale: int, *, degradation: str = "bicubic", **kwargs) -> tuple[np.ndarray, np.ndarray]:
@@ -291,10 +334,18 @@ def make_pair(hr: np.ndarray, scale: int, *, degradation: str = "bicubic", **kwa
 
 
 def make_pairs(images: Mapping[str, np.ndarray] | Iterable[np.ndarray], scale: int, *,
-               degradation: str = "bicubic", **kwargs) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`make_pair` for each image (a dict of images or any iterable of them)."""
-    values = images.values() if isinstance(images, Mapping) else images
-    return [make_pair(hr, scale, degradation=degradation, **kwargs) for hr in values]
+               degradation: str = "bicubic", copies: int = 1, seed: int = 0,
+               **kwargs) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`make_pair` for each image (a dict of images or any iterable of them).
+
+    Random degradations (noise) draw a different realisation for every image and copy (seed ``seed + k``);
+    ``copies`` > 1 makes that many LR versions of each image, so a model does not learn one noise pattern.
+    """
+    if copies < 1:
+        raise ValueError(f"copies must be at least 1, got {copies}")
+    values = list(images.values() if isinstance(images, Mapping) else images)
+    return [make_pair(hr, scale, degradation=degradation, seed=seed + i * copies + c, **kwargs)
+            for i, hr in enumerate(values) for c in range(copies)]
 
 
 def grid_patches(lr: np.ndarray, hr: np.ndarray, *, scale: int, lr_size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:

@@ -111,12 +111,15 @@ def _training_images(source: str | None) -> tuple[dict, str]:
 
 def train(preset_name: str, *, budget: str | None = None, steps: int | None = None, data_source: str | None = None,
           out: str | os.PathLike | None = None, seed: int = 0, strategy=None, verbose: int = 2,
-          command: str | None = None, extra_callbacks: list | None = None, init_from: str | None = None):
+          command: str | None = None, extra_callbacks: list | None = None, init_from: str | None = None,
+          degradation: str = "bicubic", copies: int | None = None):
     """Train a preset; returns (model, record). Files go to ``out`` (default ``data/runs/<preset>-<budget>``).
 
     ``strategy`` is a ``tf.distribute`` strategy (the model is built in its scope, batches are split).
     ``init_from`` (a shipped model name or a ``.keras`` file) fine-tunes: every layer with the same name and
     shapes starts from those weights (:func:`srkit.pretrained.transfer`), e.g. x4 from ``edsr-small-x2``.
+    ``degradation`` makes the training LR images (:data:`srkit.data.DEGRADATIONS`; validation always uses the
+    standard bicubic protocol); random ones get ``copies`` realisations per image (default 4, else 1).
     """
     import keras
     import tensorflow as tf
@@ -140,7 +143,11 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     arch = models.REGISTRY[p.model]
     train_images, source_name = _training_images(data_source)
     val_images = data.bundled("validation")
-    pairs = data.make_pairs(train_images, p.scale)
+    if degradation not in data.DEGRADATIONS:
+        raise ValueError(f"unknown degradation {degradation!r}; choose one of {data.DEGRADATIONS}")
+    if copies is None:
+        copies = 4 if degradation in ("noise", "blur-noise", "real") else 1
+    pairs = data.make_pairs(train_images, p.scale, degradation=degradation, copies=copies, seed=seed)
     patch = p.lr_patch * p.scale
     ds = data.patch_dataset(pairs, scale=p.scale, patch_size=patch, batch_size=p.batch_size, color=arch.color,
                             upsample_input=arch.pre_upsampled, seed=seed)
@@ -177,13 +184,15 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     val_psnr = history.history.get("val_psnr", [])
     record = dict(
         preset=preset_name, **{k: v for k, v in asdict(p).items() if k != "steps"}, parameters=models.count_params(best),
-        budget=budget, steps=per_epoch * epochs, seed=seed, data=source_name, init_from=init_from,
+        budget=budget, steps=per_epoch * epochs, seed=seed, data=source_name, degradation=degradation,
+        copies=copies, init_from=init_from,
         transferred_layers=len(transferred), train_images=sorted(train_images),
         validation_images=sorted(val_images), seconds=round(seconds, 1), best_val_psnr=max(val_psnr) if val_psnr else None,
         history={k: [float(x) for x in v] for k, v in history.history.items()},
         command=command or f"python -m srkit.train --preset {preset_name} --budget {budget}"
                            + (f" --steps {steps}" if steps else "") + f" --seed {seed}"
-                           + (f" --init-from {init_from}" if init_from else ""),
+                           + (f" --init-from {init_from}" if init_from else "")
+                           + (f" --degradation {degradation}" if degradation != "bicubic" else ""),
         versions=dict(python=platform.python_version(), tensorflow=tf.__version__, keras=keras.__version__),
         machine=dict(cpus=os.cpu_count(), gpus=len(tf.config.list_physical_devices("GPU"))),
     )
@@ -202,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--init-from", default=None,
                         help="fine-tune: start from a shipped model (e.g. edsr-small-x2) or a .keras file")
+    parser.add_argument("--degradation", choices=data.DEGRADATIONS, default="bicubic",
+                        help="how training LR images are made (validation always uses the bicubic protocol)")
     args = parser.parse_args(argv)
     try:
         preset(args.preset)
@@ -209,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     command = "python -m srkit.train " + " ".join(sys.argv[1:] if argv is None else argv)
     _, record = train(args.preset, budget=args.budget, steps=args.steps, data_source=args.data, out=args.out,
-                      seed=args.seed, command=command, init_from=args.init_from)
+                      seed=args.seed, command=command, init_from=args.init_from, degradation=args.degradation)
     print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters")}))
     return 0
 

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from srkit import data
-from srkit.resize import imresize
+from srkit.resize import imresize, modcrop
 
 
 # ----------------------------------------------------------------- the bundled collection and its split
@@ -170,9 +170,50 @@ def test_degradations(astronaut):
     np.testing.assert_array_equal(blur, blurred[1::3, 1::3])
     assert not np.array_equal(blur, blurred[::3, ::3])
     with pytest.raises(ValueError, match="choose one of"):
-        data.degrade(hr, 3, kind="jpeg")
+        data.degrade(hr, 3, kind="sinc")
     with pytest.raises(ValueError, match="modcrop"):
         data.degrade(astronaut[:301], 3)
+
+
+def test_degradation_without_antialiasing_aliases(astronaut):
+    hr = modcrop(astronaut, 3)
+    noaa = data.degrade(hr, 3, kind="bicubic-noaa")
+    np.testing.assert_array_equal(noaa, imresize(hr, 1 / 3, antialias=False))
+    # without antialiasing the kernel spans 4 HR pixels instead of 12: the LR keeps more (aliased) detail
+    lap = lambda im: np.abs(np.diff(im.astype(float), 2, axis=1)).mean()  # noqa: E731
+    assert lap(noaa) > 1.3 * lap(data.degrade(hr, 3))
+
+
+def test_real_degradation_and_jpeg(astronaut):
+    hr = modcrop(astronaut[:300, :300], 3)
+    real = data.degrade(hr, 3, kind="real", seed=1)
+    assert real.shape == (100, 100, 3) and real.dtype == np.uint8
+    np.testing.assert_array_equal(real, data.degrade(hr, 3, kind="real", seed=1))
+    assert not np.array_equal(real, data.degrade(hr, 3, kind="real", seed=2))
+    clean = data.degrade(hr, 3)
+    assert 2 < np.abs(real.astype(float) - clean).mean() < 20
+    # JPEG round trip: lower quality, larger error; gray and float inputs keep their layout
+    err = {q: np.abs(data.jpeg(hr, q).astype(float) - hr).mean() for q in (90, 40, 10)}
+    assert err[90] < err[40] < err[10]
+    gray = hr[..., 0]
+    assert data.jpeg(gray, 50).shape == gray.shape and data.jpeg(gray[..., None], 50).shape == (300, 300, 1)
+    out = data.jpeg(hr / 255.0, 50)
+    assert out.dtype == np.float32 and 0 <= out.min() and out.max() <= 1
+    with pytest.raises(ValueError, match="quality"):
+        data.jpeg(hr, 0)
+    with pytest.raises(ValueError, match="gray or RGB"):
+        data.jpeg(np.zeros((8, 8, 2), np.uint8), 50)
+
+
+def test_make_pairs_draws_new_noise_per_image_and_copy(astronaut):
+    crop = modcrop(astronaut[:90, :90], 3)
+    pairs = data.make_pairs([crop, crop], 3, degradation="noise", copies=2)
+    assert len(pairs) == 4
+    lrs = [lr for lr, _ in pairs]
+    assert all(not np.array_equal(lrs[i], lrs[j]) for i in range(4) for j in range(i + 1, 4))
+    np.testing.assert_array_equal(pairs[0][0], data.make_pairs([crop], 3, degradation="noise")[0][0])
+    with pytest.raises(ValueError, match="copies"):
+        data.make_pairs([crop], 3, copies=0)
 
 
 def _nearest_pairs(n=3, scale=3):

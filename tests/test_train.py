@@ -41,6 +41,10 @@ def test_own_folder_of_images(tmp_path):
         Image.fromarray(rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)).save(folder / f"{i}.png")
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "run", verbose=0)
     assert record["train_images"] == ["0.png", "1.png"] and record["data"] == str(folder)
+    # another degradation for the training LR (lessons 07 and 08): recorded, with 4 noise realisations
+    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "real", verbose=0,
+                            degradation="real")
+    assert record["degradation"] == "real" and record["copies"] == 4 and "--degradation real" in record["command"]
 
 
 def test_bad_presets_and_sources(tmp_path):
@@ -48,6 +52,8 @@ def test_bad_presets_and_sources(tmp_path):
         train.preset("espcn-x5")
     with pytest.raises(ValueError, match="neither a folder nor a downloaded data set"):
         train.train("espcn-x2", steps=1, data_source="nowhere", out=tmp_path)
+    with pytest.raises(ValueError, match="unknown degradation"):
+        train.train("espcn-x2", steps=1, out=tmp_path, degradation="sinc")
     with pytest.raises(SystemExit):
         train.main(["--preset", "nope"])
 
