@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,27 @@ from . import data
 from .evaluate import PROTOCOLS, bicubic_upscaler, evaluate
 from .published import published
 
-__all__ = ["bicubic_table", "pipeline_throughput", "main"]
+__all__ = ["find_benchmarks", "bicubic_table", "pipeline_throughput", "main"]
+
+
+def find_benchmarks(set_name: str = "Set5") -> Path | None:
+    """The folder holding ``<set_name>/`` (HR images): ``$SRKIT_BENCHMARKS``, then ``benchmarks/`` in the
+    parent folder of the working directory or of the srkit checkout (``../shared/benchmarks`` in CI), then
+    where ``python -m srkit.download`` unpacks it. ``None`` if none has it."""
+    from . import download
+
+    here = Path(__file__).resolve().parents[1]
+    candidates = [os.environ.get("SRKIT_BENCHMARKS"), here.parent / "shared" / "benchmarks",
+                  Path.cwd().parent / "shared" / "benchmarks", Path.cwd().parent.parent / "shared" / "benchmarks"]
+    try:
+        downloaded = download.local(set_name.lower())
+    except ValueError:
+        downloaded = None
+    candidates.append(downloaded.parent if downloaded else None)
+    for c in candidates:
+        if c and (Path(c) / set_name).is_dir() and any((Path(c) / set_name).iterdir()):
+            return Path(c)
+    return None
 
 
 def _load_set(root: Path, name: str) -> dict:

@@ -1,7 +1,6 @@
 """Shared fixtures: the benchmark images beside the repository, small test images."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +11,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def benchmark_root() -> Path | None:
     """Folder with a Set5/ sub-folder: $SRKIT_BENCHMARKS, ../shared/benchmarks, or srkit.download's copy."""
-    from srkit import download
+    from srkit.benchmark import find_benchmarks
 
-    downloaded = download.local("set5")
-    candidates = [os.environ.get("SRKIT_BENCHMARKS"), REPO.parent / "shared" / "benchmarks",
-                  downloaded.parent if downloaded else None]
-    for c in candidates:
-        if c and (Path(c) / "Set5").is_dir() and any((Path(c) / "Set5").iterdir()):
-            return Path(c)
-    return None
+    return find_benchmarks("Set5")
 
 
 @pytest.fixture(scope="session")

@@ -96,3 +96,16 @@ def test_models_table_on_a_folder_of_images(tmp_path, astronaut, capsys):
     assert benchmark.main(["models", "--models", "espcn-x2", "--sets", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "espcn-x2" in out and str(folder) in out
+
+
+def test_find_benchmarks_prefers_the_environment_variable(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from srkit.benchmark import find_benchmarks
+
+    (tmp_path / "Set5").mkdir()
+    monkeypatch.setenv("SRKIT_BENCHMARKS", str(tmp_path))
+    assert find_benchmarks("Set5") != tmp_path  # an empty Set5/ does not count
+    Image.new("RGB", (8, 8)).save(tmp_path / "Set5" / "a.png")
+    assert find_benchmarks("Set5") == tmp_path
+    assert find_benchmarks("NoSuchSet") is None
