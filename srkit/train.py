@@ -9,6 +9,11 @@ the **full validation images with the published protocol** (PSNR/SSIM on Y, bord
 crops, and not from the batch MSE. Callbacks keep the best model (``best.keras``), a backup from which a
 killed run resumes when started again with the same ``--out`` (``BackupAndRestore``), TensorBoard logs, and
 a JSON record of everything needed to repeat the run (``record.json``).
+
+Scaling out (``--strategy``, :func:`make_strategy`): ``mirrored`` copies the model onto every GPU (or onto
+``--logical-cpus N`` logical CPU devices, to try data parallelism on a laptop) and splits each batch between
+them; ``multi-worker`` does the same across machines described by the ``TF_CONFIG`` environment variable;
+``tpu`` uses a Colab/Cloud TPU.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from . import budget as budget_mod
 from . import data
 from .evaluate import evaluate
 
-__all__ = ["Preset", "PRESETS", "preset", "train", "ValidationMetrics", "main"]
+__all__ = ["Preset", "PRESETS", "STRATEGIES", "preset", "make_strategy", "train", "ValidationMetrics", "main"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,61 @@ _BASE = {
     "edsr-baseline": dict(model="edsr-baseline", steps=dict(quick=10, cpu=300, gpu=100_000), lr_patch=24, learning_rate=1e-4),
 }
 PRESETS: dict[str, Preset] = {f"{name}-x{s}": Preset(scale=s, **base) for name, base in _BASE.items() for s in (2, 3, 4)}
+
+
+STRATEGIES = ("default", "mirrored", "multi-worker", "tpu")
+
+
+def make_strategy(name: str = "default", *, logical_cpus: int | None = None):
+    """A ``tf.distribute`` strategy by name (synchronous data parallelism: every replica holds the whole model,
+    gets a slice of each batch, and the gradients are summed across replicas before each update).
+
+    ``default``      one device (no distribution);
+    ``mirrored``     ``MirroredStrategy`` over all GPUs, or over the CPU's logical devices when there is no GPU;
+                     ``logical_cpus=N`` first splits the CPU into N logical devices -- this must happen before
+                     TensorFlow starts (a fresh process), e.g. ``python -m srkit.train ... --logical-cpus 2``;
+    ``multi-worker`` ``MultiWorkerMirroredStrategy``: one process per worker, the cluster and this worker's
+                     index read from ``TF_CONFIG`` (collective all-reduce over the network);
+    ``tpu``          ``TPUStrategy`` on the TPU that ``TPUClusterResolver`` finds (Colab TPU runtime).
+    """
+    import tensorflow as tf
+
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {name!r}; choose one of {STRATEGIES}")
+    if logical_cpus is not None:
+        if name != "mirrored" or logical_cpus < 1:
+            raise ValueError("logical_cpus (a positive number) only applies to the 'mirrored' strategy")
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        try:
+            tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * logical_cpus)
+        except RuntimeError:
+            raise RuntimeError("TensorFlow has already started in this process: logical CPU devices must be made "
+                               "first (run `python -m srkit.train ... --logical-cpus N` in a fresh process)") from None
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
+        return tf.distribute.MirroredStrategy(devices)
+    if name == "multi-worker":
+        if "TF_CONFIG" not in os.environ:
+            raise ValueError("the multi-worker strategy needs TF_CONFIG, e.g. "
+                             '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}')
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, tf.errors.OpError) as error:
+        raise RuntimeError(f"no TPU found ({str(error).splitlines()[0] if str(error) else type(error).__name__}): "
+                           "choose a TPU runtime on Colab, or another strategy") from None
+    return tf.distribute.TPUStrategy(resolver)
+
+
+def _worker_index() -> int:
+    """This process's index in a multi-worker cluster (``TF_CONFIG``), 0 otherwise."""
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    return int(config.get("task", {}).get("index", 0))
 
 
 def preset(name: str) -> Preset:
@@ -137,6 +197,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     epochs = max(1, min(p.epochs, total))
     per_epoch = max(1, total // epochs)
     run_dir = Path(out) if out is not None else data_dir() / "runs" / f"{preset_name}-{budget}"
+    if strategy is not None and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and _worker_index():
+        run_dir = run_dir / f"worker-{_worker_index()}"  # the chief (worker 0) writes the run folder itself
     run_dir.mkdir(parents=True, exist_ok=True)
 
     keras.utils.set_random_seed(seed)
@@ -169,23 +231,29 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                       # XLA cannot compile a step whose variables are mirrored on several devices
                       jit_compile=strategy.num_replicas_in_sync == 1,
                       steps_per_execution=min(32, per_epoch))
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     callbacks = [
         ValidationMetrics(val_images, p.scale),
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_psnr", mode="max",
                                         save_best_only=True),
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
+        *([] if multi_worker else [keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+                                   keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False)]),
         *(extra_callbacks or []),
     ]
     start = time.perf_counter()
-    history = model.fit(ds, epochs=epochs, steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose)
+    if multi_worker:
+        history = _fit_multi_worker(model, ds, strategy, epochs=epochs, steps_per_epoch=per_epoch,
+                                    callbacks=callbacks, verbose=verbose)
+    else:
+        history = model.fit(ds, epochs=epochs, steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - start
     best = keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False)
     val_psnr = history.history.get("val_psnr", [])
     record = dict(
         preset=preset_name, **{k: v for k, v in asdict(p).items() if k != "steps"}, parameters=models.count_params(best),
         budget=budget, steps=per_epoch * epochs, seed=seed, data=source_name, degradation=degradation,
-        copies=copies, init_from=init_from,
+        copies=copies, init_from=init_from, replicas=strategy.num_replicas_in_sync,
+        strategy="MultiWorkerMirroredStrategy" if multi_worker else type(strategy).__name__,
         transferred_layers=len(transferred), train_images=sorted(train_images),
         validation_images=sorted(val_images), seconds=round(seconds, 1), best_val_psnr=max(val_psnr) if val_psnr else None,
         history={k: [float(x) for x in v] for k, v in history.history.items()},
@@ -200,6 +268,49 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     return best, record
 
 
+def _fit_multi_worker(model, ds, strategy, *, epochs: int, steps_per_epoch: int, callbacks: list, verbose: int):
+    """``model.fit`` for ``MultiWorkerMirroredStrategy``, which Keras 3's ``fit`` cannot drive yet (it all-reduces
+    a data batch eagerly before training: keras-team/keras#20585). This is the standard tf.distribute custom
+    loop: every worker takes its shard of each global batch, computes the gradient of its share of the
+    batch-mean loss (``tf.nn.compute_average_loss``), the optimizer sums the gradients over all replicas, and
+    every worker applies the same update. Callbacks get the same epoch events as in ``fit`` (no resumable
+    backups or TensorBoard here). Returns a ``keras.callbacks.History``."""
+    import keras
+    import tensorflow as tf
+
+    loss_fn = keras.losses.get(model.loss)
+    global_batch = int(ds.element_spec[0].shape[0])
+    iterator = iter(strategy.experimental_distribute_dataset(ds))
+    with strategy.scope():
+        model.optimizer.build(model.trainable_variables)
+
+    def replica_step(lr, hr):
+        with tf.GradientTape() as tape:
+            per_pixel = loss_fn(hr, model(lr, training=True))                 # (batch, H, W)
+            per_example = tf.reduce_mean(tf.reshape(per_pixel, [tf.shape(per_pixel)[0], -1]), axis=1)
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+        model.optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
+
+    @tf.function
+    def train_step(it):
+        return strategy.reduce("SUM", strategy.run(replica_step, args=next(it)), axis=None)
+
+    history = keras.callbacks.History()
+    callback_list = keras.callbacks.CallbackList([*callbacks, history], model=model, epochs=epochs,
+                                                 steps=steps_per_epoch, verbose=verbose)
+    callback_list.on_train_begin()
+    for epoch in range(epochs):
+        callback_list.on_epoch_begin(epoch)
+        losses = [float(train_step(iterator)) for _ in range(steps_per_epoch)]
+        logs = {"loss": float(np.mean(losses))}
+        callback_list.on_epoch_end(epoch, logs)
+        if verbose:
+            print(f"epoch {epoch + 1}/{epochs} - loss {logs['loss']:.5f}")
+    callback_list.on_train_end()
+    return history
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m srkit.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -211,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--init-from", default=None,
                         help="fine-tune: start from a shipped model (e.g. edsr-small-x2) or a .keras file")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="default",
+                        help="distribute training: mirrored (all GPUs, or --logical-cpus), multi-worker (TF_CONFIG), tpu")
+    parser.add_argument("--logical-cpus", type=int, default=None,
+                        help="with --strategy mirrored and no GPU: split the CPU into N logical devices (to learn)")
     parser.add_argument("--degradation", choices=data.DEGRADATIONS, default="bicubic",
                         help="how training LR images are made (validation always uses the bicubic protocol)")
     args = parser.parse_args(argv)
@@ -219,9 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     command = "python -m srkit.train " + " ".join(sys.argv[1:] if argv is None else argv)
+    try:
+        strategy = make_strategy(args.strategy, logical_cpus=args.logical_cpus)
+    except (ValueError, RuntimeError) as error:
+        parser.error(str(error))
     _, record = train(args.preset, budget=args.budget, steps=args.steps, data_source=args.data, out=args.out,
-                      seed=args.seed, command=command, init_from=args.init_from, degradation=args.degradation)
-    print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters")}))
+                      seed=args.seed, command=command, init_from=args.init_from, degradation=args.degradation,
+                      strategy=strategy)
+    print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters", "replicas")}))
     return 0
 
 
