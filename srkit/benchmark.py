@@ -170,11 +170,14 @@ def _markdown_models(rows: list[dict], sets: list[str]) -> str:
     return "\n".join(out)
 
 
-def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int = 10) -> dict:
+def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int = 10, *,
+                mixed_precision: bool = False) -> dict:
     """Median milliseconds for one output frame of ``width`` x ``height``: the network alone (on a float32
     LR tensor, as OpenCV's dnn_superres times it) in TensorFlow, with XLA compilation, and in TensorFlow Lite
     (:mod:`srkit.export`); and the whole ``srkit.upscale`` of an RGB uint8 frame (colour conversion and
-    bicubic chroma included)."""
+    bicubic chroma included). ``mixed_precision`` adds the network in ``mixed_float16`` with XLA
+    (:func:`srkit.export.with_dtype_policy`; a GPU feature -- on a CPU float16 is emulated) and its largest
+    difference from float32 on that frame."""
     import numpy as np
     import tensorflow as tf
 
@@ -204,9 +207,18 @@ def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int =
         return 1000 * float(np.median(times))
 
     frame = np.random.default_rng(1).integers(0, 256, (height // scale, width // scale, 3), dtype=np.uint8)
-    return dict(model=name, output=f"{width}x{height}", network_ms=median_ms(lambda: plain(x).numpy()),
-                network_xla_ms=median_ms(lambda: xla(x).numpy()), network_tflite_ms=median_ms(lambda: lite(x_np)),
-                upscale_ms=median_ms(lambda: upscale(frame, model=model, scale=scale, tile=None)))
+    result = dict(model=name, output=f"{width}x{height}", device="GPU" if tf.config.list_logical_devices("GPU") else "CPU",
+                  network_ms=median_ms(lambda: plain(x).numpy()), network_xla_ms=median_ms(lambda: xla(x).numpy()),
+                  network_tflite_ms=median_ms(lambda: lite(x_np)),
+                  upscale_ms=median_ms(lambda: upscale(frame, model=model, scale=scale, tile=None)))
+    if mixed_precision:
+        from .export import with_dtype_policy
+
+        half = with_dtype_policy(model, "mixed_float16")
+        mixed = tf.function(lambda t: tf.cast(half(t, training=False), tf.float32), jit_compile=True)
+        result["network_mixed_ms"] = median_ms(lambda: mixed(x).numpy())
+        result["mixed_max_error"] = float(np.abs(mixed(x).numpy() - plain(x).numpy()).max())
+    return result
 
 
 _MEMORY_PROBE = """
@@ -220,16 +232,18 @@ upscale(np.zeros((8, 8, 3), np.uint8), model=model, scale=scale)  # warm-up: Ten
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 lr = np.random.default_rng(0).integers(0, 256, (size // scale, size // scale, 3), dtype=np.uint8)
 start = time.perf_counter()
-upscale(lr, model=model, scale=scale, tile=tile)
+out = upscale(lr, model=model, scale=scale, tile=tile)
 seconds = time.perf_counter() - start
-print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, seconds)
+print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, lr.nbytes + out.nbytes, seconds)
 """
 
 
 def tile_memory(name: str, sizes: list[int], tiles: list[int | None]) -> list[dict]:
     """Peak memory of ``srkit.upscale`` for square outputs of ``sizes`` pixels, with each tile size
     (``None``: whole image). Each measurement runs in a fresh Python process (peak resident memory from
-    ``getrusage``, minus the peak after a warm-up on an 8x8 image, so TensorFlow's own footprint cancels)."""
+    ``getrusage``, minus the peak after a warm-up on an 8x8 image, so TensorFlow's own footprint cancels).
+    ``buffers_mib`` is what the uint8 input and output images themselves take (unavoidable); ``working_mib``
+    = ``extra_mib - buffers_mib`` is the memory the computation needs on top -- flat when tiling works."""
     import subprocess
 
     rows = []
@@ -237,8 +251,10 @@ def tile_memory(name: str, sizes: list[int], tiles: list[int | None]) -> list[di
         for size in sizes:
             out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, name, str(size), str(tile or 0)],
                                  capture_output=True, text=True, check=True).stdout.split()
-            base, peak, seconds = int(out[-3]), int(out[-2]), float(out[-1])
-            rows.append(dict(model=name, size=size, tile=tile, extra_mib=(peak - base) / 1024, seconds=seconds))
+            base, peak, buffers, seconds = int(out[-4]), int(out[-3]), int(out[-2]), float(out[-1])
+            extra = (peak - base) / 1024
+            rows.append(dict(model=name, size=size, tile=tile, extra_mib=extra, buffers_mib=buffers / 2**20,
+                             working_mib=extra - buffers / 2**20, seconds=seconds))
     return rows
 
 
@@ -292,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--model", default="espcn-x3")
     sp.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT")
     sp.add_argument("--repeats", type=int, default=10)
+    sp.add_argument("--mixed-precision", action="store_true", help="also time the network in mixed_float16 (GPU)")
     mem = sub.add_parser("memory", help="peak memory of srkit.upscale for growing images, tiled and whole")
     mem.add_argument("--model", default="edsr-small-x3")
     mem.add_argument("--sizes", nargs="+", type=int, default=[512, 1024, 2048, 4096], help="output sides in pixels")
@@ -304,15 +321,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "speed":
         width, height = (int(v) for v in args.size.lower().split("x"))
-        r = frame_speed(args.model, width, height, args.repeats)
-        print(f"{r['model']} -> {r['output']}: network {r['network_ms']:.0f} ms, with XLA {r['network_xla_ms']:.0f} ms, "
-              f"TensorFlow Lite {r['network_tflite_ms']:.0f} ms, "
+        r = frame_speed(args.model, width, height, args.repeats, mixed_precision=args.mixed_precision)
+        print(f"{r['model']} -> {r['output']} on {r['device']}: network {r['network_ms']:.0f} ms, "
+              f"with XLA {r['network_xla_ms']:.0f} ms, TensorFlow Lite {r['network_tflite_ms']:.0f} ms, "
               f"srkit.upscale of an RGB uint8 frame {r['upscale_ms']:.0f} ms (median of {args.repeats})")
+        if args.mixed_precision:
+            print(f"mixed_float16 + XLA: {r['network_mixed_ms']:.0f} ms (largest difference from float32 "
+                  f"{r['mixed_max_error']:.1e})" + ("" if r["device"] == "GPU" else
+                                                   " -- on a CPU float16 is emulated: measure this on a GPU"))
         return 0
     if args.command == "memory":
-        print(f"{'model':<16}{'output':>12}{'tile':>8}{'extra peak MiB':>16}{'seconds':>9}")
+        print(f"{'model':<16}{'output':>12}{'tile':>8}{'extra peak MiB':>16}{'images MiB':>12}{'working MiB':>13}"
+              f"{'seconds':>9}")
         for r in tile_memory(args.model, args.sizes, [t or None for t in args.tiles]):
-            print(f"{r['model']:<16}{r['size']:>7} px^2{str(r['tile'] or 'whole'):>8}{r['extra_mib']:>16.0f}{r['seconds']:>9.1f}")
+            print(f"{r['model']:<16}{r['size']:>7} px^2{str(r['tile'] or 'whole'):>8}{r['extra_mib']:>16.0f}"
+                  f"{r['buffers_mib']:>12.0f}{r['working_mib']:>13.0f}{r['seconds']:>9.1f}")
         return 0
     if args.command == "models":
         from . import pretrained

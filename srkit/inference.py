@@ -3,8 +3,9 @@
 Models are defined in a colour space (Y only, or RGB) and some expect a bicubic-upsampled input; this
 function hides that. It takes uint8 or float (0..1) images, gray (H x W or H x W x 1), RGB or RGBA, and
 returns the same kind: a Y-only model is applied to Y, while Cb and Cr are enlarged with bicubic (the
-SRCNN convention); alpha is enlarged with bicubic. Large images are processed in overlapping tiles, so
-memory stays flat, and the result equals the untiled one (the overlap covers the receptive field).
+SRCNN convention); alpha is enlarged with bicubic. Large images are processed in overlapping tiles, each
+through the whole pipeline, so memory beyond the input and output images stays flat, and the result equals
+the untiled one (the overlap covers the receptive field and bicubic's support).
 """
 from __future__ import annotations
 
@@ -118,7 +119,10 @@ def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | N
         image: uint8 (0..255) or float (0..1); H x W, H x W x 1, H x W x 3 or H x W x 4 (alpha is kept).
         model: a Keras model from :mod:`srkit.models` (trained), or a name for :func:`srkit.pretrained.load`.
         scale: the factor; checked against the model, required for models that take pre-upsampled input.
-        tile: process the model's input in tiles of this many pixels (``None``: all at once).
+        tile: work on tiles of this many input pixels (``None``: all at once). Each tile goes through the
+            whole pipeline (colour conversion, bicubic chroma, network) with enough context around it for
+            the result to equal the untiled one, and is written straight into the output: memory beyond the
+            input and output images stays bounded however large the image is.
         self_ensemble: run the model on the 8 flips/rotations of the input, undo each on the output and
             average them (geometric self-ensemble, Timofte, Rothe & Van Gool, CVPR 2016; EDSR+, Lim et al.
             2017): 8x the time, usually a little more PSNR.
@@ -133,9 +137,7 @@ def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | N
         raise ValueError(f"image must be H x W, H x W x 1, x 3 or x 4; got shape {image.shape}")
     if min(image.shape[:2]) < 1:
         raise ValueError(f"image is empty: shape {image.shape}")
-    is_uint8 = image.dtype == np.uint8
-    x = image.astype(np.float64) / 255.0 if is_uint8 else image.astype(np.float64)
-    if not np.all(np.isfinite(x)):
+    if image.dtype != np.uint8 and not np.all(np.isfinite(image)):
         raise ValueError("image contains NaN or infinite values")
     if tile is not None and tile < 1:
         raise ValueError(f"tile must be a positive number of pixels or None, got {tile}")
@@ -145,8 +147,36 @@ def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | N
         scale = pretrained.info(model)["scale"]  # a shipped model's name says its scale
     model = _load(model)
     info = describe(model, scale)
-    s = info.scale
+    h, w = image.shape[:2]
+    if tile is None or (h <= tile and w <= tile):
+        return _upscale_whole(image, model, info, self_ensemble)
+    s, align = info.scale, info.align
+    tile = max(align, tile - tile % align)
+    pad = info.radius + 4  # the network's context + bicubic's (2 input pixels; 4 covers pre-upsampling)
+    out = np.empty((h * s, w * s) + image.shape[2:], dtype=image.dtype)
+    need = 2 * info.radius + 1
 
+    def window(a0: int, a1: int, n: int) -> tuple[int, int]:  # the input span a tile [a0, a1) is computed from
+        e0, e1 = max(0, a0 - pad) // align * align, min(n, a1 + pad)
+        if e1 - e0 < need:  # a small piece at the edge would be edge-padded where the whole image is not
+            e1 = min(n, e0 + need)
+            e0 = max(0, e1 - need) // align * align
+        return e0, e1
+
+    for y0 in range(0, h, tile):
+        for x0 in range(0, w, tile):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            (ey0, ey1), (ex0, ex1) = window(y0, y1, h), window(x0, x1, w)
+            piece = _upscale_whole(image[ey0:ey1, ex0:ex1], model, info, self_ensemble)
+            out[y0 * s:y1 * s, x0 * s:x1 * s] = piece[(y0 - ey0) * s:(y1 - ey0) * s, (x0 - ex0) * s:(x1 - ex0) * s]
+    return out
+
+
+def _upscale_whole(image: np.ndarray, model, info: ModelInfo, self_ensemble: bool) -> np.ndarray:
+    """:func:`upscale` of a whole (validated) image or tile in one pass."""
+    s = info.scale
+    is_uint8 = image.dtype == np.uint8
+    x = image.astype(np.float64) / 255.0 if is_uint8 else image.astype(np.float64)
     alpha = None
     if x.ndim == 3 and x.shape[-1] == 4:
         x, alpha = x[..., :3], x[..., 3]
@@ -160,7 +190,8 @@ def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | N
         inp = inp.astype(np.float32)
         # An image smaller than the receptive field would be seen mostly through the convolutions' zero
         # padding (a flat 1x1 image came out 20-50 grey levels darker): replicate its edges first, crop after.
-        pad = info.radius if min(inp.shape[:2]) < 2 * info.radius + 1 else 0
+        # (a multiple of the model's stride, so that strided layers see the same pixel phase with or without tiles)
+        pad = -(-info.radius // info.align) * info.align if min(inp.shape[:2]) < 2 * info.radius + 1 else 0
         if pad:
             f = 1 if info.pre_upsampled else s
             inp = np.pad(inp, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
@@ -169,12 +200,12 @@ def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | N
 
     def run(inp: np.ndarray) -> np.ndarray:
         if not self_ensemble:
-            return predict_tiled(model, inp, info, tile).astype(np.float64)
+            return _run(model, inp).astype(np.float64)
         total = 0.0
         for k in range(8):  # the 8 symmetries of the square: 4 rotations, each with and without a flip
             t = np.rot90(inp, k % 4)
             t = t[:, ::-1] if k >= 4 else t
-            out = predict_tiled(model, np.ascontiguousarray(t), info, tile).astype(np.float64)
+            out = _run(model, np.ascontiguousarray(t)).astype(np.float64)
             out = out[:, ::-1] if k >= 4 else out
             total = total + np.rot90(out, -(k % 4))
         return total / 8

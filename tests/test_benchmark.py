@@ -66,8 +66,9 @@ def test_gray_images_are_scored_as_their_own_luma(camera):
 
 
 def test_frame_speed_benchmark_runs():
-    r = benchmark.frame_speed("espcn-x3", 96, 48, repeats=1)
+    r = benchmark.frame_speed("espcn-x3", 96, 48, repeats=1, mixed_precision=True)
     assert r["output"] == "96x48" and min(r["network_ms"], r["network_xla_ms"], r["network_tflite_ms"], r["upscale_ms"]) > 0
+    assert r["network_mixed_ms"] > 0 and 0 < r["mixed_max_error"] < 0.01 and r["device"] in ("CPU", "GPU")
     with pytest.raises(ValueError, match="multiple of the scale"):
         benchmark.frame_speed("espcn-x3", 100, 48, repeats=1)
 
@@ -85,6 +86,8 @@ def test_tile_memory_benchmark_runs():
     rows = benchmark.tile_memory("espcn-x3", [96, 384], [48, None])
     assert [(r["size"], r["tile"]) for r in rows] == [(96, 48), (384, 48), (96, None), (384, None)]
     assert all(r["extra_mib"] >= 0 and r["seconds"] > 0 for r in rows)
+    assert rows[1]["buffers_mib"] == pytest.approx((128 * 128 * 3 + 384 * 384 * 3) / 2**20)
+    assert all(r["working_mib"] == pytest.approx(r["extra_mib"] - r["buffers_mib"]) for r in rows)
 
 
 def test_models_table_on_a_folder_of_images(tmp_path, astronaut, capsys):

@@ -42,3 +42,20 @@ def test_saved_model_matches_keras(name, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary folder left behind
     with pytest.raises(FileExistsError, match="refuses to overwrite"):
         export.save_saved_model(model, path)
+
+
+@pytest.mark.parametrize("name", ["espcn-x3", "edsr-small-x2"])
+def test_mixed_precision_copy_is_close(name):
+    import keras
+
+    model = pretrained.load(name)
+    mixed = export.with_dtype_policy(model, "mixed_float16")
+    assert {layer.dtype_policy.name for layer in mixed.layers[1:]} == {"mixed_float16"}
+    assert all(v.dtype == "float32" for v in mixed.weights)  # variables stay float32
+    x = np.random.default_rng(0).random((1, 40, 48, 1), dtype=np.float32)
+    full, half = np.asarray(model(x)), np.asarray(mixed(x)).astype(np.float32)
+    assert half.shape == full.shape
+    assert 0 < np.abs(full - half).max() < 0.01  # float16 rounding: close, yet really computed in float16
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is untouched
+    with pytest.raises(ValueError, match="unknown dtype policy"):
+        export.with_dtype_policy(model, "int8")

@@ -29,6 +29,18 @@ def test_tiled_equals_untiled(trained_like, rgb, name):
     np.testing.assert_allclose(tiled, whole, atol=2e-5)
 
 
+@pytest.mark.parametrize("name", ["srcnn-915", "unet"])
+def test_tiles_at_the_edges_equal_untiled(trained_like, astronaut, name):
+    """An image large enough to be run as it is, cut in tiles whose last row and column are thin: those
+    pieces must not be treated as small images (edge-padded), and strided models must keep their phase."""
+    image = np.dstack([astronaut[:150, :131], np.full((150, 131), 200, np.uint8)])  # RGBA, uint8
+    model = trained_like[name]
+    whole = upscale(image, model=model, scale=3, tile=None)
+    tiled = upscale(image, model=model, scale=3, tile=64)
+    assert tiled.dtype == np.uint8 and tiled.shape == (450, 393, 4)
+    assert np.abs(tiled.astype(int) - whole).max() <= 1  # uint8 rounding of values within 1e-6
+
+
 def test_describe_infers_what_the_model_needs(trained_like):
     info = describe(trained_like["espcn"])
     assert (info.scale, info.channels, info.pre_upsampled) == (3, 1, False)
