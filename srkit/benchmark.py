@@ -157,14 +157,15 @@ def _markdown_models(rows: list[dict], sets: list[str]) -> str:
         for name in dict.fromkeys(r["model"] for r in here):
             mine = {r["set"]: r for r in here if r["model"] == name}
             first = next(iter(mine.values()))
-            training = pretrained.info(name)["training"]
-            command = training["command"].split(" --out ")[0]
+            stages = pretrained.training_stages(name)
+            command = "`, then `".join(stage["command"].split(" --out ")[0] for stage in stages)
+            minutes = sum(stage["seconds"] for stage in stages) / 60
             cells = [f"{mine[s]['psnr']:.2f} / {mine[s]['ssim']:.4f} ({mine[s]['psnr'] - mine[s]['bicubic_psnr']:+.2f})"
                      if s in mine else "-" for s in sets]
             row = PUBLISHED_ROW.get(pretrained.info(name)["architecture"], "")
             ref = published(row, scale, "Set5")
             pub = f"{ref[0]:.2f} ({row})" if ref else "-"
-            out.append(f"| `{name}` | {first['parameters']:,} | `{command}` | {training['seconds'] / 60:.1f} min | "
+            out.append(f"| `{name}` | {first['parameters']:,} | `{command}` | {minutes:.1f} min | "
                        + " | ".join(cells) + f" | {pub} | {first['ms_512']:.0f} |")
         out.append("")
     return "\n".join(out)

@@ -13,7 +13,8 @@ import json
 import os
 from pathlib import Path
 
-__all__ = ["WEIGHTS", "PretrainedError", "manifest", "names", "info", "path", "load", "install", "transfer"]
+__all__ = ["WEIGHTS", "PretrainedError", "manifest", "names", "info", "training_stages", "path", "load", "install",
+           "transfer"]
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 
@@ -38,6 +39,16 @@ def info(name: str, folder: str | os.PathLike = WEIGHTS) -> dict:
     if name not in entries:
         raise ValueError(f"no pretrained model {name!r}; shipped: {sorted(entries) or 'none'}")
     return entries[name]
+
+
+def training_stages(name: str, folder: str | os.PathLike = WEIGHTS) -> list[dict]:
+    """How shipped model ``name`` was trained, first stage first: one training record per run (a model
+    fine-tuned from a shipped model has its source's stages before its own)."""
+    stages, training = [], info(name, folder)["training"]
+    while training is not None:
+        stages.insert(0, {k: v for k, v in training.items() if k != "starts_from"})
+        training = training.get("starts_from")
+    return stages
 
 
 def _sha256(file: Path) -> str:
@@ -92,6 +103,8 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
                                               "lr_patch", "loss", "learning_rate", "best_val_psnr", "versions")),
                  scores=scores or {})
     entries = manifest(folder)
+    if record.get("init_from") in entries:  # fine-tuned from a shipped model: keep how that one was trained
+        entry["training"]["starts_from"] = entries[record["init_from"]]["training"]
     entries[name] = entry
     tmp_manifest = folder / "manifest.json.tmp"
     tmp_manifest.write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")

@@ -36,6 +36,21 @@ def test_install_and_load(shipped):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
 
 
+def test_a_fine_tuned_model_keeps_its_first_stage(shipped, tmp_path):
+    folder, model = shipped
+    run = tmp_path / "run2"
+    run.mkdir()
+    model.save(run / "best.keras")
+    first = pretrained.info("espcn-x2", folder)["training"]
+    record = dict(json.loads((tmp_path / "run" / "record.json").read_text()), init_from="espcn-x2",
+                  command="python -m srkit.train --init-from espcn-x2 ...", seconds=2.0)
+    (run / "record.json").write_text(json.dumps(record))
+    pretrained.install(run, "espcn-x2", folder=folder)
+    stages = pretrained.training_stages("espcn-x2", folder)
+    assert [s["command"] for s in stages] == [first["command"], record["command"]]
+    assert [s["seconds"] for s in stages] == [1.0, 2.0]
+
+
 def test_corrupted_file_is_refused(shipped):
     folder, _ = shipped
     file = folder / "espcn-x2.keras"
