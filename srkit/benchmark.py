@@ -230,19 +230,27 @@ from srkit.inference import upscale
 name, size, tile = sys.argv[1], int(sys.argv[2]), (int(sys.argv[3]) or None)
 model, scale = pretrained.load(name), pretrained.info(name)["scale"]
 upscale(np.zeros((8, 8, 3), np.uint8), model=model, scale=scale)  # warm-up: TensorFlow's own memory
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def status(field):  # kiB, from Linux's /proc/self/status
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field))
+try:  # reset the peak to the current size: ru_maxrss would start at the *launching* process's peak
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    base, peak = status("VmRSS:"), lambda: status("VmHWM:")
+except OSError:  # not Linux: the peak since this process started
+    base, peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 lr = np.random.default_rng(0).integers(0, 256, (size // scale, size // scale, 3), dtype=np.uint8)
 start = time.perf_counter()
 out = upscale(lr, model=model, scale=scale, tile=tile)
 seconds = time.perf_counter() - start
-print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, lr.nbytes + out.nbytes, seconds)
+print(base, peak(), lr.nbytes + out.nbytes, seconds)
 """
 
 
 def tile_memory(name: str, sizes: list[int], tiles: list[int | None]) -> list[dict]:
     """Peak memory of ``srkit.upscale`` for square outputs of ``sizes`` pixels, with each tile size
     (``None``: whole image). Each measurement runs in a fresh Python process (peak resident memory from
-    ``getrusage``, minus the peak after a warm-up on an 8x8 image, so TensorFlow's own footprint cancels).
+    Linux's ``VmHWM``, reset after a warm-up on an 8x8 image, minus the size then, so TensorFlow's own footprint
+    cancels and the caller's size does not leak in).
     ``buffers_mib`` is what the uint8 input and output images themselves take (unavoidable); ``working_mib``
     = ``extra_mib - buffers_mib`` is the memory the computation needs on top -- flat when tiling works."""
     import subprocess

@@ -162,7 +162,11 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
     path = Path(path)
     if not path.is_file():
         raise ImageLoadError(f"{path}: no such file")
+    pillow_limit = Image.MAX_IMAGE_PIXELS
     try:
+        # srkit's own limit (checked on the header, before decoding) replaces Pillow's, which would otherwise
+        # refuse anything above ~179M pixels whatever max_pixels allows
+        Image.MAX_IMAGE_PIXELS = None
         with Image.open(path) as im:
             if im.format not in ("PNG", "JPEG", "BMP", "TIFF", "MPO"):
                 raise ImageLoadError(f"{path}: format {im.format} is not supported (PNG, JPEG, BMP or TIFF)")
@@ -185,6 +189,8 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
             array = _load_tiff(path, e)
         else:
             raise ImageLoadError(f"{path}: cannot read this image ({type(e).__name__}: {e})") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
     array = _to_uint8(array, path)
     if array.ndim == 3 and array.shape[-1] == 4:
         array = array[..., :3]

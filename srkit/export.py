@@ -83,11 +83,15 @@ def to_tflite(model, *, float16: bool = False) -> bytes:
     half precision: half the file, outputs within ~1e-3)."""
     import tensorflow as tf
 
+    import contextlib
+    import io
+
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if float16:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
-    return converter.convert()
+    with contextlib.redirect_stdout(io.StringIO()):  # Keras prints "Saved artifact at <temporary folder>"
+        return converter.convert()
 
 
 def save_tflite(model, path: str | os.PathLike, *, float16: bool = False) -> Path:

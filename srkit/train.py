@@ -230,7 +230,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                       loss="mae" if p.loss == "l1" else "mse",
                       # XLA cannot compile a step whose variables are mirrored on several devices
                       jit_compile=strategy.num_replicas_in_sync == 1,
-                      steps_per_execution=min(32, per_epoch))
+                      # nor can Keras loop several steps per call there (a placeholder error with MirroredStrategy)
+                      steps_per_execution=min(32, per_epoch) if strategy.num_replicas_in_sync == 1 else 1)
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     callbacks = [
         ValidationMetrics(val_images, p.scale),

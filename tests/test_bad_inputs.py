@@ -84,6 +84,12 @@ def test_files(tmp_path, astronaut):
     Image.fromarray(astronaut[:40, :40]).save(tmp_path / "big.png")  # srkit's own size limit, here 1,000 pixels
     with pytest.raises(data.ImageLoadError, match="big.png: 40x40 pixels exceeds the limit of 1000"):
         data.load_image(tmp_path / "big.png", max_pixels=1000)
+    # above Pillow's own bomb limit (~179M pixels): srkit's limit and message apply, not Pillow's
+    limit = Image.MAX_IMAGE_PIXELS
+    _png_claiming(tmp_path / "huge.png", 15_000, 15_000)
+    with pytest.raises(data.ImageLoadError, match="huge.png: 15000x15000 pixels exceeds the limit of 200000000"):
+        data.load_image(tmp_path / "huge.png", max_pixels=200_000_000)
+    assert Image.MAX_IMAGE_PIXELS == limit  # Pillow's setting is restored
 
 
 def test_the_command_names_bad_files_and_writes_nothing_partial(tmp_path, astronaut, capsys):

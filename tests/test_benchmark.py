@@ -83,7 +83,10 @@ def test_models_markdown_table(capsys):
 
 
 def test_tile_memory_benchmark_runs():
+    big = np.ones(400 * 2**20, np.uint8)  # a large caller: its peak must not leak into the probes' figures
+    del big
     rows = benchmark.tile_memory("espcn-x3", [96, 384], [48, None])
+    assert rows[3]["extra_mib"] > 3, rows  # a 384 x 384 output all at once needs some memory
     assert [(r["size"], r["tile"]) for r in rows] == [(96, 48), (384, 48), (96, None), (384, None)]
     assert all(r["extra_mib"] >= 0 and r["seconds"] > 0 for r in rows)
     assert rows[1]["buffers_mib"] == pytest.approx((128 * 128 * 3 + 384 * 384 * 3) / 2**20)

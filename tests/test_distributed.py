@@ -131,10 +131,12 @@ def test_strategy_names_and_clear_errors(monkeypatch):
 
 
 def test_command_line_mirrored_over_two_logical_cpus(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "srkit.train", "--preset", "espcn-x3", "--steps", "2", "--strategy",
+    # 20 steps = 10 epochs of 2 steps: several steps per epoch (one Keras call each under a strategy)
+    run = subprocess.run([sys.executable, "-m", "srkit.train", "--preset", "espcn-x3", "--steps", "20", "--strategy",
                           "mirrored", "--logical-cpus", "2", "--out", str(tmp_path)], capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     assert json.loads(run.stdout.strip().splitlines()[-1])["replicas"] == 2
     record = json.loads((tmp_path / "record.json").read_text())
     assert record["strategy"] == "MirroredStrategy" and "--logical-cpus 2" in record["command"]
+    assert record["steps"] == 20 and len(record["history"]["loss"]) == 10
