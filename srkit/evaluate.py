@@ -64,21 +64,32 @@ def bicubic_upscaler(scale: int) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def evaluate(upscaler: Callable[[np.ndarray], np.ndarray], images: Mapping[str, np.ndarray], *, scale: int,
-             crop_border: int, y_channel: bool = True, protocol: str = "rgb") -> Evaluation:
+             crop_border: int, y_channel: bool = True, protocol: str = "rgb", degradation: str = "bicubic",
+             seed: int = 0) -> Evaluation:
     """Score ``upscaler`` on HR ``images`` (name -> uint8 array) with the published protocol.
 
     ``upscaler`` maps LR to SR: uint8 RGB -> uint8 RGB for ``protocol="rgb"``, float Y (H x W, [0, 1]) ->
     float Y for ``protocol="y"``. ``y_channel=False`` scores all RGB channels (not the protocol; for
-    showing how much that changes the number).
+    showing how much that changes the number). ``degradation`` (``protocol="rgb"`` only) makes the LR images
+    with :func:`srkit.data.degrade` instead of the benchmarks' bicubic -- e.g. ``"real"`` to score a model on
+    the degradation it will meet; random ones use seeds ``seed``, ``seed + 1``, ... (one per image, fixed).
     """
+    from .data import DEGRADATIONS, degrade
+
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    if degradation not in DEGRADATIONS:
+        raise ValueError(f"unknown degradation {degradation!r}; choose one of {DEGRADATIONS}")
+    if degradation != "bicubic" and protocol != "rgb":
+        raise ValueError("other degradations than bicubic are only defined for protocol='rgb'")
     result = Evaluation(scale=scale, protocol=protocol)
-    for name, hr in images.items():
+    for index, (name, hr) in enumerate(images.items()):
         hr = modcrop(np.asarray(hr), scale)
         if protocol == "y":
             hr = to_y(hr)
             lr = imresize(hr.astype(np.float64) / 255.0, 1 / scale)
+        elif degradation != "bicubic":
+            lr = degrade(hr, scale, kind=degradation, seed=seed + index)
         else:
             lr = imresize(hr, 1 / scale)
         start = time.perf_counter()

@@ -136,14 +136,16 @@ class _Upscaler:
         return upscale(lr, model=self.model, scale=self.scale, tile=None)
 
 
-def ValidationMetrics(images: dict, scale: int):  # noqa: N802 (a Keras callback class, built lazily)
+def ValidationMetrics(images: dict, scale: int, degradation: str = "bicubic"):  # noqa: N802 (a Keras callback class, built lazily)
     """Keras callback: PSNR/SSIM (Y, ``crop_border=scale``, protocol ``rgb``) on full validation images,
-    logged as ``val_psnr`` and ``val_ssim`` after every epoch (so checkpoints and TensorBoard can use them)."""
+    logged as ``val_psnr`` and ``val_ssim`` after every epoch (so checkpoints and TensorBoard can use them).
+    The LR images are made with ``degradation`` (fixed seeds), so a model is selected on what it is for."""
     import keras
 
     class _ValidationMetrics(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            result = evaluate(_Upscaler(self.model, scale), images, scale=scale, crop_border=scale, protocol="rgb")
+            result = evaluate(_Upscaler(self.model, scale), images, scale=scale, crop_border=scale, protocol="rgb",
+                              degradation=degradation, seed=1000)
             if logs is not None:
                 logs["val_psnr"], logs["val_ssim"] = result.mean_psnr, result.mean_ssim
             print(f" - val_psnr {result.mean_psnr:.3f} dB - val_ssim {result.mean_ssim:.4f}")
@@ -178,8 +180,9 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     ``strategy`` is a ``tf.distribute`` strategy (the model is built in its scope, batches are split).
     ``init_from`` (a shipped model name or a ``.keras`` file) fine-tunes: every layer with the same name and
     shapes starts from those weights (:func:`srkit.pretrained.transfer`), e.g. x4 from ``edsr-small-x2``.
-    ``degradation`` makes the training LR images (:data:`srkit.data.DEGRADATIONS`; validation always uses the
-    standard bicubic protocol); random ones get ``copies`` realisations per image (default 4, else 1).
+    ``degradation`` makes the training LR images (:data:`srkit.data.DEGRADATIONS`) and the validation LR images
+    the best model is selected on (fixed seeds); random ones get ``copies`` realisations per training image
+    (default 4, else 1).
     """
     import keras
     import tensorflow as tf
@@ -234,7 +237,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                       steps_per_execution=min(32, per_epoch) if strategy.num_replicas_in_sync == 1 else 1)
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     callbacks = [
-        ValidationMetrics(val_images, p.scale),
+        ValidationMetrics(val_images, p.scale, degradation),
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_psnr", mode="max",
                                         save_best_only=True),
         *([] if multi_worker else [keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
@@ -328,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logical-cpus", type=int, default=None,
                         help="with --strategy mirrored and no GPU: split the CPU into N logical devices (to learn)")
     parser.add_argument("--degradation", choices=data.DEGRADATIONS, default="bicubic",
-                        help="how training LR images are made (validation always uses the bicubic protocol)")
+                        help="how training and validation LR images are made (default: the benchmarks' bicubic)")
     args = parser.parse_args(argv)
     try:
         preset(args.preset)

@@ -75,3 +75,17 @@ def test_fine_tuning_starts_from_a_pretrained_model(tmp_path):
     assert "--init-from espcn-x3" in record["command"]
     with pytest.raises(ValueError, match="nothing to fine-tune from"):
         train.train("espcn-x3", steps=1, out=tmp_path / "bad", verbose=0, init_from="srcnn-x3")
+
+
+def test_validation_scores_the_training_degradation(astronaut):
+    from srkit.evaluate import bicubic_upscaler, evaluate
+
+    images = {"a": astronaut[:120, :150], "b": astronaut[200:290, 100:220]}
+    clean = evaluate(bicubic_upscaler(3), images, scale=3, crop_border=3)
+    real = evaluate(bicubic_upscaler(3), images, scale=3, crop_border=3, degradation="real", seed=7)
+    again = evaluate(bicubic_upscaler(3), images, scale=3, crop_border=3, degradation="real", seed=7)
+    assert real.psnr == again.psnr and real.mean_psnr < clean.mean_psnr - 0.5
+    with pytest.raises(ValueError, match="only defined for protocol='rgb'"):
+        evaluate(bicubic_upscaler(3), images, scale=3, crop_border=3, degradation="real", protocol="y")
+    with pytest.raises(ValueError, match="unknown degradation"):
+        evaluate(bicubic_upscaler(3), images, scale=3, crop_border=3, degradation="sinc")
