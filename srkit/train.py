@@ -153,6 +153,39 @@ def ValidationMetrics(images: dict, scale: int, degradation: str = "bicubic"):  
     return _ValidationMetrics()
 
 
+#: per-epoch log of a run folder (metrics and seconds), so that a run killed and resumed reports all of itself
+EPOCH_LOG = "epochs.json"
+
+
+def _earlier_epochs(run_dir: Path) -> dict[int, dict]:
+    """Epochs finished by an earlier, killed attempt of this run: only while a backup to resume from exists
+    (a finished run deletes its backup, and the next run in the folder starts afresh)."""
+    log = run_dir / EPOCH_LOG
+    if not (run_dir / "backup").is_dir() or not log.exists():
+        log.unlink(missing_ok=True)
+        return {}
+    return {int(e): v for e, v in json.loads(log.read_text()).items()}
+
+
+def _epoch_log(path: Path, epochs: dict[int, dict]):
+    """Keras callback: after each epoch, add ``{metrics..., seconds}`` to ``epochs`` and write them all to
+    ``path`` (atomically)."""
+    import keras
+
+    class _EpochLog(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epochs[epoch] = {**{k: float(v) for k, v in (logs or {}).items()},
+                             "seconds": time.perf_counter() - self._start}
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({str(e): epochs[e] for e in sorted(epochs)}, indent=1))
+            os.replace(tmp, path)
+
+    return _EpochLog()
+
+
 def _training_images(source: str | None) -> tuple[dict, str]:
     if source is None:
         return data.bundled("train"), "bundled train split"
@@ -236,10 +269,14 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                       # nor can Keras loop several steps per call there (a placeholder error with MirroredStrategy)
                       steps_per_execution=min(32, per_epoch) if strategy.num_replicas_in_sync == 1 else 1)
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    earlier = {} if multi_worker else _earlier_epochs(run_dir)  # a killed run that resumes: its finished epochs
+    earlier_best = max((e["val_psnr"] for e in earlier.values() if "val_psnr" in e), default=None)
     callbacks = [
         ValidationMetrics(val_images, p.scale, degradation),
+        *([] if multi_worker else [_epoch_log(run_dir / EPOCH_LOG, dict(earlier))]),
+        # on resuming, a checkpoint better than the earlier best must not be replaced by a worse one
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_psnr", mode="max",
-                                        save_best_only=True),
+                                        save_best_only=True, initial_value_threshold=earlier_best),
         *([] if multi_worker else [keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
                                    keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False)]),
         *(extra_callbacks or []),
@@ -252,6 +289,12 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         history = model.fit(ds, epochs=epochs, steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - start
     best = keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False)
+    done = {**earlier, **{e: dict(zip(history.history, v)) for e, v in
+                          zip(history.epoch, zip(*history.history.values()))}} if earlier else None
+    if done:  # resumed: the record covers the whole run, not only its last part
+        seconds += sum(earlier[e]["seconds"] for e in earlier if e < min(history.epoch, default=epochs))
+        history.history = {k: [float(done[e][k]) for e in sorted(done) if k in done[e]]
+                           for k in history.history}
     val_psnr = history.history.get("val_psnr", [])
     record = dict(
         preset=preset_name, **{k: v for k, v in asdict(p).items() if k != "steps"}, parameters=models.count_params(best),
@@ -259,7 +302,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         copies=copies, init_from=init_from, replicas=strategy.num_replicas_in_sync,
         strategy="MultiWorkerMirroredStrategy" if multi_worker else type(strategy).__name__,
         transferred_layers=len(transferred), train_images=sorted(train_images),
-        validation_images=sorted(val_images), seconds=round(seconds, 1), best_val_psnr=max(val_psnr) if val_psnr else None,
+        validation_images=sorted(val_images), seconds=round(seconds, 1),
+        resumed_after_epochs=min(history.epoch, default=epochs) if earlier else None, best_val_psnr=max(val_psnr) if val_psnr else None,
         history={k: [float(x) for x in v] for k, v in history.history.items()},
         command=command or f"python -m srkit.train --preset {preset_name} --budget {budget}"
                            + (f" --steps {steps}" if steps else "") + f" --seed {seed}"

@@ -29,8 +29,35 @@ def test_a_killed_run_resumes(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         train.train("fsrcnn-s-x2", steps=4, out=tmp_path, verbose=0, extra_callbacks=[Crash()])
     assert (tmp_path / "backup").is_dir()
+    earlier = json.loads((tmp_path / train.EPOCH_LOG).read_text())
+    assert sorted(earlier) == ["0", "1"] and all(e["seconds"] > 0 and "val_psnr" in e for e in earlier.values())
     _, record = train.train("fsrcnn-s-x2", steps=4, out=tmp_path, verbose=0)
-    assert len(record["history"]["val_psnr"]) == 2  # epochs 3 and 4 only: 1 and 2 were restored
+    # epochs 1 and 2 were restored, 3 and 4 trained now; the record covers all four and both attempts' time
+    assert record["resumed_after_epochs"] == 2 and len(record["history"]["val_psnr"]) == 4
+    assert record["history"]["val_psnr"][:2] == [earlier["0"]["val_psnr"], earlier["1"]["val_psnr"]]
+    assert record["seconds"] > earlier["0"]["seconds"] + earlier["1"]["seconds"]
+    assert record["best_val_psnr"] == max(record["history"]["val_psnr"])
+    assert not (tmp_path / "backup").exists()
+    # the next run in the folder starts afresh
+    _, again = train.train("fsrcnn-s-x2", steps=2, out=tmp_path, verbose=0)
+    assert again["resumed_after_epochs"] is None and len(again["history"]["val_psnr"]) == 2
+
+
+def test_a_resumed_run_keeps_a_better_earlier_checkpoint(tmp_path):
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                raise KeyboardInterrupt("simulated kill")
+
+    with pytest.raises(KeyboardInterrupt):
+        train.train("fsrcnn-s-x2", steps=3, out=tmp_path, verbose=0, extra_callbacks=[Crash()])
+    log = tmp_path / train.EPOCH_LOG
+    epochs = json.loads(log.read_text())
+    epochs["0"]["val_psnr"] = 99.0  # pretend the first epoch was excellent: nothing later may replace it
+    log.write_text(json.dumps(epochs))
+    saved = (tmp_path / "best.keras").read_bytes()
+    _, record = train.train("fsrcnn-s-x2", steps=3, out=tmp_path, verbose=0)
+    assert (tmp_path / "best.keras").read_bytes() == saved and record["best_val_psnr"] == 99.0
 
 
 def test_own_folder_of_images(tmp_path):
