@@ -20,7 +20,7 @@ from . import data
 from .evaluate import PROTOCOLS, bicubic_upscaler, evaluate
 from .published import published
 
-__all__ = ["find_benchmarks", "bicubic_table", "pipeline_throughput", "main"]
+__all__ = ["find_benchmarks", "bicubic_table", "models_frame", "pipeline_throughput", "main"]
 
 
 def find_benchmarks(set_name: str = "Set5") -> Path | None:
@@ -125,6 +125,41 @@ def models_table(names: list[str], root: str | Path | None, sets: list[str], rep
             if r["model"] == name:
                 r["ms_512"] = 1000 * float(np.median(times))
     return rows
+
+
+def models_frame(rows: list[dict]):
+    """The rows of :func:`models_table` as a ``pandas.DataFrame`` beside the published figures, one row per
+    (model, set), sorted by scale, set and model.
+
+    Columns: ``model scale set parameters ms_512 psnr ssim bicubic_psnr bicubic_ssim gain_psnr gain_ssim``
+    (ours minus our bicubic), ``published_as published_psnr published_ssim`` (the paper's figure for the
+    architecture, :data:`PUBLISHED_ROW`), ``published_gain`` (that figure minus the published bicubic row of
+    the same set and scale, RCAN Table 3) and ``gap_psnr`` (ours minus published). Missing figures are NaN.
+    """
+    import pandas as pd
+
+    records = []
+    for r in rows:
+        missing = [k for k in ("model", "scale", "set", "psnr", "ssim", "bicubic_psnr", "bicubic_ssim") if k not in r]
+        if missing:
+            raise ValueError(f"not a models_table row (missing {missing}): {r}")
+        pub = r.get("published") or (None, None)
+        pub_bicubic = published("bicubic", r["scale"], r["set"])
+        pub_psnr = float("nan") if pub[0] is None else pub[0]
+        records.append(dict(
+            model=r["model"], scale=r["scale"], set=r["set"], parameters=r.get("parameters"),
+            ms_512=r.get("ms_512", float("nan")), psnr=r["psnr"], ssim=r["ssim"],
+            bicubic_psnr=r["bicubic_psnr"], bicubic_ssim=r["bicubic_ssim"],
+            gain_psnr=r["psnr"] - r["bicubic_psnr"], gain_ssim=r["ssim"] - r["bicubic_ssim"],
+            published_as=r.get("published_as"), published_psnr=pub_psnr,
+            published_ssim=float("nan") if pub[1] is None else pub[1],
+            published_gain=pub_psnr - pub_bicubic[0] if pub_bicubic else float("nan"),
+            gap_psnr=r["psnr"] - pub_psnr))
+    columns = ["model", "scale", "set", "parameters", "ms_512", "psnr", "ssim", "bicubic_psnr", "bicubic_ssim",
+               "gain_psnr", "gain_ssim", "published_as", "published_psnr", "published_ssim", "published_gain",
+               "gap_psnr"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    return frame.sort_values(["scale", "set", "model"], kind="stable").reset_index(drop=True)
 
 
 def _format_models(rows: list[dict]) -> str:
@@ -352,6 +387,10 @@ def main(argv: list[str] | None = None) -> int:
         names = args.models or [n for n in pretrained.names() if pretrained.info(n)["scale"] in args.scales]
         if not names:
             raise SystemExit("error: no pretrained models to benchmark")
+        unknown = [n for n in names if n not in pretrained.names()]
+        if unknown:
+            raise SystemExit(f"error: no pretrained model {', '.join(map(repr, unknown))}; shipped: "
+                             f"{', '.join(pretrained.names())}")
         rows = models_table(names, args.data, args.sets)
         print(_markdown_models(rows, args.sets) if args.markdown else _format_models(rows))
         return 0

@@ -51,6 +51,16 @@ class Evaluation:
     def mean_seconds(self) -> float:
         return float(np.mean(list(self.seconds.values())))
 
+    def to_frame(self):
+        """Per-image PSNR (dB), SSIM and milliseconds as a ``pandas.DataFrame`` indexed by image name (the
+        mean over the set is ``frame.mean()``, the per-image average of published tables)."""
+        import pandas as pd
+
+        frame = pd.DataFrame({"psnr": self.psnr, "ssim": self.ssim,
+                              "ms": {name: 1000 * s for name, s in self.seconds.items()}})
+        frame.index.name = "image"
+        return frame
+
     def __str__(self) -> str:
         lines = [f"x{self.scale} ({self.protocol} protocol)   PSNR (dB)   SSIM"]
         lines += [f"  {name:<22}{self.psnr[name]:9.2f}   {self.ssim[name]:.4f}" for name in self.psnr]

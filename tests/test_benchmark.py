@@ -115,3 +115,52 @@ def test_find_benchmarks_prefers_the_environment_variable(tmp_path, monkeypatch)
     Image.new("RGB", (8, 8)).save(tmp_path / "Set5" / "a.png")
     assert find_benchmarks("Set5") == tmp_path
     assert find_benchmarks("NoSuchSet") is None
+
+
+def _row(model, scale, set_name, psnr, bicubic, published_as=None, ref=None):
+    return dict(model=model, scale=scale, set=set_name, psnr=psnr, ssim=0.9, bicubic_psnr=bicubic,
+                bicubic_ssim=0.85, published=ref, published_as=published_as, parameters=1000, ms_512=5.0)
+
+
+def test_models_frame_puts_gains_beside_the_published_figures():
+    import pandas as pd
+
+    rows = [_row("fsrcnn-x3", 3, "test", 27.9, 27.2, "fsrcnn"),
+            _row("fsrcnn-x3", 3, "Set5", 31.7, 30.4, "fsrcnn", published("fsrcnn", 3, "Set5")),
+            _row("espcn-x2", 2, "Set5", 35.2, 33.6, "espcn-91")]
+    frame = benchmark.models_frame(rows)
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 3
+    assert list(frame[["model", "set"]].itertuples(index=False, name=None)) == \
+        [("espcn-x2", "Set5"), ("fsrcnn-x3", "Set5"), ("fsrcnn-x3", "test")]  # by scale, set, model
+    set5 = frame.iloc[1]
+    assert set5["gain_psnr"] == pytest.approx(31.7 - 30.4) and set5["gain_ssim"] == pytest.approx(0.05)
+    assert (set5["published_psnr"], set5["published_ssim"]) == (33.18, 0.914)  # FSRCNN, RCAN Table 3
+    assert set5["published_gain"] == pytest.approx(33.18 - 30.39)  # minus the published bicubic row
+    assert set5["gap_psnr"] == pytest.approx(31.7 - 33.18)
+    assert frame.iloc[0][["published_psnr", "published_gain", "gap_psnr"]].isna().all()  # no figure: NaN
+    assert np.isnan(frame.iloc[2]["published_gain"])  # the bundled test split has no published row
+    with pytest.raises(ValueError, match="missing"):
+        benchmark.models_frame([{"model": "x"}])
+
+
+def test_models_frame_of_a_real_table():
+    frame = benchmark.models_frame(benchmark.models_table(["espcn-x3"], None, ["test"], repeats=1))
+    row = frame.iloc[0]
+    assert row["model"] == "espcn-x3" and row["parameters"] == 22_729 and row["ms_512"] > 0
+    assert row["gain_psnr"] > 0.3 and row["published_as"] == "espcn-91" and np.isnan(row["published_psnr"])
+
+
+def test_evaluation_to_frame_holds_the_per_image_numbers(astronaut, camera):
+    images = {"astronaut": astronaut[:150, :150], "camera": camera[:120, :150]}
+    result = evaluate(bicubic_upscaler(3), images, scale=3, crop_border=3)
+    frame = result.to_frame()
+    assert list(frame.index) == ["astronaut", "camera"] and frame.index.name == "image"
+    assert list(frame.columns) == ["psnr", "ssim", "ms"]
+    assert frame.loc["camera", "psnr"] == result.psnr["camera"] and frame.loc["astronaut", "ssim"] == result.ssim["astronaut"]
+    assert frame["psnr"].mean() == pytest.approx(result.mean_psnr) and (frame["ms"] > 0).all()
+    assert frame.loc["camera", "ms"] == pytest.approx(1000 * result.seconds["camera"])
+
+
+def test_models_of_an_unknown_name_is_a_clear_error():
+    with pytest.raises(SystemExit, match=r"no pretrained model 'espcn-x5'.*shipped: .*espcn-x3"):
+        benchmark.main(["models", "--models", "espcn-x3", "espcn-x5", "--sets", "test"])
