@@ -4,6 +4,8 @@ Every published SR table is measured the same way (see ``benchmarks/README`` of 
 luma Y of BT.601 YCbCr (MATLAB range 16..235), ``scale`` pixels cropped from each border, one value per
 image, then the mean over the set. Forgetting any of those changes the result by tenths of a dB to dB,
 so :func:`psnr` and :func:`ssim` make you write ``crop_border=`` and ``y_channel=`` at every call.
+:func:`gradient_wasserstein` is a perception proxy (how natural the output's gradient statistics are, not
+how faithful its pixels are), with the same conventions (lesson 06).
 
 Images are uint8 (0..255), or floats in [0, 1]; both arguments must use the same convention.
 """
@@ -16,7 +18,7 @@ from scipy.ndimage import correlate1d
 
 from .color import rgb2y
 
-__all__ = ["psnr", "ssim", "mean_over_set", "prepare", "gaussian_window"]
+__all__ = ["psnr", "ssim", "gradient_wasserstein", "mean_over_set", "prepare", "gaussian_window"]
 
 
 def prepare(image: np.ndarray, *, crop_border: int, y_channel: bool) -> np.ndarray:
@@ -109,6 +111,39 @@ def ssim(reference: np.ndarray, test: np.ndarray, *, crop_border: int, y_channel
     if x.ndim == 2:
         return _ssim_2d(x, y)
     return float(np.mean([_ssim_2d(x[..., c], y[..., c]) for c in range(x.shape[-1])]))
+
+
+def _gradient_magnitudes(image: np.ndarray) -> np.ndarray:
+    """|grad| from forward differences on the common (H-1) x (W-1) grid, sorted (one 2-D channel)."""
+    dx = image[:-1, 1:] - image[:-1, :-1]
+    dy = image[1:, :-1] - image[:-1, :-1]
+    return np.sort(np.hypot(dx, dy).ravel())
+
+
+def gradient_wasserstein(reference: np.ndarray, test: np.ndarray, *, crop_border: int, y_channel: bool) -> float:
+    """A perception proxy: how far the *distribution* of ``test``'s gradient magnitudes is from ``reference``'s.
+
+    The Wasserstein-1 (earth mover's) distance, in grey levels per pixel, between the empirical distributions
+    of the gradient magnitudes (forward differences) of the two prepared images: with equally many values,
+    the mean absolute difference of the sorted values. Blau & Michaeli (*The Perception-Distortion
+    Tradeoff*, CVPR 2018) define perceptual quality as a divergence between the distribution of an
+    estimator's outputs and that of natural images; this is a crude, computable instance of that idea for
+    one image and one statistic. Natural images have heavy-tailed gradient distributions (Field, JOSA A 1987;
+    Simoncelli & Olshausen, Annu. Rev. Neurosci. 2001): a blurred image lacks the large gradients, a noisy
+    one has too many, and both move away from 0 (0: the same statistics as the reference).
+
+    Limits: it ignores *where* the gradients are (an image shifted by a pixel, or texture in the wrong place,
+    scores near 0: it does not measure fidelity, PSNR does); it needs the reference image (NIQE does not);
+    and it is not validated against human opinion scores (LPIPS, Zhang et al., CVPR 2018, is). Colour images
+    without ``y_channel``: the mean over channels.
+    """
+    x, y = _pair(reference, test, crop_border, y_channel)
+    if min(x.shape[:2]) < 2:
+        raise ValueError(f"gradients need images of at least 2x2 after cropping, got {x.shape[:2]}")
+    if x.ndim == 2:
+        return float(np.mean(np.abs(_gradient_magnitudes(x) - _gradient_magnitudes(y))))
+    return float(np.mean([np.mean(np.abs(_gradient_magnitudes(x[..., c]) - _gradient_magnitudes(y[..., c])))
+                          for c in range(x.shape[-1])]))
 
 
 def mean_over_set(metric: Callable[..., float], references: Iterable[np.ndarray], tests: Iterable[np.ndarray],

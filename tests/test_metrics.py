@@ -4,7 +4,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from srkit.color import rgb2y
 from srkit.data import as_rgb
-from srkit.metrics import mean_over_set, prepare, psnr, ssim
+from srkit.metrics import gradient_wasserstein, mean_over_set, prepare, psnr, ssim
 from srkit.resize import imresize
 
 
@@ -91,3 +91,55 @@ def test_bad_input(pair):
         prepare(np.full((8, 8), np.nan), crop_border=0, y_channel=True)
     with pytest.raises(ValueError, match="at least 11x11"):
         ssim(hr[:12, :12], sr[:12, :12], crop_border=2, y_channel=True)
+
+
+def _blur(image, sigma):
+    from scipy.ndimage import gaussian_filter
+
+    return np.clip(np.round(gaussian_filter(image.astype(float), sigma)), 0, 255).astype(np.uint8)
+
+
+def test_gradient_wasserstein_by_hand_and_with_scipy(camera):
+    from scipy.stats import wasserstein_distance
+
+    a = np.array([[0, 10, 10], [10, 10, 10], [10, 10, 10]], np.uint8)  # |grad| on the 2x2 grid: 10 sqrt2, 0, 0, 0
+    b = np.array([[0, 0, 0], [0, 10, 10], [0, 10, 10]], np.uint8)      # |grad|: 0, 10, 10, 0
+    # sorted: (0, 0, 0, 10 sqrt2) against (0, 0, 10, 10)
+    by_hand = (abs(0 - 10) + abs(10 * np.sqrt(2) - 10)) / 4
+    assert gradient_wasserstein(a, b, crop_border=0, y_channel=True) == pytest.approx(by_hand)
+    assert gradient_wasserstein(b, b.T, crop_border=0, y_channel=True) == 0  # transposed: other pixels, same statistics
+    blurred = _blur(camera, 1.5)
+    x, y = (prepare(im, crop_border=3, y_channel=True) for im in (camera, blurred))
+    magnitudes = [np.hypot(im[:-1, 1:] - im[:-1, :-1], im[1:, :-1] - im[:-1, :-1]).ravel() for im in (x, y)]
+    assert gradient_wasserstein(camera, blurred, crop_border=3, y_channel=True) == pytest.approx(
+        wasserstein_distance(*magnitudes), rel=1e-9)
+
+
+def test_gradient_wasserstein_sees_statistics_not_positions(camera):
+    hr = camera[100:400, 100:400]
+    score = lambda test: gradient_wasserstein(hr, test, crop_border=3, y_channel=True)  # noqa: E731
+    noisy = np.clip(hr + np.random.default_rng(0).normal(0, 10, hr.shape), 0, 255).astype(np.uint8)
+    shifted = camera[101:401, 101:401]                  # the same scene, one pixel off
+    assert score(hr) == 0
+    darker = gradient_wasserstein(hr / 255, (hr - 10.0) / 255, crop_border=3, y_channel=True)
+    assert darker == pytest.approx(0, abs=1e-9)         # a darker copy has the same gradients
+    assert score(_blur(hr, 2.0)) > score(_blur(hr, 1.0)) > 2      # blur removes the large gradients
+    assert score(noisy) > 2                                        # noise adds too many
+    assert score(shifted) < 0.3 * score(_blur(hr, 1.0))            # position is not its business ...
+    assert psnr(hr, shifted, crop_border=3, y_channel=True) < psnr(hr, _blur(hr, 1.0), crop_border=3, y_channel=True)
+    assert gradient_wasserstein(hr, noisy, crop_border=3, y_channel=True) == pytest.approx(
+        gradient_wasserstein(noisy, hr, crop_border=3, y_channel=True))      # ... and it is symmetric
+
+
+def test_gradient_wasserstein_conventions_and_colour(astronaut):
+    hr = astronaut[:120, :120]
+    soft = _blur(hr, (1.0, 1.0, 0))
+    with pytest.raises(TypeError):
+        gradient_wasserstein(hr, soft)  # conventions must be stated
+    per_channel = [gradient_wasserstein(hr[..., c], soft[..., c], crop_border=3, y_channel=False) for c in range(3)]
+    assert gradient_wasserstein(hr, soft, crop_border=3, y_channel=False) == pytest.approx(np.mean(per_channel))
+    assert gradient_wasserstein(hr, soft, crop_border=3, y_channel=True) > 0
+    with pytest.raises(ValueError, match="same shape"):
+        gradient_wasserstein(hr, soft[:-1], crop_border=0, y_channel=True)
+    with pytest.raises(ValueError, match="at least 2x2"):
+        gradient_wasserstein(hr[:7, :7], soft[:7, :7], crop_border=3, y_channel=True)
