@@ -140,8 +140,7 @@ def gradient_wasserstein(reference: np.ndarray, test: np.ndarray, *, crop_border
     x, y = _pair(reference, test, crop_border, y_channel)
     if min(x.shape[:2]) < 2:
         raise ValueError(f"gradients need images of at least 2x2 after cropping, got {x.shape[:2]}")
-    if x.ndim == 2:
-        return float(np.mean(np.abs(_gradient_magnitudes(x) - _gradient_magnitudes(y))))
+    x, y = (x, y) if x.ndim == 3 else (x[..., None], y[..., None])
     return float(np.mean([np.mean(np.abs(_gradient_magnitudes(x[..., c]) - _gradient_magnitudes(y[..., c])))
                           for c in range(x.shape[-1])]))
 

@@ -271,9 +271,10 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     earlier = {} if multi_worker else _earlier_epochs(run_dir)  # a killed run that resumes: its finished epochs
     earlier_best = max((e["val_psnr"] for e in earlier.values() if "val_psnr" in e), default=None)
+    all_epochs = dict(earlier)  # the epoch log adds this attempt's epochs
     callbacks = [
         ValidationMetrics(val_images, p.scale, degradation),
-        *([] if multi_worker else [_epoch_log(run_dir / EPOCH_LOG, dict(earlier))]),
+        *([] if multi_worker else [_epoch_log(run_dir / EPOCH_LOG, all_epochs)]),
         # on resuming, a checkpoint better than the earlier best must not be replaced by a worse one
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_psnr", mode="max",
                                         save_best_only=True, initial_value_threshold=earlier_best),
@@ -289,11 +290,10 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         history = model.fit(ds, epochs=epochs, steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - start
     best = keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False)
-    done = {**earlier, **{e: dict(zip(history.history, v)) for e, v in
-                          zip(history.epoch, zip(*history.history.values()))}} if earlier else None
-    if done:  # resumed: the record covers the whole run, not only its last part
-        seconds += sum(earlier[e]["seconds"] for e in earlier if e < min(history.epoch, default=epochs))
-        history.history = {k: [float(done[e][k]) for e in sorted(done) if k in done[e]]
+    resumed_after = min(history.epoch, default=epochs) if earlier else None
+    if earlier:  # resumed: the record covers the whole run, not only its last part
+        seconds += sum(v["seconds"] for e, v in earlier.items() if e < resumed_after)
+        history.history = {k: [all_epochs[e][k] for e in sorted(all_epochs) if k in all_epochs[e]]
                            for k in history.history}
     val_psnr = history.history.get("val_psnr", [])
     record = dict(
@@ -303,7 +303,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         strategy="MultiWorkerMirroredStrategy" if multi_worker else type(strategy).__name__,
         transferred_layers=len(transferred), train_images=sorted(train_images),
         validation_images=sorted(val_images), seconds=round(seconds, 1),
-        resumed_after_epochs=min(history.epoch, default=epochs) if earlier else None, best_val_psnr=max(val_psnr) if val_psnr else None,
+        resumed_after_epochs=resumed_after, best_val_psnr=max(val_psnr) if val_psnr else None,
         history={k: [float(x) for x in v] for k, v in history.history.items()},
         command=command or f"python -m srkit.train --preset {preset_name} --budget {budget}"
                            + (f" --steps {steps}" if steps else "") + f" --seed {seed}"

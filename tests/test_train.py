@@ -20,14 +20,21 @@ def test_a_short_run_writes_weights_and_a_record(tmp_path):
     assert not (tmp_path / "backup").exists()  # removed once training finished
 
 
-def test_a_killed_run_resumes(tmp_path):
-    class Crash(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 1:
-                raise KeyboardInterrupt("simulated kill")
+class _KillAfter(keras.callbacks.Callback):
+    """Interrupts training at the end of epoch ``epoch`` (0-based), as a kill would."""
 
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.kill_epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.kill_epoch:
+            raise KeyboardInterrupt("simulated kill")
+
+
+def test_a_killed_run_resumes(tmp_path):
     with pytest.raises(KeyboardInterrupt):
-        train.train("fsrcnn-s-x2", steps=4, out=tmp_path, verbose=0, extra_callbacks=[Crash()])
+        train.train("fsrcnn-s-x2", steps=4, out=tmp_path, verbose=0, extra_callbacks=[_KillAfter(1)])
     assert (tmp_path / "backup").is_dir()
     earlier = json.loads((tmp_path / train.EPOCH_LOG).read_text())
     assert sorted(earlier) == ["0", "1"] and all(e["seconds"] > 0 and "val_psnr" in e for e in earlier.values())
@@ -44,13 +51,8 @@ def test_a_killed_run_resumes(tmp_path):
 
 
 def test_a_resumed_run_keeps_a_better_earlier_checkpoint(tmp_path):
-    class Crash(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 0:
-                raise KeyboardInterrupt("simulated kill")
-
     with pytest.raises(KeyboardInterrupt):
-        train.train("fsrcnn-s-x2", steps=3, out=tmp_path, verbose=0, extra_callbacks=[Crash()])
+        train.train("fsrcnn-s-x2", steps=3, out=tmp_path, verbose=0, extra_callbacks=[_KillAfter(0)])
     log = tmp_path / train.EPOCH_LOG
     epochs = json.loads(log.read_text())
     epochs["0"]["val_psnr"] = 99.0  # pretend the first epoch was excellent: nothing later may replace it
