@@ -56,8 +56,7 @@ _BASE = {
     "srcnn-955": dict(model="srcnn-955", steps=dict(quick=40, cpu=4_000, gpu=100_000), lr_patch=11, loss="l2"),
     "fsrcnn": dict(model="fsrcnn", steps=dict(quick=40, cpu=8_000, gpu=100_000), loss="l2"),
     "fsrcnn-s": dict(model="fsrcnn-s", steps=dict(quick=40, cpu=10_000, gpu=100_000), loss="l2"),
-    # ReLU instead of the paper's tanh: with tanh ESPCN stalled early here (Set5 x3 31.43 dB after 40,000 steps),
-    # with ReLU it keeps learning (32.41 dB after 60,000), and it is 7 % faster in TensorFlow Lite
+    # ReLU instead of the paper's tanh (why, measured: srkit.models.espcn and MODEL_CARD.md)
     "espcn": dict(model="espcn", steps=dict(quick=40, cpu=15_000, gpu=100_000), loss="l2",
                   hyperparameters=dict(activation="relu")),
     "vdsr": dict(model="vdsr", steps=dict(quick=20, cpu=1_000, gpu=60_000), lr_patch=14, learning_rate=1e-4),
