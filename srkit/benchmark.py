@@ -90,9 +90,15 @@ def _images(root: Path | None, set_name: str) -> dict:
     return _load_set(root, set_name)
 
 
-def models_table(names: list[str], root: str | Path | None, sets: list[str], repeats: int = 3) -> list[dict]:
+def models_table(names: list[str], root: str | Path | None, sets: list[str], repeats: int = 3, *,
+                 self_ensemble: bool = False) -> list[dict]:
     """One row per (model, set): PSNR/SSIM (protocol ``rgb``, Y, crop = scale), bicubic, published figure,
-    parameters, and the median inference time of a 512 x 512 output."""
+    parameters, and the median inference time of a 512 x 512 output.
+
+    ``self_ensemble=True`` scores (and times) every model as ``srkit.upscale(..., self_ensemble=True)``: the
+    8 flips/rotations averaged, the "+" of EDSR+ (Lim et al. 2017, Sec. 4.2; Timofte et al., CVPR 2016).
+    Published figures of methods without "+" are then not a like-for-like comparison; rows say so in
+    ``self_ensemble``."""
     import numpy as np
 
     from . import pretrained
@@ -107,19 +113,20 @@ def models_table(names: list[str], root: str | Path | None, sets: list[str], rep
             if set_name not in cache:
                 cache[set_name] = _images(Path(root) if root else None, set_name)
             images = cache[set_name]
-            ours = evaluate(lambda lr: upscale(lr, model=model, scale=scale), images, scale=scale, crop_border=scale)
+            ours = evaluate(lambda lr: upscale(lr, model=model, scale=scale, self_ensemble=self_ensemble), images,
+                            scale=scale, crop_border=scale)
             base = evaluate(bicubic_upscaler(scale), images, scale=scale, crop_border=scale)
             ref = published(PUBLISHED_ROW.get(entry["architecture"], ""), scale, set_name)
             rows.append(dict(model=name, scale=scale, set=set_name, psnr=ours.mean_psnr, ssim=ours.mean_ssim,
                              bicubic_psnr=base.mean_psnr, bicubic_ssim=base.mean_ssim,
                              published=ref, published_as=PUBLISHED_ROW.get(entry["architecture"]),
-                             parameters=entry["parameters"]))
+                             parameters=entry["parameters"], self_ensemble=self_ensemble))
         lr = np.random.default_rng(0).integers(0, 256, (512 // scale, 512 // scale, 3), dtype=np.uint8)
-        upscale(lr, model=model, scale=scale)  # warm-up (graph tracing)
+        upscale(lr, model=model, scale=scale, self_ensemble=self_ensemble)  # warm-up (graph tracing)
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
-            upscale(lr, model=model, scale=scale)
+            upscale(lr, model=model, scale=scale, self_ensemble=self_ensemble)
             times.append(time.perf_counter() - start)
         for r in rows:
             if r["model"] == name:
@@ -131,7 +138,7 @@ def models_frame(rows: list[dict]):
     """The rows of :func:`models_table` as a ``pandas.DataFrame`` beside the published figures, one row per
     (model, set), sorted by scale, set and model.
 
-    Columns: ``model scale set parameters ms_512 psnr ssim bicubic_psnr bicubic_ssim gain_psnr gain_ssim``
+    Columns: ``model scale set self_ensemble parameters ms_512 psnr ssim bicubic_psnr bicubic_ssim gain_psnr gain_ssim``
     (ours minus our bicubic), ``published_as published_psnr published_ssim`` (the paper's figure for the
     architecture, :data:`PUBLISHED_ROW`), ``published_gain`` (that figure minus the published bicubic row of
     the same set and scale, RCAN Table 3) and ``gap_psnr`` (ours minus published). Missing figures are NaN.
@@ -147,7 +154,8 @@ def models_frame(rows: list[dict]):
         pub_bicubic = published("bicubic", r["scale"], r["set"])
         pub_psnr = float("nan") if pub[0] is None else pub[0]
         records.append(dict(
-            model=r["model"], scale=r["scale"], set=r["set"], parameters=r.get("parameters"),
+            model=r["model"], scale=r["scale"], set=r["set"], self_ensemble=bool(r.get("self_ensemble", False)),
+            parameters=r.get("parameters"),
             ms_512=r.get("ms_512", float("nan")), psnr=r["psnr"], ssim=r["ssim"],
             bicubic_psnr=r["bicubic_psnr"], bicubic_ssim=r["bicubic_ssim"],
             gain_psnr=r["psnr"] - r["bicubic_psnr"], gain_ssim=r["ssim"] - r["bicubic_ssim"],
@@ -155,7 +163,7 @@ def models_frame(rows: list[dict]):
             published_ssim=float("nan") if pub[1] is None else pub[1],
             published_gain=pub_psnr - pub_bicubic[0] if pub_bicubic else float("nan"),
             gap_psnr=r["psnr"] - pub_psnr))
-    columns = ["model", "scale", "set", "parameters", "ms_512", "psnr", "ssim", "bicubic_psnr", "bicubic_ssim",
+    columns = ["model", "scale", "set", "self_ensemble", "parameters", "ms_512", "psnr", "ssim", "bicubic_psnr", "bicubic_ssim",
                "gain_psnr", "gain_ssim", "published_as", "published_psnr", "published_ssim", "published_gain",
                "gap_psnr"]
     frame = pd.DataFrame.from_records(records, columns=columns)
@@ -171,7 +179,8 @@ def _format_models(rows: list[dict]) -> str:
         if r["published"]:
             p, s = r["published"]
             pub = f"{p:.2f}" + (f" / {s:.4f}" if s else "") + f" ({r['published_as']})"
-        lines.append(f"{r['model']:<16}{r['set']:<11}{r['psnr']:7.2f} {r['ssim']:7.4f}  "
+        name = r["model"] + ("+" if r.get("self_ensemble") else "")  # EDSR's "+": the self-ensemble
+        lines.append(f"{name:<16}{r['set']:<11}{r['psnr']:7.2f} {r['ssim']:7.4f}  "
                      f"{r['bicubic_psnr']:6.2f} / {r['bicubic_ssim']:.4f}  {r['psnr'] - r['bicubic_psnr']:+6.2f}  "
                      f"{pub:>28}  {r['parameters']:>9,}  {r['ms_512']:8.0f}")
     return "\n".join(lines)
@@ -200,7 +209,8 @@ def _markdown_models(rows: list[dict], sets: list[str]) -> str:
             row = PUBLISHED_ROW.get(pretrained.info(name)["architecture"], "")
             ref = published(row, scale, "Set5")
             pub = f"{ref[0]:.2f} ({row})" if ref else "-"
-            out.append(f"| `{name}` | {first['parameters']:,} | `{command}` | {minutes:.1f} min | "
+            plus = " + self-ensemble" if first.get("self_ensemble") else ""
+            out.append(f"| `{name}`{plus} | {first['parameters']:,} | `{command}` | {minutes:.1f} min | "
                        + " | ".join(cells) + f" | {pub} | {first['ms_512']:.0f} |")
         out.append("")
     return "\n".join(out)
@@ -348,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="'test', 'validation' (bundled), sub-folders of --data, or (without --data) folders of HR images")
     m.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4], help="keep models of these scales")
     m.add_argument("--markdown", action="store_true", help="print the model card's markdown tables instead")
+    m.add_argument("--self-ensemble", action="store_true",
+                   help="score and time each model on the 8 flips/rotations averaged (EDSR+), not once")
     sp = sub.add_parser("speed", help="ms per output frame of a pretrained model")
     sp.add_argument("--model", default="espcn-x3")
     sp.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT")
@@ -391,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             raise SystemExit(f"error: no pretrained model {', '.join(map(repr, unknown))}; shipped: "
                              f"{', '.join(pretrained.names())}")
-        rows = models_table(names, args.data, args.sets)
+        rows = models_table(names, args.data, args.sets, self_ensemble=args.self_ensemble)
         print(_markdown_models(rows, args.sets) if args.markdown else _format_models(rows))
         return 0
     if args.command == "bicubic":

@@ -164,3 +164,16 @@ def test_evaluation_to_frame_holds_the_per_image_numbers(astronaut, camera):
 def test_models_of_an_unknown_name_is_a_clear_error():
     with pytest.raises(SystemExit, match=r"no pretrained model 'espcn-x5'.*shipped: .*espcn-x3"):
         benchmark.main(["models", "--models", "espcn-x3", "espcn-x5", "--sets", "test"])
+
+
+def test_models_table_with_the_self_ensemble(capsys):
+    single = benchmark.models_table(["espcn-x3"], None, ["test"], repeats=1)[0]
+    plus = benchmark.models_table(["espcn-x3"], None, ["test"], repeats=1, self_ensemble=True)[0]
+    assert not single["self_ensemble"] and plus["self_ensemble"]
+    assert plus["psnr"] > single["psnr"] + 0.01  # the 8 symmetries averaged: a small, real gain
+    assert plus["ms_512"] > single["ms_512"]  # it runs the network 8 times
+    assert benchmark.models_frame([plus]).iloc[0]["self_ensemble"]
+    assert benchmark.main(["models", "--models", "espcn-x3", "--sets", "test", "--self-ensemble"]) == 0
+    assert "espcn-x3+ " in capsys.readouterr().out
+    assert benchmark.main(["models", "--models", "espcn-x3", "--sets", "test", "--self-ensemble", "--markdown"]) == 0
+    assert "| `espcn-x3` + self-ensemble |" in capsys.readouterr().out
