@@ -406,6 +406,19 @@ def _prepare_arrays(pairs, scale: int, color: str, upsample_input: bool) -> list
     return out
 
 
+def _check_some_patches_kept(arrays, patch_size: int, min_std: float, tries: int = 64) -> None:
+    rng = np.random.default_rng(0)
+    best = 0.0
+    for _, hr in arrays:
+        for _ in range(tries):
+            i, j = (int(rng.integers(0, n - patch_size + 1)) for n in hr.shape[:2])
+            best = max(best, float(hr[i:i + patch_size, j:j + patch_size].std()))
+            if best >= min_std:
+                return
+    raise ValueError(f"min_std={min_std} drops every patch: the largest HR patch standard deviation found in "
+                     f"{tries} random crops per image is {best:.3f}")
+
+
 def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, color: str = "rgb",
                   upsample_input: bool = False, augment: bool = True, seed: int | None = None,
                   repeat: bool = True, weighting: str = "area", min_std: float = 0.0):
@@ -444,6 +457,8 @@ def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, c
     relative = areas / areas.mean() if weighting == "area" else np.ones_like(areas)
     copies = np.maximum(1, np.round(relative * 4)).astype(np.int64)
     channels = arrays[0][1].shape[-1]
+    if min_std > 0:  # an impossible threshold would make the filter below wait forever
+        _check_some_patches_kept(arrays, patch_size, min_std)
 
     def generate():
         yield from arrays

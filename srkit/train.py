@@ -209,7 +209,7 @@ def _training_images(source: str | None) -> tuple[dict, str]:
 def train(preset_name: str, *, budget: str | None = None, steps: int | None = None, data_source: str | None = None,
           out: str | os.PathLike | None = None, seed: int = 0, strategy=None, verbose: int = 2,
           command: str | None = None, extra_callbacks: list | None = None, init_from: str | None = None,
-          degradation: str = "bicubic", copies: int | None = None):
+          degradation: str = "bicubic", copies: int | None = None, min_std: float = 0.0):
     """Train a preset; returns (model, record). Files go to ``out`` (default ``data/runs/<preset>-<budget>``).
 
     ``strategy`` is a ``tf.distribute`` strategy (the model is built in its scope, batches are split).
@@ -217,7 +217,9 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     shapes starts from those weights (:func:`srkit.pretrained.transfer`), e.g. x4 from ``edsr-small-x2``.
     ``degradation`` makes the training LR images (:data:`srkit.data.DEGRADATIONS`) and the validation LR images
     the best model is selected on (fixed seeds); random ones get ``copies`` realisations per training image
-    (default 4, else 1).
+    (default 4, else 1). ``min_std`` > 0 skips training patches whose HR standard deviation is below it
+    (:func:`srkit.data.patch_dataset`): a third of the bundled split's area is the nearly flat retina, and
+    flat patches teach almost nothing (MODEL_CARD.md has what 0.04 measured).
     """
     import keras
     import tensorflow as tf
@@ -232,6 +234,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     total = int(steps or p.steps[budget])
     if total < 1:
         raise ValueError(f"steps must be positive, got {total}")
+    if not 0 <= min_std < 0.5:  # the standard deviation of [0, 1] values is at most 0.5
+        raise ValueError(f"min_std must be in [0, 0.5), got {min_std}")
     epochs = max(1, min(p.epochs, total))
     per_epoch = max(1, total // epochs)
     run_dir = Path(out) if out is not None else data_dir() / "runs" / f"{preset_name}-{budget}"
@@ -250,7 +254,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     pairs = data.make_pairs(train_images, p.scale, degradation=degradation, copies=copies, seed=seed)
     patch = p.lr_patch * p.scale
     ds = data.patch_dataset(pairs, scale=p.scale, patch_size=patch, batch_size=p.batch_size, color=arch.color,
-                            upsample_input=arch.pre_upsampled, seed=seed)
+                            upsample_input=arch.pre_upsampled, seed=seed, min_std=min_std)
 
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
@@ -301,7 +305,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     record = dict(
         preset=preset_name, **{k: v for k, v in asdict(p).items() if k != "steps"}, parameters=models.count_params(best),
         budget=budget, steps=per_epoch * epochs, seed=seed, data=source_name, degradation=degradation,
-        copies=copies, init_from=init_from, replicas=strategy.num_replicas_in_sync,
+        copies=copies, min_std=min_std, init_from=init_from, replicas=strategy.num_replicas_in_sync,
         strategy="MultiWorkerMirroredStrategy" if multi_worker else type(strategy).__name__,
         transferred_layers=len(transferred), train_images=sorted(train_images),
         validation_images=sorted(val_images), seconds=round(seconds, 1),
@@ -310,7 +314,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         command=command or f"python -m srkit.train --preset {preset_name} --budget {budget}"
                            + (f" --steps {steps}" if steps else "") + f" --seed {seed}"
                            + (f" --init-from {init_from}" if init_from else "")
-                           + (f" --degradation {degradation}" if degradation != "bicubic" else ""),
+                           + (f" --degradation {degradation}" if degradation != "bicubic" else "")
+                           + (f" --min-std {min_std:g}" if min_std else ""),
         versions=dict(python=platform.python_version(), tensorflow=tf.__version__, keras=keras.__version__),
         machine=dict(cpus=os.cpu_count(), gpus=len(tf.config.list_physical_devices("GPU"))),
     )
@@ -378,19 +383,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --strategy mirrored and no GPU: split the CPU into N logical devices (to learn)")
     parser.add_argument("--degradation", choices=data.DEGRADATIONS, default="bicubic",
                         help="how training and validation LR images are made (default: the benchmarks' bicubic)")
+    parser.add_argument("--min-std", type=float, default=0.0,
+                        help="skip training patches whose HR standard deviation (0..1) is below this (default 0: keep all)")
     args = parser.parse_args(argv)
     try:
         preset(args.preset)
     except ValueError as error:
         parser.error(str(error))
     command = "python -m srkit.train " + " ".join(sys.argv[1:] if argv is None else argv)
+    if not 0 <= args.min_std < 0.5:
+        parser.error(f"--min-std must be in [0, 0.5), got {args.min_std}")
     try:
         strategy = make_strategy(args.strategy, logical_cpus=args.logical_cpus)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
     _, record = train(args.preset, budget=args.budget, steps=args.steps, data_source=args.data, out=args.out,
                       seed=args.seed, command=command, init_from=args.init_from, degradation=args.degradation,
-                      strategy=strategy)
+                      strategy=strategy, min_std=args.min_std)
     print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters", "replicas")}))
     return 0
 

@@ -276,5 +276,7 @@ def test_patch_pipeline_weighting_and_flat_patch_rejection():
     assert (stds < 1e-6).any() and (stds > 0.1).any()       # both images are sampled
     _, hr = next(iter(data.patch_dataset(pairs, scale=3, patch_size=24, batch_size=64, seed=0, min_std=0.05)))
     assert (hr.numpy().std(axis=(1, 2, 3)) >= 0.05).all()    # flat patches are dropped
+    with pytest.raises(ValueError, match="drops every patch"):  # not a filter that waits forever
+        data.patch_dataset(pairs, scale=3, patch_size=24, min_std=0.45)
     with pytest.raises(ValueError, match="weighting"):
         data.patch_dataset(pairs, scale=3, patch_size=24, weighting="size")

@@ -74,6 +74,10 @@ def test_own_folder_of_images(tmp_path):
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "real", verbose=0,
                             degradation="real")
     assert record["degradation"] == "real" and record["copies"] == 4 and "--degradation real" in record["command"]
+    # flat patches skipped (--min-std): recorded too
+    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "busy", verbose=0,
+                            min_std=0.04)
+    assert record["min_std"] == 0.04 and "--min-std 0.04" in record["command"]
 
 
 def test_bad_presets_and_sources(tmp_path):
@@ -85,6 +89,10 @@ def test_bad_presets_and_sources(tmp_path):
         train.train("espcn-x2", steps=1, out=tmp_path, degradation="sinc")
     with pytest.raises(SystemExit):
         train.main(["--preset", "nope"])
+    with pytest.raises(ValueError, match="min_std must be in"):
+        train.train("espcn-x2", steps=1, out=tmp_path, min_std=0.6)
+    with pytest.raises(SystemExit):
+        train.main(["--preset", "espcn-x2", "--min-std", "-0.1"])
 
 
 def test_fine_tuning_starts_from_a_pretrained_model(tmp_path):
