@@ -51,7 +51,7 @@ def test_a_fine_tuned_model_keeps_its_first_stage(shipped, tmp_path):
     assert [s["seconds"] for s in stages] == [1.0, 2.0]
 
 
-def test_install_records_non_default_hyperparameters(shipped, tmp_path):
+def test_install_records_non_default_hyperparameters_and_sampling(shipped, tmp_path):
     folder, model = shipped
     run = tmp_path / "run3"
     run.mkdir()
@@ -61,6 +61,10 @@ def test_install_records_non_default_hyperparameters(shipped, tmp_path):
         (run / "record.json").write_text(json.dumps(dict(first, hyperparameters=given)))
         pretrained.install(run, "espcn-x2", folder=folder)
         assert pretrained.info("espcn-x2", folder)["training"].get("hyperparameters") == (given or None)
+    for min_std in (0.0, 0.04):  # flat patches skipped (srkit.train --min-std): recorded when used
+        (run / "record.json").write_text(json.dumps(dict(first, min_std=min_std)))
+        pretrained.install(run, "espcn-x2", folder=folder)
+        assert pretrained.info("espcn-x2", folder)["training"].get("min_std") == (min_std or None)
 
 
 def test_corrupted_file_is_refused(shipped):
