@@ -354,6 +354,28 @@ def make_pairs(images: Mapping[str, np.ndarray] | Iterable[np.ndarray], scale: i
             for i, hr in enumerate(values) for c in range(copies)]
 
 
+def downscaled_copies(images: Mapping[str, np.ndarray], factors: Iterable[float], *,
+                      min_size: int = 1) -> dict[str, np.ndarray]:
+    """The images, then each image shrunk by every factor (MATLAB bicubic, antialiased), named ``name@factor``.
+
+    Scale augmentation (FSRCNN: Dong, Loy & Tang, ECCV 2016, Sec. 4.1, shrank the 91 images by 0.9, 0.8, 0.7
+    and 0.6): a shrunk photograph is a new HR image with finer, sharper detail -- camera blur and JPEG blocks
+    shrink with it -- so a small training set teaches more. Applied to the HR images, before any LR is made.
+    Copies with a side shorter than ``min_size`` (e.g. the HR training patch) are left out.
+    """
+    factors = [float(f) for f in factors]
+    bad = [f for f in factors if not 0 < f < 1]
+    if bad:
+        raise ValueError(f"downscaling factors must be between 0 and 1 (exclusive), got {bad}")
+    out = dict(images)
+    for name, image in images.items():
+        for f in factors:
+            small = imresize(np.asarray(image), f)
+            if min(small.shape[:2]) >= min_size:
+                out[f"{name}@{f:g}"] = small
+    return out
+
+
 def grid_patches(lr: np.ndarray, hr: np.ndarray, *, scale: int, lr_size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
     """Aligned patches on a regular grid: A (N x p x p [x C]) from LR and B (N x sp x sp [x C]) from HR.
 

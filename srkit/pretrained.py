@@ -101,7 +101,7 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
                  parameters=record["parameters"], training=dict(
                      (k, record[k]) for k in ("command", "seed", "steps", "seconds", "data", "batch_size",
                                               "lr_patch", "loss", "learning_rate", "best_val_psnr", "versions"))
-                 | {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std") if record.get(k)},
+                 | {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales") if record.get(k)},
                  scores=scores or {})
     entries = manifest(folder)
     if record.get("init_from") in entries:  # fine-tuned from a shipped model: keep how that one was trained

@@ -25,6 +25,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -209,7 +210,8 @@ def _training_images(source: str | None) -> tuple[dict, str]:
 def train(preset_name: str, *, budget: str | None = None, steps: int | None = None, data_source: str | None = None,
           out: str | os.PathLike | None = None, seed: int = 0, strategy=None, verbose: int = 2,
           command: str | None = None, extra_callbacks: list | None = None, init_from: str | None = None,
-          degradation: str = "bicubic", copies: int | None = None, min_std: float = 0.0):
+          degradation: str = "bicubic", copies: int | None = None, min_std: float = 0.0,
+          hr_scales: Sequence[float] = ()):
     """Train a preset; returns (model, record). Files go to ``out`` (default ``data/runs/<preset>-<budget>``).
 
     ``strategy`` is a ``tf.distribute`` strategy (the model is built in its scope, batches are split).
@@ -219,7 +221,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     the best model is selected on (fixed seeds); random ones get ``copies`` realisations per training image
     (default 4, else 1). ``min_std`` > 0 skips training patches whose HR standard deviation is below it
     (:func:`srkit.data.patch_dataset`): a third of the bundled split's area is the nearly flat retina, and
-    flat patches teach almost nothing (MODEL_CARD.md has what 0.04 measured).
+    flat patches teach almost nothing (MODEL_CARD.md has what 0.04 measured). ``hr_scales`` (factors in (0, 1))
+    adds shrunk copies of every training image (:func:`srkit.data.downscaled_copies`, FSRCNN's scale augmentation).
     """
     import keras
     import tensorflow as tf
@@ -236,6 +239,9 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         raise ValueError(f"steps must be positive, got {total}")
     if not 0 <= min_std < 0.5:  # the standard deviation of [0, 1] values is at most 0.5
         raise ValueError(f"min_std must be in [0, 0.5), got {min_std}")
+    hr_scales = [float(f) for f in hr_scales]
+    if any(not 0 < f < 1 for f in hr_scales):
+        raise ValueError(f"hr_scales must be factors between 0 and 1 (exclusive), got {hr_scales}")
     epochs = max(1, min(p.epochs, total))
     per_epoch = max(1, total // epochs)
     run_dir = Path(out) if out is not None else data_dir() / "runs" / f"{preset_name}-{budget}"
@@ -246,13 +252,15 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     keras.utils.set_random_seed(seed)
     arch = models.REGISTRY[p.model]
     train_images, source_name = _training_images(data_source)
+    patch = p.lr_patch * p.scale
+    if hr_scales:  # copies too small for one training patch are left out
+        train_images = data.downscaled_copies(train_images, hr_scales, min_size=patch)
     val_images = data.bundled("validation")
     if degradation not in data.DEGRADATIONS:
         raise ValueError(f"unknown degradation {degradation!r}; choose one of {data.DEGRADATIONS}")
     if copies is None:
         copies = 4 if degradation in ("noise", "blur-noise", "real") else 1
     pairs = data.make_pairs(train_images, p.scale, degradation=degradation, copies=copies, seed=seed)
-    patch = p.lr_patch * p.scale
     ds = data.patch_dataset(pairs, scale=p.scale, patch_size=patch, batch_size=p.batch_size, color=arch.color,
                             upsample_input=arch.pre_upsampled, seed=seed, min_std=min_std)
 
@@ -305,7 +313,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     record = dict(
         preset=preset_name, **{k: v for k, v in asdict(p).items() if k != "steps"}, parameters=models.count_params(best),
         budget=budget, steps=per_epoch * epochs, seed=seed, data=source_name, degradation=degradation,
-        copies=copies, min_std=min_std, init_from=init_from, replicas=strategy.num_replicas_in_sync,
+        copies=copies, min_std=min_std, hr_scales=hr_scales, init_from=init_from, replicas=strategy.num_replicas_in_sync,
         strategy="MultiWorkerMirroredStrategy" if multi_worker else type(strategy).__name__,
         transferred_layers=len(transferred), train_images=sorted(train_images),
         validation_images=sorted(val_images), seconds=round(seconds, 1),
@@ -315,7 +323,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                            + (f" --steps {steps}" if steps else "") + f" --seed {seed}"
                            + (f" --init-from {init_from}" if init_from else "")
                            + (f" --degradation {degradation}" if degradation != "bicubic" else "")
-                           + (f" --min-std {min_std:g}" if min_std else ""),
+                           + (f" --min-std {min_std:g}" if min_std else "")
+                           + (" --hr-scales " + " ".join(f"{f:g}" for f in hr_scales) if hr_scales else ""),
         versions=dict(python=platform.python_version(), tensorflow=tf.__version__, keras=keras.__version__),
         machine=dict(cpus=os.cpu_count(), gpus=len(tf.config.list_physical_devices("GPU"))),
     )
@@ -385,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="how training and validation LR images are made (default: the benchmarks' bicubic)")
     parser.add_argument("--min-std", type=float, default=0.0,
                         help="skip training patches whose HR standard deviation (0..1) is below this (default 0: keep all)")
+    parser.add_argument("--hr-scales", type=float, nargs="+", default=[], metavar="FACTOR",
+                        help="also train on every image shrunk by these factors in (0, 1), e.g. 0.9 0.8 0.7 0.6 0.5")
     args = parser.parse_args(argv)
     try:
         preset(args.preset)
@@ -393,13 +404,15 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m srkit.train " + " ".join(sys.argv[1:] if argv is None else argv)
     if not 0 <= args.min_std < 0.5:
         parser.error(f"--min-std must be in [0, 0.5), got {args.min_std}")
+    if any(not 0 < f < 1 for f in args.hr_scales):
+        parser.error(f"--hr-scales must be factors between 0 and 1 (exclusive), got {args.hr_scales}")
     try:
         strategy = make_strategy(args.strategy, logical_cpus=args.logical_cpus)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
     _, record = train(args.preset, budget=args.budget, steps=args.steps, data_source=args.data, out=args.out,
                       seed=args.seed, command=command, init_from=args.init_from, degradation=args.degradation,
-                      strategy=strategy, min_std=args.min_std)
+                      strategy=strategy, min_std=args.min_std, hr_scales=args.hr_scales)
     print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters", "replicas")}))
     return 0
 

@@ -280,3 +280,17 @@ def test_patch_pipeline_weighting_and_flat_patch_rejection():
         data.patch_dataset(pairs, scale=3, patch_size=24, min_std=0.45)
     with pytest.raises(ValueError, match="weighting"):
         data.patch_dataset(pairs, scale=3, patch_size=24, weighting="size")
+
+
+def test_downscaled_copies_add_shrunk_images_after_the_originals():
+    rng = np.random.default_rng(3)
+    images = {"a": rng.integers(0, 256, (100, 80, 3), dtype=np.uint8), "b": rng.integers(0, 256, (40, 50), dtype=np.uint8)}
+    out = data.downscaled_copies(images, [0.9, 0.5])
+    assert list(out) == ["a", "b", "a@0.9", "a@0.5", "b@0.9", "b@0.5"]
+    assert out["a"] is images["a"] and out["a@0.5"].shape == (50, 40, 3) and out["b@0.9"].shape == (36, 45)
+    np.testing.assert_array_equal(out["a@0.9"], imresize(images["a"], 0.9))   # MATLAB bicubic, antialiased
+    assert out["b@0.5"].dtype == np.uint8
+    assert list(data.downscaled_copies(images, [0.9, 0.5], min_size=40)) == ["a", "b", "a@0.9", "a@0.5"]
+    for bad in (0, 1, 1.5, -0.5):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            data.downscaled_copies(images, [bad])

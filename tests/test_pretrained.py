@@ -65,6 +65,10 @@ def test_install_records_non_default_hyperparameters_and_sampling(shipped, tmp_p
         (run / "record.json").write_text(json.dumps(dict(first, min_std=min_std)))
         pretrained.install(run, "espcn-x2", folder=folder)
         assert pretrained.info("espcn-x2", folder)["training"].get("min_std") == (min_std or None)
+    for hr_scales in ([], [0.9, 0.5]):  # shrunk copies of the training images (--hr-scales): recorded when used
+        (run / "record.json").write_text(json.dumps(dict(first, hr_scales=hr_scales)))
+        pretrained.install(run, "espcn-x2", folder=folder)
+        assert pretrained.info("espcn-x2", folder)["training"].get("hr_scales") == (hr_scales or None)
 
 
 def test_corrupted_file_is_refused(shipped):

@@ -78,6 +78,11 @@ def test_own_folder_of_images(tmp_path):
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "busy", verbose=0,
                             min_std=0.04)
     assert record["min_std"] == 0.04 and "--min-std 0.04" in record["command"]
+    # shrunk copies of the training images (--hr-scales): 60 x 80 * 0.8 keeps a 48-pixel patch, * 0.5 does not
+    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "scales", verbose=0,
+                            hr_scales=[0.8, 0.5])
+    assert record["train_images"] == ["0.png", "0.png@0.8", "1.png", "1.png@0.8"]
+    assert record["hr_scales"] == [0.8, 0.5] and "--hr-scales 0.8 0.5" in record["command"]
 
 
 def test_bad_presets_and_sources(tmp_path):
@@ -93,6 +98,10 @@ def test_bad_presets_and_sources(tmp_path):
         train.train("espcn-x2", steps=1, out=tmp_path, min_std=0.6)
     with pytest.raises(SystemExit):
         train.main(["--preset", "espcn-x2", "--min-std", "-0.1"])
+    with pytest.raises(ValueError, match="hr_scales must be factors between 0 and 1"):
+        train.train("espcn-x2", steps=1, out=tmp_path, hr_scales=[0.5, 2])
+    with pytest.raises(SystemExit):
+        train.main(["--preset", "espcn-x2", "--hr-scales", "1"])
 
 
 def test_fine_tuning_starts_from_a_pretrained_model(tmp_path):
