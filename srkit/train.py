@@ -211,7 +211,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
           out: str | os.PathLike | None = None, seed: int = 0, strategy=None, verbose: int = 2,
           command: str | None = None, extra_callbacks: list | None = None, init_from: str | None = None,
           degradation: str = "bicubic", copies: int | None = None, min_std: float = 0.0,
-          hr_scales: Sequence[float] = ()):
+          hr_scales: Sequence[float] = (), learning_rate: float | None = None):
     """Train a preset; returns (model, record). Files go to ``out`` (default ``data/runs/<preset>-<budget>``).
 
     ``strategy`` is a ``tf.distribute`` strategy (the model is built in its scope, batches are split).
@@ -223,6 +223,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     (:func:`srkit.data.patch_dataset`): a third of the bundled split's area is the nearly flat retina, and
     flat patches teach almost nothing (MODEL_CARD.md has what 0.04 measured). ``hr_scales`` (factors in (0, 1))
     adds shrunk copies of every training image (:func:`srkit.data.downscaled_copies`, FSRCNN's scale augmentation).
+    ``learning_rate`` replaces the preset's peak learning rate (the start of the cosine decay), e.g. a lower one
+    for another cycle from a converged model (SGDR, Loshchilov & Hutter, ICLR 2017, restarts the cosine).
     """
     import keras
     import tensorflow as tf
@@ -231,6 +233,10 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     from .download import data_dir
 
     p = preset(preset_name)
+    if learning_rate is not None:
+        if not 0 < learning_rate < 1:  # also rejects NaN
+            raise ValueError(f"learning_rate must be between 0 and 1 (exclusive), got {learning_rate}")
+        p = replace(p, learning_rate=float(learning_rate))
     budget = budget or budget_mod.current()
     if budget not in budget_mod.BUDGETS:
         raise ValueError(f"unknown budget {budget!r}; choose one of {budget_mod.BUDGETS}")
@@ -324,7 +330,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                            + (f" --init-from {init_from}" if init_from else "")
                            + (f" --degradation {degradation}" if degradation != "bicubic" else "")
                            + (f" --min-std {min_std:g}" if min_std else "")
-                           + (" --hr-scales " + " ".join(f"{f:g}" for f in hr_scales) if hr_scales else ""),
+                           + (" --hr-scales " + " ".join(f"{f:g}" for f in hr_scales) if hr_scales else "")
+                           + (f" --learning-rate {learning_rate:g}" if learning_rate is not None else ""),
         versions=dict(python=platform.python_version(), tensorflow=tf.__version__, keras=keras.__version__),
         machine=dict(cpus=os.cpu_count(), gpus=len(tf.config.list_physical_devices("GPU"))),
     )
@@ -396,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip training patches whose HR standard deviation (0..1) is below this (default 0: keep all)")
     parser.add_argument("--hr-scales", type=float, nargs="+", default=[], metavar="FACTOR",
                         help="also train on every image shrunk by these factors in (0, 1), e.g. 0.9 0.8 0.7 0.6 0.5")
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="peak learning rate of the cosine schedule (default: the preset's)")
     args = parser.parse_args(argv)
     try:
         preset(args.preset)
@@ -406,13 +415,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--min-std must be in [0, 0.5), got {args.min_std}")
     if any(not 0 < f < 1 for f in args.hr_scales):
         parser.error(f"--hr-scales must be factors between 0 and 1 (exclusive), got {args.hr_scales}")
+    if args.learning_rate is not None and not 0 < args.learning_rate < 1:
+        parser.error(f"--learning-rate must be between 0 and 1 (exclusive), got {args.learning_rate}")
     try:
         strategy = make_strategy(args.strategy, logical_cpus=args.logical_cpus)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
     _, record = train(args.preset, budget=args.budget, steps=args.steps, data_source=args.data, out=args.out,
                       seed=args.seed, command=command, init_from=args.init_from, degradation=args.degradation,
-                      strategy=strategy, min_std=args.min_std, hr_scales=args.hr_scales)
+                      strategy=strategy, min_std=args.min_std, hr_scales=args.hr_scales, learning_rate=args.learning_rate)
     print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters", "replicas")}))
     return 0
 

@@ -83,6 +83,10 @@ def test_own_folder_of_images(tmp_path):
                             hr_scales=[0.8, 0.5])
     assert record["train_images"] == ["0.png", "0.png@0.8", "1.png", "1.png@0.8"]
     assert record["hr_scales"] == [0.8, 0.5] and "--hr-scales 0.8 0.5" in record["command"]
+    # another peak learning rate (--learning-rate), e.g. for a gentler cycle from a converged model
+    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "lr", verbose=0,
+                            learning_rate=2e-4)
+    assert record["learning_rate"] == 2e-4 and "--learning-rate 0.0002" in record["command"]
 
 
 def test_bad_presets_and_sources(tmp_path):
@@ -102,6 +106,11 @@ def test_bad_presets_and_sources(tmp_path):
         train.train("espcn-x2", steps=1, out=tmp_path, hr_scales=[0.5, 2])
     with pytest.raises(SystemExit):
         train.main(["--preset", "espcn-x2", "--hr-scales", "1"])
+    for bad in (0, -1e-3, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="learning_rate must be between 0 and 1"):
+            train.train("espcn-x2", steps=1, out=tmp_path, learning_rate=bad)
+    with pytest.raises(SystemExit):
+        train.main(["--preset", "espcn-x2", "--learning-rate", "0"])
 
 
 def test_fine_tuning_starts_from_a_pretrained_model(tmp_path):
