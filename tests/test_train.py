@@ -84,8 +84,15 @@ def test_own_folder_of_images(tmp_path):
     assert record["train_images"] == ["0.png", "0.png@0.8", "1.png", "1.png@0.8"]
     assert record["hr_scales"] == [0.8, 0.5] and "--hr-scales 0.8 0.5" in record["command"]
     # another peak learning rate (--learning-rate), e.g. for a gentler cycle from a converged model
+    seen = []  # the rate the optimizer really starts from, not only what the record says
+
+    class FirstRate(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "lr", verbose=0,
-                            learning_rate=2e-4)
+                            learning_rate=2e-4, extra_callbacks=[FirstRate()])
+    assert seen == [pytest.approx(2e-4)]
     assert record["learning_rate"] == 2e-4 and "--learning-rate 0.0002" in record["command"]
 
 
