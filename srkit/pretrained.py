@@ -101,7 +101,8 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
                  parameters=record["parameters"], training=dict(
                      (k, record[k]) for k in ("command", "seed", "steps", "seconds", "data", "batch_size",
                                               "lr_patch", "loss", "learning_rate", "best_val_psnr", "versions"))
-                 | {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales") if record.get(k)},
+                 | {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales") if record.get(k)}
+                 | ({"precision": record["precision"]} if record.get("precision", "float32") != "float32" else {}),
                  scores=scores or {})
     entries = manifest(folder)
     if record.get("init_from") in entries:  # fine-tuned from a shipped model: keep how that one was trained

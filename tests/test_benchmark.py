@@ -50,6 +50,16 @@ def test_evaluate_checks_the_upscaler_output(astronaut):
         evaluate(bicubic_upscaler(2), perfect, scale=2, crop_border=2, protocol="RGB")
 
 
+def test_training_speed_benchmark_runs():
+    rows = benchmark.training_speed("espcn-x2", ["float32", "mixed_bfloat16"], steps=2)
+    assert [r["precision"] for r in rows] == ["float32", "mixed_bfloat16"] and all(r["steps_per_s"] > 0 for r in rows)
+    import tensorflow as tf
+
+    assert rows[0]["xla"] and rows[1]["xla"] == bool(tf.config.list_physical_devices("GPU"))  # no XLA for bf16 on CPU
+    with pytest.raises(ValueError, match="unknown precision"):
+        benchmark.training_speed("espcn-x2", ["int8"], steps=1)
+
+
 def test_pipeline_benchmark_runs():
     assert benchmark.pipeline_throughput(scale=2, patch_size=32, batch_size=4, batches=5) > 0
 

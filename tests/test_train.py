@@ -120,6 +120,34 @@ def test_bad_presets_and_sources(tmp_path):
         train.main(["--preset", "espcn-x2", "--learning-rate", "0"])
 
 
+def test_mixed_precision_trains_in_bfloat16_and_ships_float32(tmp_path):
+    # --precision mixed_bfloat16: the layers compute in bfloat16 (2-3x faster on CPUs with AMX); validation and
+    # best.keras use a float32 copy of the weights, so the saved model is the one that was scored, run as scored
+    from srkit import data
+    from srkit.evaluate import evaluate
+
+    seen = []
+
+    class ComputeDtype(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(self.model.get_layer("head").compute_dtype)
+
+    model, record = train.train("edsr-small-x2", steps=2, out=tmp_path, verbose=0, precision="mixed_bfloat16",
+                                extra_callbacks=[ComputeDtype()])
+    assert seen and set(seen) == {"bfloat16"}
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+    assert record["precision"] == "mixed_bfloat16" and "--precision mixed_bfloat16" in record["command"]
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
+    rescored = evaluate(train._Upscaler(model, 2), data.bundled("validation"), scale=2, crop_border=2,
+                        protocol="rgb", seed=1000)
+    assert rescored.mean_psnr == pytest.approx(record["best_val_psnr"], abs=1e-9)
+    with pytest.raises(ValueError, match="unknown precision"):
+        train.train("espcn-x2", steps=1, out=tmp_path, precision="float64")
+    with pytest.raises(SystemExit):
+        train.main(["--preset", "espcn-x2", "--precision", "half"])
+    assert train.use_xla("float32") and not train.use_xla("float32", replicas=2)
+
+
 def test_fine_tuning_starts_from_a_pretrained_model(tmp_path):
     from srkit import models, pretrained
 

@@ -42,6 +42,8 @@ REGISTRY: dict[str, Architecture] = {
     "edsr-baseline": Architecture(edsr, "rgb", False, dict(blocks=16, filters=64), "Lim et al., CVPRW 2017"),
     "edsr-small": Architecture(edsr, "y", False, dict(blocks=8, filters=32, channels=1, bicubic_residual=True),
                                "EDSR blocks, CPU-sized, global residual over bicubic (this course)"),
+    "edsr-medium": Architecture(edsr, "y", False, dict(blocks=16, filters=64, channels=1, bicubic_residual=True),
+                                "EDSR-baseline's body (16 x 64) on Y, global residual over bicubic (this course)"),
     "unet": Architecture(unet, "y", False, dict(filters=16, levels=2), "Ronneberger et al., MICCAI 2015, for SR"),
 }
 
