@@ -9,7 +9,7 @@ from PIL import Image
 
 from srkit import cli, data, upscale
 
-MODELS = ["edsr-small-x3", "espcn-x3", "srcnn-x3", "fsrcnn-x3"]
+MODELS = ["edsr-small-x3", "edsr-medium-x3", "espcn-x3", "srcnn-x3", "fsrcnn-x3"]
 
 
 def _png_claiming(path, width, height):
