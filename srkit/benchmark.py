@@ -357,14 +357,7 @@ def training_speed(preset_name: str = "edsr-medium-x3", precisions: Sequence[str
     steps = -(-steps // per_call) * per_call
     rows = []
     for precision in precisions:
-        if precision not in train.PRECISIONS:
-            raise ValueError(f"unknown precision {precision!r}; choose one of {train.PRECISIONS}")
-        outer = keras.config.dtype_policy()
-        keras.config.set_dtype_policy(precision)
-        try:
-            model = models.build(p.model, scale=p.scale, **p.hyperparameters)
-        finally:
-            keras.config.set_dtype_policy(outer)
+        model = train.build_model(p, precision)
         lr = tf.random.stateless_uniform((p.batch_size, p.lr_patch, p.lr_patch, model.input_shape[-1]), (0, 0))
         if models.REGISTRY[p.model].pre_upsampled:
             lr = tf.image.resize(lr, (p.lr_patch * p.scale,) * 2)

@@ -34,7 +34,7 @@ from . import data
 from .evaluate import evaluate
 
 __all__ = ["Preset", "PRESETS", "PRECISIONS", "STRATEGIES", "preset", "make_strategy", "train", "use_xla",
-           "ValidationMetrics", "main"]
+           "build_model", "ValidationMetrics", "main"]
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,23 @@ def use_xla(precision: str = "float32", replicas: int = 1) -> bool:
     return replicas == 1 and (precision == "float32" or bool(tf.config.list_physical_devices("GPU")))
 
 
+def build_model(p: Preset, precision: str = "float32"):
+    """The preset's model, its layers computing in ``precision`` (:data:`PRECISIONS`, a Keras dtype policy);
+    the global dtype policy is left as it was."""
+    import keras
+
+    from . import models
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {PRECISIONS}")
+    outer = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        return models.build(p.model, scale=p.scale, **p.hyperparameters)
+    finally:
+        keras.config.set_dtype_policy(outer)
+
+
 #: per-epoch log of a run folder (metrics and seconds), so that a run killed and resumed reports all of itself
 EPOCH_LOG = "epochs.json"
 
@@ -316,13 +333,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
 
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
-        outer_policy = keras.config.dtype_policy()
-        keras.config.set_dtype_policy(precision)
-        try:
-            model = models.build(p.model, scale=p.scale, **p.hyperparameters)
-        finally:
-            keras.config.set_dtype_policy(outer_policy)
-        twin = models.build(p.model, scale=p.scale, **p.hyperparameters) if precision != "float32" else None
+        model = build_model(p, precision)
+        twin = build_model(p) if precision != "float32" else None
         transferred = []
         if init_from:
             from . import pretrained
