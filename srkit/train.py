@@ -266,7 +266,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
           out: str | os.PathLike | None = None, seed: int = 0, strategy=None, verbose: int = 2,
           command: str | None = None, extra_callbacks: list | None = None, init_from: str | None = None,
           degradation: str = "bicubic", copies: int | None = None, min_std: float = 0.0,
-          hr_scales: Sequence[float] = (), learning_rate: float | None = None, precision: str = "float32"):
+          hr_scales: Sequence[float] = (), learning_rate: float | None = None, precision: str = "float32",
+          lr_patch: int | None = None):
     """Train a preset; returns (model, record). Files go to ``out`` (default ``data/runs/<preset>-<budget>``).
 
     ``strategy`` is a ``tf.distribute`` strategy (the model is built in its scope, batches are split).
@@ -284,6 +285,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     Precision Training", ICLR 2018): ``mixed_bfloat16`` runs the convolutions in bfloat16 -- on CPUs with AMX
     (Intel Xeon 4th generation and later) 2-5x faster (``python -m srkit.benchmark training``); ``mixed_float16``
     is for GPUs (with loss scaling). Weights stay float32; validation and ``best.keras`` use a float32 copy.
+    ``lr_patch`` replaces the preset's LR training patch size (HR patches are ``lr_patch * scale``): a deep
+    network's receptive field outgrows small patches (EDSR, Lim et al., CVPRW 2017, trains on 48 x 48 LR patches).
     """
     import keras
     import tensorflow as tf
@@ -296,6 +299,10 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         if not 0 < learning_rate < 1:  # also rejects NaN
             raise ValueError(f"learning_rate must be between 0 and 1 (exclusive), got {learning_rate}")
         p = replace(p, learning_rate=float(learning_rate))
+    if lr_patch is not None:
+        if isinstance(lr_patch, bool) or int(lr_patch) != lr_patch or not 4 <= lr_patch <= 512:
+            raise ValueError(f"lr_patch must be a whole number of LR pixels from 4 to 512, got {lr_patch!r}")
+        p = replace(p, lr_patch=int(lr_patch))
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose one of {PRECISIONS}")
     budget = budget or budget_mod.current()
@@ -392,6 +399,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                            + (f" --min-std {min_std:g}" if min_std else "")
                            + (" --hr-scales " + " ".join(f"{f:g}" for f in hr_scales) if hr_scales else "")
                            + (f" --learning-rate {learning_rate:g}" if learning_rate is not None else "")
+                           + (f" --lr-patch {lr_patch}" if lr_patch is not None else "")
                            + (f" --precision {precision}" if precision != "float32" else ""),
         versions=dict(python=platform.python_version(), tensorflow=tf.__version__, keras=keras.__version__),
         machine=dict(cpus=os.cpu_count(), gpus=len(tf.config.list_physical_devices("GPU"))),
@@ -468,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="peak learning rate of the cosine schedule (default: the preset's)")
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
                         help="mixed_bfloat16: 2-3x faster on CPUs with AMX; mixed_float16: GPUs (default float32)")
+    parser.add_argument("--lr-patch", type=int, default=None,
+                        help="LR training patch size in pixels (HR patches are this times the scale; default: the preset's)")
     args = parser.parse_args(argv)
     try:
         preset(args.preset)
@@ -480,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--hr-scales must be factors between 0 and 1 (exclusive), got {args.hr_scales}")
     if args.learning_rate is not None and not 0 < args.learning_rate < 1:
         parser.error(f"--learning-rate must be between 0 and 1 (exclusive), got {args.learning_rate}")
+    if args.lr_patch is not None and not 4 <= args.lr_patch <= 512:
+        parser.error(f"--lr-patch must be from 4 to 512 LR pixels, got {args.lr_patch}")
     try:
         strategy = make_strategy(args.strategy, logical_cpus=args.logical_cpus)
     except (ValueError, RuntimeError) as error:
@@ -487,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     _, record = train(args.preset, budget=args.budget, steps=args.steps, data_source=args.data, out=args.out,
                       seed=args.seed, command=command, init_from=args.init_from, degradation=args.degradation,
                       strategy=strategy, min_std=args.min_std, hr_scales=args.hr_scales, learning_rate=args.learning_rate,
-                      precision=args.precision)
+                      precision=args.precision, lr_patch=args.lr_patch)
     print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters", "replicas")}))
     return 0
 

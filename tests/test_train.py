@@ -96,6 +96,30 @@ def test_own_folder_of_images(tmp_path):
     assert record["learning_rate"] == 2e-4 and "--learning-rate 0.0002" in record["command"]
 
 
+def test_lr_patch_sets_the_training_patches(tmp_path, monkeypatch):
+    # --lr-patch: the LR patches the network trains on (HR = lr_patch * scale), not only what the record says
+    shapes = []
+    real = train.data.patch_dataset
+
+    def spy(*args, **kwargs):
+        ds = real(*args, **kwargs)
+        shapes.append((tuple(ds.element_spec[0].shape), tuple(ds.element_spec[1].shape)))
+        return ds
+
+    monkeypatch.setattr(train.data, "patch_dataset", spy)
+    _, record = train.train("espcn-x3", steps=2, out=tmp_path, verbose=0, lr_patch=20)
+    assert shapes == [((16, 20, 20, 1), (16, 60, 60, 1))]
+    assert record["lr_patch"] == 20 and "--lr-patch 20" in record["command"]
+    for bad in (3, 2.5, True, 1000):
+        with pytest.raises(ValueError, match="lr_patch must be a whole number"):
+            train.train("espcn-x3", steps=1, out=tmp_path, lr_patch=bad)
+    with pytest.raises(SystemExit):
+        train.main(["--preset", "espcn-x3", "--lr-patch", "0"])
+    # a patch larger than a training image: a clear error, not a TensorFlow traceback
+    with pytest.raises(ValueError, match="smaller than"):
+        train.train("espcn-x3", steps=1, out=tmp_path / "big", lr_patch=400)
+
+
 def test_bad_presets_and_sources(tmp_path):
     with pytest.raises(ValueError, match="choose one of"):
         train.preset("espcn-x5")
