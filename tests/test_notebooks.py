@@ -3,6 +3,7 @@ import ast
 import importlib
 import json
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,10 @@ def test_lesson_shape(path):
     assert "What you will learn" in markdown and "## Summary" in markdown
     assert markdown.count("**Exercise ") >= 3, "at least three exercises"
     assert sum("assert " in c for c in _cells(path, "code")) >= 3, "exercises and results are checked by asserts"
+    # e.g. "$\beta$" written from a Python string without r"": "\b" is a backspace, and the formula breaks
+    bad = [(i, repr(src[max(0, m.start() - 15):m.end() + 5])) for i, c in enumerate(nb["cells"])
+           for src in ["".join(c["source"])] for m in re.finditer(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", src)]
+    assert not bad, f"control characters in cells (index, context): {bad}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
