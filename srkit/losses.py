@@ -68,7 +68,8 @@ def ms_ssim_loss(y_true, y_pred):
 
 
 def mixed_loss(y_true, y_pred, alpha: float = 0.84):
-    """alpha * (1 - MS-SSIM) + (1 - alpha) * L1 (Zhao, Gallo, Frosio & Kautz, IEEE TCI 2017)."""
+    """alpha * (1 - MS-SSIM) + (1 - alpha) * L1 (Zhao, Gallo, Frosio & Kautz, IEEE TCI 2017; their L1 term is
+    weighted by a Gaussian window, this one is plain L1)."""
     return alpha * ms_ssim_loss(y_true, y_pred) + (1 - alpha) * l1(y_true, y_pred)
 
 
