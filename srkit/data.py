@@ -8,6 +8,8 @@ near-duplicates (``cat`` is ``chelsea``; the two views of ``stereo_motorcycle``)
 from __future__ import annotations
 
 import os
+import threading
+import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -162,12 +164,8 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
     path = Path(path)
     if not path.is_file():
         raise ImageLoadError(f"{path}: no such file")
-    pillow_limit = Image.MAX_IMAGE_PIXELS
     try:
-        # srkit's own limit (checked on the header, before decoding) replaces Pillow's, which would otherwise
-        # refuse anything above ~179M pixels whatever max_pixels allows
-        Image.MAX_IMAGE_PIXELS = None
-        with Image.open(path) as im:
+        with _open_with_limit(path, max_pixels) as im:
             if im.format not in ("PNG", "JPEG", "BMP", "TIFF", "MPO"):
                 raise ImageLoadError(f"{path}: format {im.format} is not supported (PNG, JPEG, BMP or TIFF)")
             if im.width * im.height > max_pixels:
@@ -184,13 +182,13 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
             array = np.asarray(im)
     except ImageLoadError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+    except Image.DecompressionBombError as e:  # claims over twice max_pixels: Pillow stops it at the header
+        raise ImageLoadError(f"{path}: exceeds the limit of {max_pixels} pixels ({e}; pass max_pixels= to allow it)") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         if path.suffix.lower() in (".tif", ".tiff"):
-            array = _load_tiff(path, e)
+            array = _load_tiff(path, e, max_pixels)
         else:
             raise ImageLoadError(f"{path}: cannot read this image ({type(e).__name__}: {e})") from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = pillow_limit
     array = _to_uint8(array, path)
     if array.ndim == 3 and array.shape[-1] == 4:
         array = array[..., :3]
@@ -203,12 +201,43 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
     return globals()["as_rgb"](array) if as_rgb else (array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array)
 
 
-def _load_tiff(path: Path, error: Exception) -> np.ndarray:
-    """TIFFs that Pillow cannot decode (e.g. 16-bit RGB) are read with tifffile."""
+_PILLOW_LIMIT = threading.Lock()
+
+
+def _open_with_limit(path: Path, max_pixels: int):
+    """``PIL.Image.open`` with srkit's pixel limit in charge of decompression bombs.
+
+    Pillow refuses images above twice its own ``MAX_IMAGE_PIXELS`` (~179M pixels) whatever ``max_pixels``
+    allows, so while the header is read that limit is raised to ``max_pixels`` -- never switched off, under a
+    lock, and restored at once; :func:`load_image` then checks ``max_pixels`` on the header, before decoding.
+    """
+    from PIL import Image
+
+    with _PILLOW_LIMIT:
+        saved = Image.MAX_IMAGE_PIXELS
+        try:
+            if saved is not None:
+                Image.MAX_IMAGE_PIXELS = max(saved, max_pixels)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                return Image.open(path)
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def _load_tiff(path: Path, error: Exception, max_pixels: int) -> np.ndarray:
+    """TIFFs that Pillow cannot decode (e.g. 16-bit RGB) are read with tifffile (size checked before decoding)."""
     try:
         import tifffile
 
-        array = tifffile.imread(path)
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            if page.imagewidth * page.imagelength > max_pixels:
+                raise ImageLoadError(f"{path}: {page.imagewidth}x{page.imagelength} pixels exceeds the limit of "
+                                     f"{max_pixels} (pass max_pixels= to allow it)")
+            array = tif.asarray()
+    except ImageLoadError:
+        raise
     except Exception as e2:  # noqa: BLE001 - any failure is reported as unreadable, naming the file
         raise ImageLoadError(f"{path}: cannot read this TIFF ({type(error).__name__}: {error}; {e2})") from None
     if array.ndim == 3 and array.shape[0] in (3, 4) and array.shape[-1] not in (3, 4):

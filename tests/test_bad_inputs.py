@@ -62,7 +62,7 @@ def test_wrong_scale_and_unknown_model():
         upscale(np.zeros((8, 8), np.uint8), model="nope-x3")
 
 
-def test_files(tmp_path, astronaut):
+def test_files(tmp_path, astronaut, monkeypatch):
     palette = Image.fromarray(astronaut[:20, :20]).convert("P")
     palette.save(tmp_path / "palette.png")
     assert data.load_image(tmp_path / "palette.png").shape == (20, 20, 3)
@@ -90,6 +90,21 @@ def test_files(tmp_path, astronaut):
     with pytest.raises(data.ImageLoadError, match="huge.png: 15000x15000 pixels exceeds the limit of 200000000"):
         data.load_image(tmp_path / "huge.png", max_pixels=200_000_000)
     assert Image.MAX_IMAGE_PIXELS == limit  # Pillow's setting is restored
+    # Pillow's guard is raised to srkit's limit while the header is read, never switched off (other threads
+    # decoding at that moment keep a limit)
+    seen = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *a, **k: (seen.append(Image.MAX_IMAGE_PIXELS), real_open(*a, **k))[1])
+    data.load_image(tmp_path / "big.png", max_pixels=300_000_000)
+    assert seen == [300_000_000] and Image.MAX_IMAGE_PIXELS == limit
+    monkeypatch.undo()
+    # a TIFF that Pillow cannot decode (16-bit RGB) goes to tifffile: the limit is checked there too, before decoding
+    import tifffile
+
+    tifffile.imwrite(tmp_path / "big16.tif", np.zeros((40, 40, 3), np.uint16))
+    assert data.load_image(tmp_path / "big16.tif").shape == (40, 40, 3)
+    with pytest.raises(data.ImageLoadError, match="big16.tif: 40x40 pixels exceeds the limit of 1000"):
+        data.load_image(tmp_path / "big16.tif", max_pixels=1000)
 
 
 def test_the_command_names_bad_files_and_writes_nothing_partial(tmp_path, astronaut, capsys):
