@@ -85,7 +85,8 @@ def make_strategy(name: str = "default", *, logical_cpus: int | None = None):
                      TensorFlow starts (a fresh process), e.g. ``python -m srkit.train ... --logical-cpus 2``;
     ``multi-worker`` ``MultiWorkerMirroredStrategy``: one process per worker, the cluster and this worker's
                      index read from ``TF_CONFIG`` (collective all-reduce over the network);
-    ``tpu``          ``TPUStrategy`` on the TPU that ``TPUClusterResolver`` finds (Colab TPU runtime).
+    ``tpu``          ``TPUStrategy`` on the TPU named by ``TPU_NAME`` / ``COLAB_TPU_ADDR``, else on the TPU attached
+                     to this machine (a TPU VM, as Colab's TPU runtimes now are: ``TPUClusterResolver(tpu="local")``).
     """
     import tensorflow as tf
 
@@ -112,7 +113,10 @@ def make_strategy(name: str = "default", *, logical_cpus: int | None = None):
                              '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}')
         return tf.distribute.MultiWorkerMirroredStrategy()
     try:
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        # a TPU by name or address (Cloud TPU nodes, the older Colab runtime), else the TPU attached to this
+        # machine: Colab's TPU runtimes are TPU VMs, where the resolver needs tpu="local"
+        named = os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=None if named else "local")
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, RuntimeError, tf.errors.OpError) as error:
