@@ -207,7 +207,7 @@ _PILLOW_LIMIT = threading.Lock()
 def _open_with_limit(path: Path, max_pixels: int):
     """``PIL.Image.open`` with srkit's pixel limit in charge of decompression bombs.
 
-    Pillow refuses images above twice its own ``MAX_IMAGE_PIXELS`` (~179M pixels) whatever ``max_pixels``
+    Pillow refuses images above twice its own ``MAX_IMAGE_PIXELS`` (2 x ~89M pixels) whatever ``max_pixels``
     allows, so while the header is read that limit is raised to ``max_pixels`` -- never switched off, under a
     lock, and restored at once; :func:`load_image` then checks ``max_pixels`` on the header, before decoding.
     """
