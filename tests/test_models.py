@@ -51,6 +51,14 @@ def test_safe_mode_round_trip(name, tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
 
 
+def test_every_weighted_layer_has_a_fixed_name():
+    """Fine-tuning copies weights by layer name (srkit.pretrained.transfer). Keras numbers unnamed layers in the
+    order they are built in a process (``p_re_lu_7``), so a model built second would match nothing of a shipped one."""
+    for name in models.names():
+        first, second = models.build(name, scale=3), models.build(name, scale=3)
+        assert [l.name for l in first.layers if l.weights] == [l.name for l in second.layers if l.weights], name
+
+
 def test_no_lambda_layers():
     for name in models.names():
         assert not any(isinstance(l, keras.layers.Lambda) for l in models.build(name, scale=3).layers), name

@@ -184,6 +184,12 @@ def test_fine_tuning_starts_from_a_pretrained_model(tmp_path):
     assert pretrained.transfer(tmp_path / "x2.keras", models.build("edsr-small", scale=4)) == copied
     np.testing.assert_array_equal(x4.get_layer("block3_conv1").get_weights()[0], x2.get_layer("block3_conv1").get_weights()[0])
 
+    models.build("fsrcnn", scale=3)  # an earlier build in the same process must not change the names
+    fsrcnn, shipped = models.build("fsrcnn", scale=3), pretrained.load("fsrcnn-x3")
+    assert len(pretrained.transfer("fsrcnn-x3", fsrcnn)) == sum(bool(l.weights) for l in shipped.layers) == 15
+    x = np.random.default_rng(0).random((1, 20, 24, 1), dtype=np.float32)
+    np.testing.assert_array_equal(fsrcnn.predict(x, verbose=0), shipped.predict(x, verbose=0))
+
     _, record = train.train("espcn-x3", steps=2, out=tmp_path / "ft", verbose=0, init_from="espcn-x3")
     assert record["init_from"] == "espcn-x3" and record["transferred_layers"] == 3
     assert "--init-from espcn-x3" in record["command"]

@@ -10,13 +10,17 @@ from keras import layers
 
 def fsrcnn(scale: int = 3, *, d: int = 56, s: int = 12, m: int = 4, channels: int = 1) -> keras.Model:
     """FSRCNN(d, s, m) for ``scale``; weights (without biases/PReLU) 12,464 for (56, 12, 4), 3,937 for (32, 5, 1)."""
-    prelu = dict(shared_axes=[1, 2])
+    def conv_prelu(x, filters: int, size: int, name: str):
+        # named, so that fine-tuning (srkit.pretrained.transfer, by layer name) finds every PReLU's slopes
+        x = layers.Conv2D(filters, size, padding="same", name=name)(x)
+        return layers.PReLU(shared_axes=[1, 2], name=f"{name}_prelu")(x)
+
     x_in = keras.Input((None, None, channels))
-    x = layers.PReLU(**prelu)(layers.Conv2D(d, 5, padding="same", name="extract")(x_in))
-    x = layers.PReLU(**prelu)(layers.Conv2D(s, 1, padding="same", name="shrink")(x))
+    x = conv_prelu(x_in, d, 5, "extract")
+    x = conv_prelu(x, s, 1, "shrink")
     for i in range(m):
-        x = layers.PReLU(**prelu)(layers.Conv2D(s, 3, padding="same", name=f"map{i + 1}")(x))
-    x = layers.PReLU(**prelu)(layers.Conv2D(d, 1, padding="same", name="expand")(x))
+        x = conv_prelu(x, s, 3, f"map{i + 1}")
+    x = conv_prelu(x, d, 1, "expand")
     x = layers.Conv2DTranspose(channels, 9, strides=scale, padding="same", name="deconv",
                                kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))(x)
     return keras.Model(x_in, x, name=f"fsrcnn_{d}_{s}_{m}_x{scale}")
