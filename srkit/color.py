@@ -63,12 +63,14 @@ def rgb2ycbcr(image: np.ndarray) -> np.ndarray:
 def ycbcr2rgb(image: np.ndarray) -> np.ndarray:
     """YCbCr (BT.601, studio swing) -> RGB, as MATLAB ``ycbcr2rgb``.
 
-    uint8 in -> uint8 out (rounded and clipped to 0..255); float in -> float64 out (not clipped).
+    uint8 in -> uint8 out (rounded and clipped to 0..255); float in -> float64 out clipped to [0, 1], as
+    MATLAB's ``ycbcr2rgb.m`` does for double (``rgb = min(max(rgb, 0.0), 1.0)``): YCbCr triples outside
+    the RGB cube (e.g. bicubic-enlarged Cb, Cr) would otherwise give negative or > 1 RGB values.
     """
     image = _check_rgb(image, "YCbCr image")
     ycc = image.astype(np.float64) if image.dtype == np.uint8 else image.astype(np.float64) * 255.0
     rgb = (ycc - YCBCR_OFFSET) @ np.linalg.inv(RGB2YCBCR).T
-    return _round_uint8(rgb * 255.0) if image.dtype == np.uint8 else rgb
+    return _round_uint8(rgb * 255.0) if image.dtype == np.uint8 else np.clip(rgb, 0.0, 1.0)
 
 
 def rgb2y(image: np.ndarray) -> np.ndarray:
@@ -103,7 +105,9 @@ def rgb2ycbcr_tf(image):
 
 
 def ycbcr2rgb_tf(image):
-    """TensorFlow version of :func:`ycbcr2rgb` for float tensors in [0, 1] (..., 3)."""
+    """TensorFlow version of :func:`ycbcr2rgb` for float tensors in [0, 1] (..., 3).
+
+    Not clipped (unlike :func:`ycbcr2rgb`), so that gradients pass through it inside a model."""
     import tensorflow as tf
 
     image = tf.convert_to_tensor(image)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .color import to_y
 from .metrics import gaussian_window
-from .resize import imresize, modcrop
+from .resize import imresize, integer_scale, modcrop
 
 __all__ = [
     "BUNDLED", "SPLITS", "EXCLUDED", "DEGRADATIONS", "IMAGE_SUFFIXES", "ImageLoadError",
@@ -141,11 +141,13 @@ class ImageLoadError(ValueError):
 
 
 def _to_uint8(array: np.ndarray, path: Path) -> np.ndarray:
+    # native byte order first: Pillow gives big-endian 16-bit TIFFs (mode I;16B) as >u2, which is not np.uint16
+    array = array.astype(array.dtype.newbyteorder("="), copy=False)
     if array.dtype == np.uint8:
         return array
     if array.dtype == bool:
         return array.astype(np.uint8) * 255
-    if array.dtype in (np.uint16, np.int32, np.int64, np.uint32, np.int16):
+    if array.dtype.kind in "ui" and array.dtype.itemsize >= 2:
         if array.min() < 0 or array.max() > 65535:
             raise ImageLoadError(f"{path}: integer pixel values outside 0..65535 are not an image srkit can read")
         return (array >> 8).astype(np.uint8)  # 16-bit -> 8-bit keeps the high byte, as Pillow does for colour
@@ -269,8 +271,17 @@ def to_float(image: np.ndarray) -> np.ndarray:
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """float 0..1 -> uint8, clipped and rounded (half away from zero, as MATLAB's im2uint8)."""
-    return np.clip(np.floor(np.asarray(image, dtype=np.float64) * 255.0 + 0.5), 0, 255).astype(np.uint8)
+    """float 0..1 -> uint8, clipped and rounded (half away from zero, as MATLAB's im2uint8).
+
+    NaN and infinite values raise ``ValueError`` instead of becoming 0 or 255 (MATLAB's im2uint8 maps NaN
+    to 0), which would hide a diverged model behind a plausible picture and PSNR.
+    """
+    x = np.asarray(image, dtype=np.float64)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ValueError(f"image contains NaN or infinite values ({int(bad.sum())} of {x.size}): "
+                         "refusing to turn them into pixels (a diverged model?)")
+    return np.clip(np.floor(x * 255.0 + 0.5), 0, 255).astype(np.uint8)
 
 
 def _gaussian_blur(image: np.ndarray, size: int, sigma: float) -> np.ndarray:
@@ -329,15 +340,15 @@ def degrade(hr: np.ndarray, scale: int, *, kind: str = "bicubic", blur_sigma: fl
     float (0..1) in -> float32 out (not clipped, except ``real``, whose JPEG step stores 8 bits).
     """
     hr = np.asarray(hr)
+    scale = integer_scale(scale)
     if kind not in DEGRADATIONS:
         raise ValueError(f"unknown degradation {kind!r}; choose one of {DEGRADATIONS}")
     if hr.shape[0] % scale or hr.shape[1] % scale:
         raise ValueError(f"HR shape {hr.shape[:2]} is not a multiple of scale {scale}: modcrop it first")
     is_uint8 = hr.dtype == np.uint8
-    if kind == "bicubic":
-        return imresize(hr, 1 / scale)
-    if kind == "bicubic-noaa":
-        return imresize(hr, 1 / scale, antialias=False)
+    if kind in ("bicubic", "bicubic-noaa"):
+        lr = imresize(hr, 1 / scale, antialias=kind == "bicubic")
+        return lr if is_uint8 else lr.astype(np.float32)
     if blur_sigma is None:
         blur_sigma = 1.0 if kind == "real" else 1.6
     if noise_sigma is None:
@@ -364,6 +375,7 @@ DEGRADATIONS = ("bicubic", "bicubic-noaa", "blur", "noise", "blur-noise", "real"
 
 def make_pair(hr: np.ndarray, scale: int, *, degradation: str = "bicubic", **kwargs) -> tuple[np.ndarray, np.ndarray]:
     """(LR, HR): modcrop the HR image to the scale, then degrade it. ``kwargs`` go to :func:`degrade`."""
+    scale = integer_scale(scale)
     hr = modcrop(hr, scale)
     return degrade(hr, scale, kind=degradation, **kwargs), hr
 
@@ -411,6 +423,7 @@ def grid_patches(lr: np.ndarray, hr: np.ndarray, *, scale: int, lr_size: int, st
     The LR patch at (i, j) covers exactly the HR patch at (scale*i, scale*j) -- the "A" (inputs) and
     "B" (targets) matrices of a supervised regression.
     """
+    scale = integer_scale(scale)
     if hr.shape[0] != lr.shape[0] * scale or hr.shape[1] != lr.shape[1] * scale:
         raise ValueError(f"HR {hr.shape[:2]} is not LR {lr.shape[:2]} times {scale}")
     if min(lr.shape[:2]) < lr_size:
@@ -492,6 +505,7 @@ def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, c
     """
     import tensorflow as tf
 
+    scale = integer_scale(scale)
     if patch_size % scale:
         raise ValueError(f"patch_size {patch_size} must be a multiple of scale {scale}")
     arrays = _prepare_arrays(pairs, scale, color, upsample_input)

@@ -107,7 +107,10 @@ def evaluate(upscaler: Callable[[np.ndarray], np.ndarray], images: Mapping[str, 
         result.seconds[name] = time.perf_counter() - start
         sr = np.asarray(sr)
         if protocol == "y":
-            sr = to_uint8(sr)
+            try:
+                sr = to_uint8(sr)
+            except ValueError as e:  # NaN/inf: a diverged model must not get a plausible PSNR
+                raise ValueError(f"{name}: the upscaler's output: {e}") from None
         if sr.shape != hr.shape:
             raise ValueError(f"{name}: the upscaler returned shape {sr.shape}, expected {hr.shape}")
         result.psnr[name] = psnr(hr, sr, crop_border=crop_border, y_channel=y_channel)

@@ -21,10 +21,22 @@ from .color import rgb2y
 __all__ = ["psnr", "ssim", "gradient_wasserstein", "mean_over_set", "prepare", "gaussian_window"]
 
 
+#: A float image whose maximum exceeds this is taken to be in 0..255, not 0..1, and refused. Legitimate
+#: [0, 1] images overshoot 1 only a little: the worst case of separable MATLAB bicubic (Keys, a = -0.5) on
+#: an adversarial 0..1 pattern is about 1.30 (1.28 for enlarging x4), Lanczos-3's about 1.67, and Gaussian
+#: noise of 30 grey levels (``degrade(kind="noise")``, unclipped for floats) reaches ~1.55 on a large bright
+#: image -- so 1.5 would be too tight. A 0..255 image with a maximum under 2 grey levels is black, so 2
+#: misses no real 0..255 image.
+FLOAT_MAX = 2.0
+
+
 def prepare(image: np.ndarray, *, crop_border: int, y_channel: bool) -> np.ndarray:
     """What is actually scored: (Y or all channels) with ``crop_border`` pixels removed, as float64 in 0..255.
 
     A single-channel image is its own Y (no R = G = B conversion, which would scale errors by 219/255).
+    Images are gray or RGB: an alpha channel is refused rather than scored (drop it with ``image[..., :3]``).
+    Float images must be in [0, 1] (a maximum above :data:`FLOAT_MAX` is refused: PSNR of 0..255 floats
+    scaled by 255 again would be about -5 dB).
     """
     image = np.asarray(image)
     if image.dtype == np.uint8:
@@ -32,6 +44,9 @@ def prepare(image: np.ndarray, *, crop_border: int, y_channel: bool) -> np.ndarr
     elif np.issubdtype(image.dtype, np.floating):
         if not np.all(np.isfinite(image)):
             raise ValueError("image contains NaN or infinite values")
+        if image.size and image.max() > FLOAT_MAX:
+            raise ValueError(f"float images must be in [0, 1], but this one reaches {float(image.max()):g} "
+                             "(0..255 values?): pass uint8 images, or divide float ones by 255")
         scale = 255.0
     else:
         raise TypeError(f"images must be uint8 (0..255) or float (0..1), got dtype {image.dtype}")
@@ -39,9 +54,10 @@ def prepare(image: np.ndarray, *, crop_border: int, y_channel: bool) -> np.ndarr
         image = image[..., 0]
     if image.ndim not in (2, 3):
         raise ValueError(f"image must be H x W or H x W x C, got shape {image.shape}")
+    if image.ndim == 3 and image.shape[-1] != 3:  # alpha (RGBA, gray + alpha) is not part of the picture
+        raise ValueError(f"images must be gray (H x W) or RGB (H x W x 3), got shape {image.shape}; "
+                         "drop an alpha channel first (image[..., :3] or srkit.data.as_rgb)")
     if y_channel and image.ndim == 3:
-        if image.shape[-1] != 3:
-            raise ValueError(f"y_channel=True needs an RGB image (H x W x 3), got shape {image.shape}")
         image = rgb2y(image)  # uint8 -> rounded uint8 Y, as MATLAB; float -> float Y in [0, 1]
     image = image.astype(np.float64) * scale
     crop_border = int(crop_border)

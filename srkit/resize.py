@@ -7,7 +7,11 @@ Published super-resolution tables make their low-resolution (LR) inputs with MAT
   processing", IEEE TASSP 29(6), 1981, eq. 15);
 * when shrinking by a factor s, the kernel is stretched by s ("antialiasing"): h(x) = k(x/s)/s;
 * output pixel i (1-based) sits at input coordinate u = i/scale + (1 - 1/scale)/2;
-* taps that fall outside the image replicate the edge pixel (MATLAB clamps the indices);
+* taps that fall outside the image replicate the edge pixel: the indices are clamped, as in MATLAB's
+  ``imresize.m`` up to at least R2013 (``indices = min(max(1, indices), in_length)``, "Clamp out-of-range
+  indices; has the effect of replicating end-points"). Later MATLAB releases mirror them instead
+  (``aux = [1:in_length, in_length:-1:1]``), which changes pixels near the border. srkit keeps the
+  clamping; which release made a given benchmark's LR images is not known here;
 * the weights of each output pixel are normalised to sum to one;
 * the image is resized one dimension at a time, rows first unless the column scale is smaller,
   and uint8 images are rounded (half away from zero) back to uint8 after *each* 1-D pass.
@@ -23,7 +27,7 @@ import numpy as np
 
 from .color import _round_uint8
 
-__all__ = ["METHODS", "imresize", "imresize_tf", "modcrop", "output_shape_for"]
+__all__ = ["METHODS", "imresize", "imresize_tf", "integer_scale", "modcrop", "output_shape_for"]
 
 
 def _cubic(x: np.ndarray) -> np.ndarray:
@@ -158,11 +162,22 @@ def imresize(image: np.ndarray, scale: float | Sequence[float] | None = None, *,
     return out if image.dtype == np.uint8 else out.astype(image.dtype)
 
 
+def integer_scale(scale) -> int:
+    """An SR factor as an ``int``: ``3`` and ``3.0`` give 3; ``2.5``, ``0``, ``-1``, NaN and non-numbers raise."""
+    try:
+        value = int(scale)
+        ok = value == scale and value >= 1 and not isinstance(scale, bool)
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise ValueError(f"scale must be a positive integer, got {scale!r}")
+    return value
+
+
 def modcrop(image: np.ndarray, scale: int) -> np.ndarray:
     """Crop the bottom/right so that height and width are multiples of ``scale`` (keeps the top-left part)."""
     image = np.asarray(image)
-    if int(scale) != scale or scale < 1:
-        raise ValueError(f"scale must be a positive integer, got {scale}")
+    scale = integer_scale(scale)
     h, w = image.shape[0] - image.shape[0] % scale, image.shape[1] - image.shape[1] % scale
     if h == 0 or w == 0:
         raise ValueError(f"image of shape {image.shape[:2]} is smaller than the scale {scale}")
@@ -185,6 +200,10 @@ def imresize_tf(image, scale: float, *, method: str = "bicubic", antialias: bool
     than float64, a uint8 result can differ from :func:`imresize` by one grey level where the exact
     value lies within ~1e-4 of a rounding boundary (measured: under 0.01 % of pixels on the bundled
     images; ``tests/test_resize.py`` checks the bound).
+
+    ``round_uint8`` rounds (half away from zero) and clips to 0..255 after each pass (default: for uint8
+    input, as MATLAB); ``False`` on a uint8 tensor keeps the passes in float and rounds and clips once at
+    the end, so a uint8 result is always rounded and clipped, never truncated or wrapped.
     """
     import tensorflow as tf
 
@@ -209,4 +228,6 @@ def imresize_tf(image, scale: float, *, method: str = "bicubic", antialias: bool
     x = tf.einsum("ow,hwc->hoc", matrix(shape[1], out_w), x)
     if round_uint8:
         x = tf.clip_by_value(tf.floor(x + 0.5), 0, 255)
-    return tf.cast(x, tf.uint8) if is_uint8 else tf.cast(x, image.dtype)
+    if is_uint8:  # a no-op after round_uint8; otherwise 127.9 -> 128 (not 127) and -3 -> 0 (not 253)
+        return tf.cast(tf.clip_by_value(tf.floor(x + 0.5), 0, 255), tf.uint8)
+    return tf.cast(x, image.dtype)

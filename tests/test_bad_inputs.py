@@ -134,3 +134,15 @@ def test_model_files_load_safely_and_no_pickle():
     sources = "\n".join(p.read_text() for p in root.rglob("*.py"))
     assert "import pickle" not in sources and "pickle.load" not in sources and "allow_pickle=True" not in sources
     assert "safe_mode=False" not in sources
+
+
+def test_a_diverged_model_gets_no_score(astronaut):
+    from srkit.evaluate import evaluate
+
+    def diverged(lr):
+        out = np.full((lr.shape[0] * 2, lr.shape[1] * 2), 0.5)
+        out[3, 4] = np.nan  # to_uint8 used to turn this into a black pixel and a plausible PSNR
+        return out
+
+    with pytest.raises(ValueError, match="astro: the upscaler's output: .*NaN"):
+        evaluate(diverged, {"astro": astronaut[:64, :64]}, scale=2, crop_border=2, protocol="y")

@@ -294,3 +294,42 @@ def test_downscaled_copies_add_shrunk_images_after_the_originals():
     for bad in (0, 1, 1.5, -0.5):
         with pytest.raises(ValueError, match="between 0 and 1"):
             data.downscaled_copies(images, [bad])
+
+
+def test_big_endian_sixteen_bit_tiff(tmp_path):
+    import tifffile
+
+    values = np.array([[0, 257, 65535, 1000]], dtype=np.uint16)
+    tifffile.imwrite(tmp_path / "gray16be.tif", values, byteorder=">")
+    with Image.open(tmp_path / "gray16be.tif") as im:
+        assert im.mode == "I;16B" and np.asarray(im).dtype == np.dtype(">u2")  # what load_image gets from Pillow
+    np.testing.assert_array_equal(data.load_image(tmp_path / "gray16be.tif", as_rgb=False), [[0, 1, 255, 3]])
+    rgb16 = np.stack([values, values[:, ::-1], values], axis=-1)
+    tifffile.imwrite(tmp_path / "rgb16be.tif", rgb16, byteorder=">")
+    np.testing.assert_array_equal(data.load_image(tmp_path / "rgb16be.tif")[..., 1], [[3, 255, 1, 0]])
+
+
+def test_to_uint8_refuses_nan_and_inf():
+    np.testing.assert_array_equal(data.to_uint8([-0.2, 0.0, 0.5, 1.0, 1.3]), [0, 0, 128, 255, 255])
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            data.to_uint8(np.array([[0.5, bad]]))
+
+
+def test_float_degradations_return_float32(astronaut):
+    hr = modcrop(astronaut[:60, :60], 3) / 255.0  # float64
+    for kind in data.DEGRADATIONS:
+        lr = data.degrade(hr, 3, kind=kind)
+        assert lr.dtype == np.float32 and lr.shape == (20, 20, 3), kind
+    np.testing.assert_allclose(data.degrade(hr, 3), imresize(hr, 1 / 3), atol=1e-6)
+
+
+def test_integral_float_scales_work(astronaut):
+    lr, hr = data.make_pair(astronaut[:100, :100], 3.0)
+    lr3, hr3 = data.make_pair(astronaut[:100, :100], 3)
+    np.testing.assert_array_equal(lr, lr3)
+    np.testing.assert_array_equal(hr, hr3)
+    a, b = data.grid_patches(lr, hr, scale=3.0, lr_size=8, stride=8)
+    assert a.shape == (16, 8, 8, 3) and b.shape == (16, 24, 24, 3)
+    with pytest.raises(ValueError, match="positive integer"):
+        data.degrade(hr, 1.5)

@@ -143,3 +143,28 @@ def test_gradient_wasserstein_conventions_and_colour(astronaut):
         gradient_wasserstein(hr, soft[:-1], crop_border=0, y_channel=True)
     with pytest.raises(ValueError, match="at least 2x2"):
         gradient_wasserstein(hr[:7, :7], soft[:7, :7], crop_border=3, y_channel=True)
+
+
+def test_float_images_in_0_255_are_refused_but_overshoot_is_not(pair):
+    hr, sr = pair
+    with pytest.raises(ValueError, match="divide float ones by 255"):
+        psnr(hr.astype(float), sr.astype(float), crop_border=3, y_channel=True)  # was silently about -5 dB
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        ssim(hr.astype(np.float32), sr.astype(np.float32), crop_border=3, y_channel=False)
+    # a bicubic (or Lanczos-3) result of a [0, 1] image overshoots 1 a little, and stays legal
+    up = imresize(imresize(hr / 255.0, 1 / 4), 4, method="lanczos3")
+    assert up.max() > 1
+    assert psnr(hr / 255.0, up, crop_border=4, y_channel=True) > 20
+    edge = np.zeros((12, 12)); edge[:, 6:] = 1
+    assert prepare(np.clip(edge * 1.9, 0, None), crop_border=0, y_channel=False).max() == pytest.approx(1.9 * 255)
+
+
+def test_alpha_is_refused_not_scored(astronaut):
+    rgba = np.dstack([astronaut[:40, :40], np.full((40, 40), 255, np.uint8)])
+    other = rgba.copy(); other[..., 3] = 0
+    for y_channel in (False, True):
+        with pytest.raises(ValueError, match="alpha"):
+            psnr(rgba, other, crop_border=0, y_channel=y_channel)
+    with pytest.raises(ValueError, match="alpha"):
+        ssim(rgba[..., :2], other[..., :2], crop_border=0, y_channel=False)  # gray + alpha
+    assert psnr(rgba[..., :3], other[..., :3], crop_border=0, y_channel=False) == float("inf")

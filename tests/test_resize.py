@@ -117,3 +117,26 @@ def test_bad_arguments(photo):
         imresize(photo.astype(np.int32), 2)
     with pytest.raises(ValueError, match="H x W"):
         imresize(np.zeros((2, 2, 2, 2)), 2)
+
+
+def test_modcrop_accepts_integral_float_scales():
+    img = np.zeros((101, 50, 3))
+    assert modcrop(img, 3.0).shape == modcrop(img, np.float64(3)).shape == modcrop(img, 3).shape == (99, 48, 3)
+    for bad in (2.5, 0, -3, float("nan"), float("inf"), "3", None):
+        with pytest.raises(ValueError, match="positive integer"):
+            modcrop(img, bad)
+
+
+def test_tensorflow_uint8_result_is_rounded_and_clipped_without_per_pass_rounding():
+    edge = np.zeros((16, 16), np.uint8)
+    edge[:, 8:] = 255
+    edge[5, 3], edge[9, 12] = 128, 1
+    img = np.dstack([edge, edge.T, 255 - edge])
+    exact = imresize(img.astype(np.float64), 3)
+    assert exact.min() < -10 and exact.max() > 265  # bicubic over- and undershoots at the edge
+    out = imresize_tf(img, 3, round_uint8=False).numpy()
+    assert out.dtype == np.uint8
+    expected = np.clip(np.floor(exact + 0.5), 0, 255)
+    diff = np.abs(out.astype(int) - expected)
+    assert diff.max() <= 1 and (diff > 0).mean() < 1e-3  # float32 sums: rare off-by-one at rounding ties
+    assert ((exact < 0) <= (out == 0)).all() and ((exact > 255) <= (out == 255)).all()  # clipped, not wrapped
