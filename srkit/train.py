@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -215,6 +216,23 @@ def build_model(p: Preset, precision: str = "float32"):
         keras.config.set_dtype_policy(outer)
 
 
+def split_steps(total: int, epochs: int = 10, most_per_call: int = 32) -> tuple[int, int, int]:
+    """``(epochs, steps_per_epoch, steps_per_execution)`` that run exactly ``total`` training steps.
+
+    Keras runs whole calls of ``steps_per_execution`` steps, so an epoch of 700 steps at 32 per call would
+    really run 704 (and the cosine schedule would sit at its floor for the extra ones). So the epochs are the
+    largest divisor of ``total`` up to ``epochs`` and the steps per call the largest divisor of an epoch up to
+    ``most_per_call`` (a prime number of steps per epoch runs one step per call: slower, but exact).
+    """
+    if isinstance(total, bool) or int(total) != total or total < 1:
+        raise ValueError(f"steps must be a positive whole number, got {total!r}")
+    total = int(total)
+    epochs = max(d for d in range(1, min(epochs, total) + 1) if total % d == 0)
+    per_epoch = total // epochs
+    per_call = max(d for d in range(1, min(most_per_call, per_epoch) + 1) if per_epoch % d == 0)
+    return epochs, per_epoch, per_call
+
+
 #: per-epoch log of a run folder (metrics and seconds), so that a run killed and resumed reports all of itself
 EPOCH_LOG = "epochs.json"
 
@@ -312,16 +330,13 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     budget = budget or budget_mod.current()
     if budget not in budget_mod.BUDGETS:
         raise ValueError(f"unknown budget {budget!r}; choose one of {budget_mod.BUDGETS}")
-    total = int(steps or p.steps[budget])
-    if total < 1:
-        raise ValueError(f"steps must be positive, got {total}")
+    total = p.steps[budget] if steps is None else steps
+    epochs, per_epoch, per_call = split_steps(total, p.epochs)
     if not 0 <= min_std < 0.5:  # the standard deviation of [0, 1] values is at most 0.5
         raise ValueError(f"min_std must be in [0, 0.5), got {min_std}")
     hr_scales = [float(f) for f in hr_scales]
     if any(not 0 < f < 1 for f in hr_scales):
         raise ValueError(f"hr_scales must be factors between 0 and 1 (exclusive), got {hr_scales}")
-    epochs = max(1, min(p.epochs, total))
-    per_epoch = max(1, total // epochs)
     run_dir = Path(out) if out is not None else data_dir() / "runs" / f"{preset_name}-{budget}"
     if strategy is not None and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and _worker_index():
         run_dir = run_dir / f"worker-{_worker_index()}"  # the chief (worker 0) writes the run folder itself
@@ -359,16 +374,17 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                       loss="mae" if p.loss == "l1" else "mse",
                       jit_compile=use_xla(precision, strategy.num_replicas_in_sync),
                       # nor can Keras loop several steps per call there (a placeholder error with MirroredStrategy)
-                      steps_per_execution=min(32, per_epoch) if strategy.num_replicas_in_sync == 1 else 1)
+                      steps_per_execution=per_call if strategy.num_replicas_in_sync == 1 else 1)
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     earlier = {} if multi_worker else _earlier_epochs(run_dir)  # a killed run that resumes: its finished epochs
     earlier_best = max((e["val_psnr"] for e in earlier.values() if "val_psnr" in e), default=None)
     all_epochs = dict(earlier)  # the epoch log adds this attempt's epochs
     callbacks = [
         ValidationMetrics(val_images, p.scale, degradation, twin=twin),
-        *([] if multi_worker else [_epoch_log(run_dir / EPOCH_LOG, all_epochs)]),
-        # on resuming, a checkpoint better than the earlier best must not be replaced by a worse one
+        # on resuming, a checkpoint better than the earlier best must not be replaced by a worse one; saved
+        # before the epoch is logged, so a run killed in between never logs a best score it did not save
         _checkpoint(run_dir / "best.keras", twin=twin, initial_value_threshold=earlier_best),
+        *([] if multi_worker else [_epoch_log(run_dir / EPOCH_LOG, all_epochs)]),
         *([] if multi_worker else [keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
                                    keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False)]),
         *(extra_callbacks or []),
@@ -397,7 +413,9 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         resumed_after_epochs=resumed_after, best_val_psnr=max(val_psnr) if val_psnr else None,
         history={k: [float(x) for x in v] for k, v in history.history.items()},
         command=command or f"python -m srkit.train --preset {preset_name} --budget {budget}"
-                           + (f" --steps {steps}" if steps else "") + f" --seed {seed}"
+                           + (f" --steps {steps}" if steps is not None else "") + f" --seed {seed}"
+                           + (f" --data {shlex.quote(str(data_source))}" if isinstance(data_source, (str, os.PathLike)) else "")
+                           + (f" --out {shlex.quote(str(out))}" if out is not None else "")
                            + (f" --init-from {init_from}" if init_from else "")
                            + (f" --degradation {degradation}" if degradation != "bicubic" else "")
                            + (f" --min-std {min_std:g}" if min_std else "")
@@ -430,10 +448,13 @@ def _fit_multi_worker(model, ds, strategy, *, epochs: int, steps_per_epoch: int,
 
     def replica_step(lr, hr):
         with tf.GradientTape() as tape:
-            per_pixel = loss_fn(hr, model(lr, training=True))                 # (batch, H, W)
+            per_pixel = loss_fn(hr, tf.cast(model(lr, training=True), tf.float32))  # (batch, H, W)
             per_example = tf.reduce_mean(tf.reshape(per_pixel, [tf.shape(per_pixel)[0], -1]), axis=1)
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
-        model.optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+            # mixed_float16 wraps the optimizer in a LossScaleOptimizer, which divides the gradients by the
+            # loss scale: the loss must be multiplied by it first (fit() does this; a custom loop must too)
+            scaled = model.optimizer.scale_loss(loss)
+        model.optimizer.apply_gradients(zip(tape.gradient(scaled, model.trainable_variables), model.trainable_variables))
         return loss
 
     @tf.function
@@ -487,13 +508,15 @@ def main(argv: list[str] | None = None) -> int:
         preset(args.preset)
     except ValueError as error:
         parser.error(str(error))
-    command = "python -m srkit.train " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python -m srkit.train " + shlex.join(sys.argv[1:] if argv is None else argv)
     if not 0 <= args.min_std < 0.5:
         parser.error(f"--min-std must be in [0, 0.5), got {args.min_std}")
     if any(not 0 < f < 1 for f in args.hr_scales):
         parser.error(f"--hr-scales must be factors between 0 and 1 (exclusive), got {args.hr_scales}")
     if args.learning_rate is not None and not 0 < args.learning_rate < 1:
         parser.error(f"--learning-rate must be between 0 and 1 (exclusive), got {args.learning_rate}")
+    if args.steps is not None and args.steps < 1:
+        parser.error(f"--steps must be a positive number of training steps, got {args.steps}")
     if args.lr_patch is not None and not 4 <= args.lr_patch <= 512:
         parser.error(f"--lr-patch must be from 4 to 512 LR pixels, got {args.lr_patch}")
     try:

@@ -70,6 +70,7 @@ def test_own_folder_of_images(tmp_path):
         Image.fromarray(rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)).save(folder / f"{i}.png")
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "run", verbose=0)
     assert record["train_images"] == ["0.png", "1.png"] and record["data"] == str(folder)
+    assert f"--data {folder}" in record["command"]  # the fallback command repeats the data, to be re-runnable
     # another degradation for the training LR (lessons 07 and 08): recorded, with 4 noise realisations
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "real", verbose=0,
                             degradation="real")
@@ -94,6 +95,51 @@ def test_own_folder_of_images(tmp_path):
                             learning_rate=2e-4, extra_callbacks=[FirstRate()])
     assert seen == [pytest.approx(2e-4)]
     assert record["learning_rate"] == 2e-4 and "--learning-rate 0.0002" in record["command"]
+
+
+def test_a_run_trains_exactly_the_steps_it_records(tmp_path):
+    # Keras runs whole calls of steps_per_execution: an epoch of 700 steps at 32 per call would run 704
+    assert train.split_steps(20_000) == (10, 2_000, 25) and train.split_steps(7_000) == (10, 700, 28)
+    assert train.split_steps(25) == (5, 5, 5) and train.split_steps(13) == (1, 13, 13)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="positive whole number"):
+            train.split_steps(bad)
+    seen = []
+
+    class Iterations(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            seen.append(int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)))
+
+    _, record = train.train("espcn-x2", steps=25, out=tmp_path / "a b", verbose=0, extra_callbacks=[Iterations()])
+    assert seen == [25] and record["steps"] == 25 and len(record["history"]["val_psnr"]) == 5
+    assert "--steps 25" in record["command"] and f"--out '{tmp_path / 'a b'}'" in record["command"]
+    with pytest.raises(ValueError, match="positive whole number"):  # 0 is not "the budget's steps"
+        train.train("espcn-x2", steps=0, out=tmp_path / "zero", verbose=0)
+    with pytest.raises(SystemExit):
+        train.main(["--preset", "espcn-x2", "--steps", "0"])
+
+
+def test_the_custom_training_loop_scales_the_loss_in_float16():
+    """``_fit_multi_worker`` (the loop MultiWorkerMirroredStrategy trains with; here under the default strategy):
+    with mixed_float16 Keras divides the gradients by the loss scale (2**15 at first), so the loop must multiply
+    the loss by it first. One Adam step then moves the weights as much as in float32 (about the learning rate)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    batch = (rng.random((4, 8, 8, 1), dtype=np.float32), rng.random((4, 16, 16, 1), dtype=np.float32))
+    moved = {}
+    for precision in ("float32", "mixed_float16"):
+        keras.utils.set_random_seed(0)
+        model = train.build_model(train.preset("espcn-x2"), precision)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+        before = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
+        train._fit_multi_worker(model, tf.data.Dataset.from_tensors(batch).repeat(), tf.distribute.get_strategy(),
+                                epochs=1, steps_per_epoch=1, callbacks=[], verbose=0)
+        moved[precision] = np.concatenate([np.ravel(keras.ops.convert_to_numpy(w) - b)
+                                           for w, b in zip(model.trainable_weights, before)])
+    assert np.median(np.abs(moved["float32"])) == pytest.approx(1e-3, rel=0.1)
+    assert np.median(np.abs(moved["mixed_float16"])) == pytest.approx(1e-3, rel=0.1)
+    assert np.mean(np.sign(moved["mixed_float16"]) == np.sign(moved["float32"])) > 0.9
 
 
 def test_lr_patch_sets_the_training_patches(tmp_path, monkeypatch):
