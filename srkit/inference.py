@@ -161,7 +161,9 @@ def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | N
         if e1 - e0 < need:  # a small piece at the edge would be edge-padded where the whole image is not
             e1 = min(n, e0 + need)
             e0 = max(0, e1 - need) // align * align
-        return e0, e1
+        # the far end on the stride grid counted from the image's far end too: a flipped or rotated piece
+        # (self_ensemble) then has the same pixel phase (and padding) as the flipped whole image
+        return e0, n - (n - e1) // align * align
 
     for y0 in range(0, h, tile):
         for x0 in range(0, w, tile):
