@@ -4,7 +4,9 @@
 ``models``    shipped pretrained models (or run folders) vs bicubic vs the published figures, with
               parameters and inference time;
 ``speed``     milliseconds per output frame of a pretrained model (e.g. ESPCN x3 for 1920 x 1080);
-``pipeline``  batches per second of the tf.data patch pipeline (is training input-bound?).
+``memory``    peak memory of ``srkit.upscale`` for growing images, tiled and whole;
+``pipeline``  batches per second of the tf.data patch pipeline (is training input-bound?);
+``training``  training steps per second of a ``srkit.train`` preset, float32 vs mixed precision.
 
 ``DIR`` holds one folder of HR images per set (``DIR/Set5/*.png``, as ``srkit.download`` extracts them).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -187,6 +190,12 @@ def _format_models(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _without_out(command: str) -> str:
+    """A training command without its ``--out PATH`` (or ``--out=PATH``): the run folder was the maintainer's,
+    every other option is part of the recipe and stays."""
+    return re.sub(r" --out(?:=| +)\S+", "", command)
+
+
 def _markdown_models(rows: list[dict], sets: list[str]) -> str:
     """The model card's tables: one per scale, one row per model, PSNR / SSIM (gain over bicubic) per set."""
     from . import pretrained
@@ -203,7 +212,7 @@ def _markdown_models(rows: list[dict], sets: list[str]) -> str:
             mine = {r["set"]: r for r in here if r["model"] == name}
             first = next(iter(mine.values()))
             stages = pretrained.training_stages(name)
-            command = "`, then `".join(stage["command"].split(" --out ")[0] for stage in stages)
+            command = "`, then `".join(_without_out(stage["command"]) for stage in stages)
             minutes = sum(stage["seconds"] for stage in stages) / 60
             cells = [f"{mine[s]['psnr']:.2f} / {mine[s]['ssim']:.4f} ({mine[s]['psnr'] - mine[s]['bicubic_psnr']:+.2f})"
                      if s in mine else "-" for s in sets]
@@ -352,8 +361,13 @@ def training_speed(preset_name: str = "edsr-medium-x3", precisions: Sequence[str
 
     from . import models, train
 
+    if steps < 1:
+        raise ValueError(f"steps must be a positive number of training steps, got {steps}")
     p = train.preset(preset_name)
-    per_call = min(32, steps)  # train's steps_per_execution; a whole number of calls, or the last one recompiles
+    # train's steps_per_execution, and steps rounded up to whole calls: on a repeated dataset Keras runs every
+    # call in full (40 steps asked at 32 per call run 64 -- measured, Keras 3.15), so the rate would divide the time
+    # of 64 steps by 40
+    per_call = min(32, steps)
     steps = -(-steps // per_call) * per_call
     rows = []
     for precision in precisions:
@@ -373,6 +387,17 @@ def training_speed(preset_name: str = "edsr-medium-x3", precisions: Sequence[str
     return rows
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m srkit.benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -388,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--data", type=Path, default=None, help="folder holding one folder of HR images per set")
     m.add_argument("--sets", nargs="+", default=["test"],
                    help="'test', 'validation' (bundled), sub-folders of --data, or (without --data) folders of HR images")
-    m.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4], help="keep models of these scales")
+    m.add_argument("--scales", nargs="+", type=int, default=None,
+                   help="benchmark the shipped models of these scales (default: all; not with --models)")
     m.add_argument("--markdown", action="store_true", help="print the model card's markdown tables instead")
     m.add_argument("--self-ensemble", action="store_true",
                    help="score and time each model on the 8 flips/rotations averaged (EDSR+), not once")
@@ -409,8 +435,10 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("training", help="training steps per second of a preset, float32 vs mixed precision")
     t.add_argument("--preset", default="edsr-medium-x3")
     t.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
-    t.add_argument("--steps", type=int, default=64)
+    t.add_argument("--steps", type=_positive_int, default=64)
     args = parser.parse_args(argv)
+    if args.command == "models" and args.models and args.scales:
+        m.error("--scales selects shipped models by scale and --models names them: give one, not both")
     if args.command == "training":
         for r in training_speed(args.preset, args.precisions, args.steps):
             print(f"{r['preset']} {r['precision']:<15} XLA {'on ' if r['xla'] else 'off'} "
@@ -437,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "models":
         from . import pretrained
 
-        names = args.models or [n for n in pretrained.names() if pretrained.info(n)["scale"] in args.scales]
+        names = args.models or [n for n in pretrained.names()
+                                if args.scales is None or pretrained.info(n)["scale"] in args.scales]
         if not names:
             raise SystemExit("error: no pretrained models to benchmark")
         unknown = [n for n in names if n not in pretrained.names()]

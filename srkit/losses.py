@@ -19,18 +19,28 @@ __all__ = ["l1", "l2", "charbonnier", "ssim_loss", "ms_ssim_loss", "mixed_loss",
            "ms_ssim_scales", "feature_extractor", "PerceptualLoss", "discriminator", "SRGAN", "get"]
 
 
+def _float32(*images):
+    """The images as float32 tensors: a mixed-precision model's bfloat16/float16 output against float32 targets
+    (Micikevicius et al., ICLR 2018: losses are computed in float32). A cast, not ``convert_to_tensor``, which
+    refuses a tensor of another dtype."""
+    return tuple(ops.cast(x, "float32") for x in images)
+
+
 def l2(y_true, y_pred):
     """Mean squared error: minimising it maximises PSNR (SRCNN, Dong et al. 2014)."""
+    y_true, y_pred = _float32(y_true, y_pred)
     return ops.mean(ops.square(y_true - y_pred))
 
 
 def l1(y_true, y_pred):
     """Mean absolute error (EDSR, Lim et al. 2017: trains better than L2 for SR; Zhao et al., IEEE TCI 2017)."""
+    y_true, y_pred = _float32(y_true, y_pred)
     return ops.mean(ops.abs(y_true - y_pred))
 
 
 def charbonnier(y_true, y_pred, eps: float = 1e-3):
     """sqrt((y - x)^2 + eps^2): a differentiable L1 (LapSRN, Lai et al., CVPR 2017)."""
+    y_true, y_pred = _float32(y_true, y_pred)
     return ops.mean(ops.sqrt(ops.square(y_true - y_pred) + eps * eps))
 
 
@@ -42,6 +52,7 @@ def _tf():
 
 def ssim_loss(y_true, y_pred):
     """1 - SSIM (Gaussian window 11, sigma 1.5, Wang et al. 2004), on every channel; [0, 1] images."""
+    y_true, y_pred = _float32(y_true, y_pred)
     return 1.0 - ops.mean(_tf().image.ssim(y_true, y_pred, max_val=1.0))
 
 
@@ -57,14 +68,30 @@ def ms_ssim_scales(size: int) -> int:
     return n
 
 
-def ms_ssim_loss(y_true, y_pred):
-    """1 - MS-SSIM with as many of the 5 standard scales as the patch allows (weights renormalised)."""
-    size = min(int(y_true.shape[1]), int(y_true.shape[2]))
-    n = ms_ssim_scales(size)
-    weights = [w / sum(_MS_WEIGHTS[:n]) for w in _MS_WEIGHTS[:n]]
+def _ms_ssim(y_true, y_pred, n: int):
+    """Mean MS-SSIM over the first ``n`` scales, their weights renormalised to sum to 1."""
     tf = _tf()
-    return 1.0 - ops.mean(tf.image.ssim_multiscale(tf.clip_by_value(y_true, 0, 1), tf.clip_by_value(y_pred, 0, 1),
-                                                   max_val=1.0, power_factors=weights))
+    weights = [w / sum(_MS_WEIGHTS[:n]) for w in _MS_WEIGHTS[:n]]
+    return ops.mean(tf.image.ssim_multiscale(tf.clip_by_value(y_true, 0, 1), tf.clip_by_value(y_pred, 0, 1),
+                                             max_val=1.0, power_factors=weights))
+
+
+def ms_ssim_loss(y_true, y_pred):
+    """1 - MS-SSIM (Wang, Simoncelli & Bovik 2003) with as many of the 5 standard scales as the patch allows
+    (:func:`ms_ssim_scales`, weights renormalised). Patch sizes unknown when a graph is traced (a
+    ``tf.function`` with ``[None, None, None, C]`` inputs) are read at run time and pick the scales then."""
+    tf = _tf()
+    y_true, y_pred = _float32(y_true, y_pred)
+    height, width = y_true.shape[1], y_true.shape[2]
+    if height is not None and width is not None:
+        if min(height, width) < 11:
+            raise ValueError(f"MS-SSIM needs patches of at least 11 x 11 pixels (its window), got {height} x {width}")
+        return 1.0 - _ms_ssim(y_true, y_pred, ms_ssim_scales(min(height, width)))
+    size = tf.reduce_min(tf.shape(y_true)[1:3])
+    # ms_ssim_scales(size) - 1 in graph ops: one more scale for every halving that still holds the window
+    extra = tf.reduce_sum(tf.cast(size // 2 ** tf.range(1, len(_MS_WEIGHTS)) >= 11, tf.int32))
+    return 1.0 - tf.switch_case(extra, [lambda n=n: _ms_ssim(y_true, y_pred, n)
+                                        for n in range(1, len(_MS_WEIGHTS) + 1)])
 
 
 def mixed_loss(y_true, y_pred, alpha: float = 0.84):
@@ -76,8 +103,8 @@ def mixed_loss(y_true, y_pred, alpha: float = 0.84):
 def gradient_loss(y_true, y_pred):
     """L1 between the Sobel gradients (x and y) of the two images: punishes blurred or misplaced edges."""
     tf = _tf()
-    edges = lambda x: tf.image.sobel_edges(tf.convert_to_tensor(x, tf.float32))  # noqa: E731
-    return ops.mean(ops.abs(edges(y_true) - edges(y_pred)))
+    y_true, y_pred = _float32(y_true, y_pred)
+    return ops.mean(ops.abs(tf.image.sobel_edges(y_true) - tf.image.sobel_edges(y_pred)))
 
 
 def fft_loss(y_true, y_pred):
@@ -85,9 +112,10 @@ def fft_loss(y_true, y_pred):
     tf = _tf()
 
     def spectrum(x):
-        x = tf.transpose(tf.cast(x, tf.float32), [0, 3, 1, 2])  # FFT over the last two axes
+        x = tf.transpose(x, [0, 3, 1, 2])  # FFT over the last two axes
         return tf.abs(tf.signal.fft2d(tf.cast(x, tf.complex64)))
 
+    y_true, y_pred = _float32(y_true, y_pred)
     n = tf.cast(tf.shape(y_true)[1] * tf.shape(y_true)[2], tf.float32)
     return ops.mean(ops.abs(spectrum(y_true) - spectrum(y_pred))) / tf.sqrt(n)
 
@@ -104,11 +132,9 @@ def feature_extractor(kind: str = "vgg19", *, layer: str = "block5_conv4", seed:
     """
     if kind not in ("vgg19", "random"):
         raise ValueError(f"kind must be 'vgg19' or 'random', got {kind!r}")
-    weights = "imagenet" if kind == "vgg19" else None
     try:
-        if weights is None:
-            keras.utils.set_random_seed(seed)
-        vgg = keras.applications.VGG19(weights=weights, include_top=False, input_shape=(None, None, 3))
+        vgg = (keras.applications.VGG19(weights="imagenet", include_top=False, input_shape=(None, None, 3))
+               if kind == "vgg19" else _random_vgg19(seed))
     except Exception as error:  # no network, blocked download, corrupt cache
         if not allow_random:
             raise RuntimeError(f"ImageNet VGG19 weights are not available ({error}); pass allow_random=True "
@@ -121,6 +147,26 @@ def feature_extractor(kind: str = "vgg19", *, layer: str = "block5_conv4", seed:
     features = keras.Model(vgg.input, vgg.get_layer(layer).output, name=f"{kind}_{layer}")
     features.trainable = False
     return features, kind
+
+
+#: VGG19's convolutional part (Simonyan & Zisserman, ICLR 2015, configuration E): filters and 3 x 3 convs per block
+_VGG19_BLOCKS = ((64, 2), (128, 2), (256, 4), (512, 4), (512, 4))
+
+
+def _random_vgg19(seed: int) -> keras.Model:
+    """The layers of ``keras.applications.VGG19(include_top=False)`` (same names and shapes) with fixed random
+    weights: Glorot-uniform kernels (Glorot & Bengio 2010) seeded ``seed``, ``seed + 1``, ... and zero biases.
+    Seeded initializers draw statelessly: no global random state (Python, NumPy, TensorFlow, Keras) is read
+    or changed, so the caller's random streams are the same with or without this call."""
+    x_in = keras.Input((None, None, 3), name="input_layer")
+    x, k = x_in, 0
+    for block, (filters, convs) in enumerate(_VGG19_BLOCKS, start=1):
+        for conv in range(1, convs + 1):
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{block}_conv{conv}",
+                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed + k))(x)
+            k += 1
+        x = layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool")(x)
+    return keras.Model(x_in, x, name="vgg19")
 
 
 class PerceptualLoss:
@@ -141,6 +187,7 @@ class PerceptualLoss:
         return self.extractor(x)
 
     def __call__(self, y_true, y_pred):
+        y_true, y_pred = _float32(y_true, y_pred)
         return ops.mean(ops.square(self.features(y_true) - self.features(y_pred)))
 
 

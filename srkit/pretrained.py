@@ -59,58 +59,84 @@ def _sha256(file: Path) -> str:
     return digest.hexdigest()
 
 
-def path(name: str, folder: str | os.PathLike = WEIGHTS) -> Path:
-    """The verified path of the weight file of ``name`` (raises :class:`PretrainedError` if it does not match)."""
+def _verified_bytes(name: str, folder: str | os.PathLike) -> tuple[Path, bytes]:
+    """The weight file of ``name`` and its bytes, read once and checked against the manifest's SHA-256."""
     entry = info(name, folder)
     file = Path(folder) / entry["file"]
-    if not file.is_file():
-        raise PretrainedError(f"{name}: weight file {file} is missing; reinstall srkit")
-    actual = _sha256(file)
+    try:
+        data = file.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise PretrainedError(f"{name}: weight file {file} is missing; reinstall srkit") from None
+    actual = hashlib.sha256(data).hexdigest()
     if actual != entry["sha256"]:
         raise PretrainedError(f"{name}: {file} is corrupted or modified (SHA-256 {actual}, expected "
                               f"{entry['sha256']}); reinstall srkit or restore the file from git")
-    return file
+    return file, data
+
+
+def path(name: str, folder: str | os.PathLike = WEIGHTS) -> Path:
+    """The verified path of the weight file of ``name`` (raises :class:`PretrainedError` if it does not match).
+    The file can change after this check: :func:`load` loads the very bytes it checked."""
+    return _verified_bytes(name, folder)[0]
 
 
 def load(name: str, folder: str | os.PathLike = WEIGHTS):
-    """The Keras model ``name``, after checking its SHA-256; loaded with ``safe_mode=True``."""
+    """The Keras model ``name``, loaded with ``safe_mode=True`` from the very bytes whose SHA-256 was checked
+    (a private copy in a temporary folder, so the file cannot be swapped between the check and the load)."""
+    import tempfile
+
     import keras
 
     from . import models  # noqa: F401  (registers srkit's layers for deserialisation)
 
-    return keras.models.load_model(path(name, folder), safe_mode=True, compile=False)
+    file, data = _verified_bytes(name, folder)
+    with tempfile.TemporaryDirectory(prefix="srkit-") as private:  # mode 0700: only this user can write there
+        copy = Path(private) / file.name
+        copy.write_bytes(data)
+        return keras.models.load_model(copy, safe_mode=True, compile=False)
+
+
+_TRAINING_KEYS = ("command", "seed", "steps", "seconds", "data", "batch_size", "lr_patch", "loss", "learning_rate",
+                  "best_val_psnr", "versions")
 
 
 def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None,
             folder: str | os.PathLike = WEIGHTS) -> dict:
     """Copy ``best.keras`` of a training run into the weights folder as ``name`` and record it in the manifest
-    with its SHA-256, its training record and ``scores`` (how the maintainers ship weights)."""
+    with its SHA-256, its training record and ``scores`` (how the maintainers ship weights). Both files are
+    written to temporary names and replaced only when complete: on an error the installed files are unchanged
+    and no temporary file is left."""
     run_dir, folder = Path(run_dir), Path(folder)
     record = json.loads((run_dir / "record.json").read_text())
+    missing = [k for k in ("model", "scale", "parameters") + _TRAINING_KEYS if k not in record]
+    if missing:
+        raise ValueError(f"{run_dir / 'record.json'} is not a training record of srkit.train (missing {missing})")
     folder.mkdir(parents=True, exist_ok=True)
     import keras
 
     from . import models  # noqa: F401  (registers srkit's layers)
 
-    target = folder / f"{name}.keras"
-    tmp = folder / f".{name}.tmp.keras"
-    # re-saved without the optimizer state: half the size, and proof that it loads in safe mode
-    keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False).save(tmp)
-    os.replace(tmp, target)
-    entry = dict(file=target.name, sha256=_sha256(target), architecture=record["model"], scale=record["scale"],
-                 parameters=record["parameters"], training=dict(
-                     (k, record[k]) for k in ("command", "seed", "steps", "seconds", "data", "batch_size",
-                                              "lr_patch", "loss", "learning_rate", "best_val_psnr", "versions"))
-                 | {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales") if record.get(k)}
-                 | ({"precision": record["precision"]} if record.get("precision", "float32") != "float32" else {}),
-                 scores=scores or {})
-    entries = manifest(folder)
-    if record.get("init_from") in entries:  # fine-tuned from a shipped model: keep how that one was trained
-        entry["training"]["starts_from"] = entries[record["init_from"]]["training"]
-    entries[name] = entry
+    target, tmp = folder / f"{name}.keras", folder / f".{name}.tmp.keras"
     tmp_manifest = folder / "manifest.json.tmp"
-    tmp_manifest.write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
-    os.replace(tmp_manifest, folder / "manifest.json")
+    entries = manifest(folder)
+    try:
+        # re-saved without the optimizer state: half the size, and proof that it loads in safe mode
+        keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False).save(tmp)
+        entry = dict(file=target.name, sha256=_sha256(tmp), architecture=record["model"], scale=record["scale"],
+                     parameters=record["parameters"], training={k: record[k] for k in _TRAINING_KEYS}
+                     | {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales") if record.get(k)}
+                     | ({"precision": record["precision"]} if record.get("precision", "float32") != "float32" else {}),
+                     scores=scores or {})
+        if record.get("init_from") in entries:  # fine-tuned from a shipped model: keep how that one was trained
+            entry["training"]["starts_from"] = entries[record["init_from"]]["training"]
+        entries[name] = entry
+        tmp_manifest.write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
+        # both files complete: only now replace the installed ones (an error above leaves them as they were)
+        os.replace(tmp, target)
+        os.replace(tmp_manifest, folder / "manifest.json")
+    finally:  # no half-written temporary files left behind on an error
+        tmp.unlink(missing_ok=True)
+        tmp_manifest.unlink(missing_ok=True)
     return entry
 
 

@@ -199,3 +199,36 @@ def test_models_table_with_the_self_ensemble(capsys, monkeypatch):
     assert "espcn-x3+ " in capsys.readouterr().out
     assert benchmark.main(["models", "--models", "espcn-x3", "--sets", "test", "--self-ensemble", "--markdown"]) == 0
     assert "| `espcn-x3` + self-ensemble |" in capsys.readouterr().out
+
+
+def test_models_scales_with_named_models_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        benchmark.main(["models", "--models", "espcn-x3", "--scales", "2", "--sets", "test"])
+    assert exit_info.value.code == 2 and "--scales" in capsys.readouterr().err  # argparse's usage error
+
+
+@pytest.mark.parametrize("steps", ["0", "-3"])
+def test_training_needs_a_positive_number_of_steps(steps, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        benchmark.main(["training", "--preset", "espcn-x2", "--steps", steps])
+    assert exit_info.value.code == 2 and "must be a positive integer" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="positive number of training steps"):
+        benchmark.training_speed("espcn-x2", ["float32"], steps=int(steps))
+
+
+def test_markdown_commands_drop_only_the_run_folder(monkeypatch):
+    from srkit import pretrained
+
+    commands = ["python -m srkit.train --preset espcn-x3 --out data/runs/a --steps 500 --seed 0",
+                "python -m srkit.train --preset espcn-x3 --init-from espcn-x3 --out=data/runs/b --min-std 0.04"]
+    monkeypatch.setattr(pretrained, "training_stages", lambda name: [dict(command=c, seconds=60.0) for c in commands])
+    monkeypatch.setattr(pretrained, "info", lambda name: dict(architecture="espcn", scale=3))
+    table = benchmark._markdown_models([_row("espcn-x3", 3, "test", 28.0, 27.0)], ["test"])
+    assert ("`python -m srkit.train --preset espcn-x3 --steps 500 --seed 0`, then "
+            "`python -m srkit.train --preset espcn-x3 --init-from espcn-x3 --min-std 0.04`") in table
+    assert "--out" not in table and "2.0 min" in table
+
+
+def test_module_docstring_lists_every_subcommand():  # it is also the --help text
+    for command in ("bicubic", "models", "speed", "memory", "pipeline", "training"):
+        assert f"``{command}``" in benchmark.__doc__, command

@@ -79,3 +79,51 @@ def test_srgan_trains_with_fit_and_callbacks():
     assert set(history.history) >= {"loss", "content", "adversarial", "d_loss"} and len(seen) == 2
     assert not np.allclose(gen.get_weights()[0], g_before) and not np.allclose(disc.get_weights()[0], d_before)
     assert gan(lr[:1]).shape == (1, 24, 24, 1)
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("name", ["l1", "l2", "charbonnier", "ssim", "ms-ssim", "mixed", "gradient", "fft"])
+def test_losses_take_mixed_precision_outputs(pair, name, dtype):
+    import tensorflow as tf
+
+    a, b = pair
+    loss = losses.get(name)
+    half = tf.cast(b, dtype)  # a mixed-precision model's output against float32 targets
+    value = loss(a, half)
+    assert value.dtype == tf.float32
+    assert float(value) == pytest.approx(float(loss(a, tf.cast(half, tf.float32))), rel=1e-5, abs=1e-6)
+    assert float(value) == pytest.approx(float(loss(a, b)), rel=0.05, abs=1e-3)
+
+
+def test_ms_ssim_with_sizes_unknown_when_traced(pair):
+    import tensorflow as tf
+
+    spec = tf.TensorSpec([None, None, None, 1], tf.float32)
+    for loss in (losses.ms_ssim_loss, losses.mixed_loss):
+        traced = tf.function(loss, input_signature=[spec, spec])
+        rng = np.random.default_rng(1)
+        for size in (24, 48, 200):  # 2, 3 and 5 scales, chosen when the graph runs
+            a = rng.uniform(size=(1, size, size, 1)).astype(np.float32)
+            b = np.clip(a + rng.normal(0, 0.05, a.shape), 0, 1).astype(np.float32)
+            assert float(traced(a, b)) == pytest.approx(float(loss(a, b)), rel=1e-5, abs=1e-6)
+    with pytest.raises(ValueError, match="at least 11 x 11"):
+        losses.ms_ssim_loss(pair[0][:, :8, :8], pair[1][:, :8, :8])
+
+
+def test_random_features_leave_the_global_random_state_alone():
+    import random
+
+    import tensorflow as tf
+
+    def draws():
+        return random.random(), np.random.random(), float(tf.random.uniform(())), float(keras.random.uniform(()))
+
+    keras.utils.set_random_seed(123)  # Python, NumPy, TensorFlow and Keras' global seed generator
+    without = draws()
+    keras.utils.set_random_seed(123)
+    first, kind = losses.feature_extractor("random", layer="block2_conv2")
+    assert kind == "random" and draws() == without
+    second, _ = losses.feature_extractor("random", layer="block2_conv2")
+    assert all(np.array_equal(u, v) for u, v in zip(first.get_weights(), second.get_weights()))
+    other, _ = losses.feature_extractor("random", layer="block2_conv2", seed=1)
+    assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])

@@ -114,3 +114,74 @@ def test_every_shipped_model_beats_bicubic_on_the_test_split(name):
     base = evaluate(bicubic_upscaler(scale), test, scale=scale, crop_border=scale)
     assert ours.mean_psnr > base.mean_psnr + 0.3, f"{name}: {ours.mean_psnr:.2f} dB vs bicubic {base.mean_psnr:.2f} dB"
     assert all(ours.psnr[n] > base.psnr[n] for n in test), f"{name} loses to bicubic on some test image"
+
+
+def _other_run(tmp_path, name="other"):
+    """A run folder holding a differently initialised ESPCN x2 and the first run's record."""
+    import keras
+
+    from srkit import models
+
+    run = tmp_path / name
+    run.mkdir()
+    keras.utils.set_random_seed(7)
+    other = models.build("espcn", scale=2)
+    other.save(run / "best.keras")
+    (run / "record.json").write_text((tmp_path / "run" / "record.json").read_text())
+    return run, other
+
+
+@pytest.mark.parametrize("failure", ["save", "manifest", "record"])
+def test_a_failed_install_changes_nothing_and_leaves_no_temporary_file(shipped, tmp_path, monkeypatch, failure):
+    import keras
+
+    folder, model = shipped
+    run, _ = _other_run(tmp_path)
+    before = {f.name: f.read_bytes() for f in folder.iterdir()}
+    if failure == "save":  # the disk fills up while the weights are written
+        def save(self, filepath, *args, **kwargs):
+            open(filepath, "wb").write(b"PK\x03\x04 half a zip")
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(keras.Model, "save", save)
+    elif failure == "manifest":  # ... or while the manifest is written, after the weights
+        write_text = type(folder).write_text
+
+        def half_written(self, text, *args, **kwargs):
+            if self.name.endswith(".tmp"):
+                write_text(self, text[: len(text) // 2])
+                raise OSError(28, "No space left on device")
+            return write_text(self, text, *args, **kwargs)
+
+        monkeypatch.setattr(type(folder), "write_text", half_written)
+    else:  # a record without the training keys
+        (run / "record.json").write_text(json.dumps({"model": "espcn", "scale": 2, "parameters": 21_284}))
+    with pytest.raises(ValueError if failure == "record" else OSError,
+                       match="missing \\['command'" if failure == "record" else "No space"):
+        pretrained.install(run, "espcn-x2", folder=folder)
+    monkeypatch.undo()
+    assert {f.name: f.read_bytes() for f in folder.iterdir()} == before  # no temporary file, nothing replaced
+    x = np.random.default_rng(0).random((1, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(pretrained.load("espcn-x2", folder).predict(x, verbose=0), model.predict(x, verbose=0),
+                               atol=1e-6)
+
+
+def test_load_uses_the_bytes_it_verified(shipped, tmp_path, monkeypatch):
+    import keras
+
+    folder, model = shipped
+    run, other = _other_run(tmp_path)
+    real_load = keras.models.load_model
+
+    def swapped_after_the_check(filepath, *args, **kwargs):  # the file changes between the check and the load
+        (folder / "espcn-x2.keras").write_bytes((run / "best.keras").read_bytes())
+        return real_load(filepath, *args, **kwargs)
+
+    monkeypatch.setattr(keras.models, "load_model", swapped_after_the_check)
+    loaded = pretrained.load("espcn-x2", folder)
+    monkeypatch.undo()
+    x = np.random.default_rng(0).random((1, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    assert not np.allclose(other.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-3)
+    with pytest.raises(pretrained.PretrainedError, match="corrupted or modified"):  # the swapped file is refused
+        pretrained.load("espcn-x2", folder)
