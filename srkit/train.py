@@ -247,6 +247,15 @@ def _earlier_epochs(run_dir: Path) -> dict[int, dict]:
     return {int(e): v for e, v in json.loads(log.read_text()).items()}
 
 
+def _backed_up_epochs(run_dir: Path) -> int:
+    """How many epochs a killed attempt finished and backed up: Keras' ``BackupAndRestore`` resumes after them
+    (it keeps the count in ``backup/training_metadata.json``; 0 when there is nothing to resume)."""
+    try:
+        return int(json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def _epoch_log(path: Path, epochs: dict[int, dict]):
     """Keras callback: after each epoch, add ``{metrics..., seconds}`` to ``epochs`` and write them all to
     ``path`` (atomically)."""
@@ -376,6 +385,10 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                       # nor can Keras loop several steps per call there (a placeholder error with MirroredStrategy)
                       steps_per_execution=per_call if strategy.num_replicas_in_sync == 1 else 1)
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    if not multi_worker and _backed_up_epochs(run_dir):
+        # resuming: go on with the batches the killed attempt had not reached yet (the stream is seeded),
+        # instead of replaying the first epochs' patches -- a resumed run ends as an uninterrupted one would
+        ds = ds.skip(_backed_up_epochs(run_dir) * per_epoch)
     earlier = {} if multi_worker else _earlier_epochs(run_dir)  # a killed run that resumes: its finished epochs
     earlier_best = max((e["val_psnr"] for e in earlier.values() if "val_psnr" in e), default=None)
     all_epochs = dict(earlier)  # the epoch log adds this attempt's epochs

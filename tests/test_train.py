@@ -50,6 +50,16 @@ def test_a_killed_run_resumes(tmp_path):
     assert again["resumed_after_epochs"] is None and len(again["history"]["val_psnr"]) == 2
 
 
+def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path):
+    # the resumed attempt continues the seeded stream of patches instead of replaying the first epochs'
+    _, whole = train.train("espcn-x2", steps=4, out=tmp_path / "whole", verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        train.train("espcn-x2", steps=4, out=tmp_path / "cut", verbose=0, extra_callbacks=[_KillAfter(1)])
+    _, resumed = train.train("espcn-x2", steps=4, out=tmp_path / "cut", verbose=0)
+    assert resumed["resumed_after_epochs"] == 2
+    assert resumed["history"]["val_psnr"] == pytest.approx(whole["history"]["val_psnr"], abs=1e-4)
+
+
 def test_a_resumed_run_keeps_a_better_earlier_checkpoint(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         train.train("fsrcnn-s-x2", steps=3, out=tmp_path, verbose=0, extra_callbacks=[_KillAfter(0)])
