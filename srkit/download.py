@@ -18,7 +18,6 @@ import hashlib
 import http.client
 import json
 import os
-import posixpath
 import re
 import shutil
 import tarfile
@@ -55,7 +54,7 @@ class ChecksumError(DownloadError):
 
 
 class UnsafeArchiveError(DownloadError):
-    """An archive member would land outside the extraction folder (``..``, absolute path, link)."""
+    """An archive member could land outside the extraction folder (``..``, absolute path, any link)."""
 
 
 # --------------------------------------------------------------------------- the registry
@@ -235,11 +234,12 @@ def _content_range_start(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _download_once(url: str, part: Path, *, timeout: float, progress: bool, desc: str) -> None:
+def _download_once(url: str, part: Path, *, timeout: float, progress: bool, desc: str) -> int:
     """One HTTP request: continue ``part`` with a Range request if it exists, else write it anew.
 
     A server that answers 206 is resumed from; one that answers 200 ignored the Range header, and
-    ``part`` is rewritten from byte 0. Raises :class:`DownloadError` if fewer bytes arrive than the
+    ``part`` is rewritten from byte 0. Returns the byte offset the written data started at (0: the
+    whole file came in this request). Raises :class:`DownloadError` if fewer bytes arrive than the
     response announced (the partial file is kept, so the next attempt can resume).
     """
     offset = part.stat().st_size if part.exists() else 0
@@ -269,6 +269,7 @@ def _download_once(url: str, part: Path, *, timeout: float, progress: bool, desc
     if expected is not None and received != expected:
         raise DownloadError(f"{url}: truncated download, received {offset + received} of "
                             f"{offset + expected} bytes")
+    return offset
 
 
 def _verify(path: Path, url: str, sha256: str | None, size: int | None) -> None:
@@ -296,7 +297,9 @@ def fetch(url: str, *, sha256: str | None, dest: str | os.PathLike, size: int | 
     request when the server supports it. The finished file is checked (size if given, SHA-256) and
     only then renamed to ``dest`` with :func:`os.replace`. Network errors, truncated bodies and
     checksum mismatches are retried ``retries`` times; after that the partial file is deleted and
-    :class:`DownloadError` (or its subclass :class:`ChecksumError`) says what went wrong. If ``dest``
+    :class:`DownloadError` (or its subclass :class:`ChecksumError`) says what went wrong. A SHA-256
+    mismatch on a file of the expected ``size`` that was downloaded whole in one request is not
+    retried: the server sends those bytes every time (for DIV2K a retry would cost gigabytes). If ``dest``
     already has the right checksum, nothing is downloaded. ``sha256=None`` skips the checksum; only
     :func:`download` with ``allow_unverified=True`` should ever pass it.
     """
@@ -313,12 +316,20 @@ def fetch(url: str, *, sha256: str | None, dest: str | os.PathLike, size: int | 
     for attempt in range(retries + 1):
         if attempt:
             time.sleep(RETRY_BACKOFF_S * attempt)
+        whole = False  # True once this attempt has fetched the complete file in one request
         try:
             if not (size is not None and part.exists() and part.stat().st_size == size):
-                _download_once(url, part, timeout=timeout, progress=progress, desc=dest.name)
+                whole = _download_once(url, part, timeout=timeout, progress=progress, desc=dest.name) == 0
             _verify(part, url, sha256, size)
         except ChecksumError as error:
+            right_size = size is not None and part.exists() and part.stat().st_size == size
             part.unlink(missing_ok=True)  # wrong bytes: resuming them cannot help
+            if whole and right_size:  # the server's file itself differs: another download cannot fix it
+                raise ChecksumError(
+                    f"{error}; the file has the expected size ({size} bytes), so downloading it again "
+                    "would give the same bytes, and it was deleted. The file on the server differs from "
+                    "the pinned one: try another mirror, or check the data set's checksum source and "
+                    "update its SHA-256 if the file was re-released") from error
             last = error
         except (OSError, http.client.HTTPException, DownloadError) as error:
             if isinstance(error, urllib.error.HTTPError) and error.code == 416:
@@ -345,11 +356,16 @@ def _member_path(name: str) -> PurePosixPath:
     return path
 
 
-def _link_target(member: str, target: str) -> None:
-    """Refuse a symbolic link at ``member`` whose ``target`` lies outside the archive root."""
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(member), target.replace("\\", "/")))
-    if target.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", target) or joined.split("/")[0] == "..":
-        raise UnsafeArchiveError(f"refusing link {member!r} -> {target!r}: it points outside the archive")
+def _refuse_link(archive: Path, member: str, target: str) -> None:
+    """Refuse every symbolic or hard link: none of the SR archives srkit knows contains one.
+
+    Checking link targets by their text is not enough: a chain such as ``d/e -> ..``, then
+    ``l -> d/e/..``, then the member ``l/escaped.txt`` passes a textual check but writes outside the
+    folder (see CPython gh-102950 and PEP 706, which added :func:`tarfile.data_filter` for this).
+    """
+    raise UnsafeArchiveError(
+        f"refusing link {member!r} -> {target!r} in {archive.name}: srkit does not unpack symbolic or "
+        "hard links (the SR benchmark archives contain none, and a link can point outside the folder)")
 
 
 def _extract_zip(archive: Path, target: Path) -> None:
@@ -359,25 +375,30 @@ def _extract_zip(archive: Path, target: Path) -> None:
         for info in members:
             _member_path(info.filename)
             if (info.external_attr >> 16) & 0o170000 == 0o120000:  # a symlink, stored as its target
-                _link_target(info.filename, bundle.read(info).decode("utf-8", "replace"))
+                _refuse_link(archive, info.filename, bundle.read(info).decode("utf-8", "replace"))
         for info in members:
             bundle.extract(info, target)
 
 
 def _extract_tar(archive: Path, target: Path) -> None:
-    """Check every tar member (paths, links, no device files), then unpack them into ``target``."""
+    """Check every tar member (paths; regular files and folders only), then unpack them into ``target``.
+
+    Where Python has :func:`tarfile.data_filter` (PEP 706: 3.12, and 3.8.17 / 3.9.17 / 3.10.12 /
+    3.11.4 onwards) it also runs; what it refuses is reported as :class:`UnsafeArchiveError`.
+    """
     with tarfile.open(archive, "r:*") as bundle:
         members = bundle.getmembers()
         for member in members:
             _member_path(member.name)
-            if member.issym():
-                _link_target(member.name, member.linkname)
-            elif member.islnk():
-                _member_path(member.linkname)
+            if member.issym() or member.islnk():
+                _refuse_link(archive, member.name, member.linkname)
             elif not (member.isfile() or member.isdir()):
                 raise UnsafeArchiveError(f"refusing special file {member.name!r} in {archive.name}")
-        if hasattr(tarfile, "data_filter"):  # Python >= 3.12, and 3.8-3.11 security releases
-            bundle.extractall(target, members=members, filter="data")
+        if hasattr(tarfile, "data_filter"):
+            try:
+                bundle.extractall(target, members=members, filter="data")
+            except tarfile.FilterError as error:
+                raise UnsafeArchiveError(f"refusing {archive.name}: {error}") from error
         else:
             bundle.extractall(target, members=members)
 
@@ -386,7 +407,7 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike, *,
             check: Callable[[Path], None] | None = None) -> Path:
     """Unpack a zip or tar(.gz/.bz2/.xz) ``archive`` into ``dest_dir`` and return ``dest_dir``.
 
-    Members with absolute paths, ``..`` components, links pointing outside, or device files are
+    Members with absolute paths, ``..`` components, symbolic or hard links, or device files are
     refused with :class:`UnsafeArchiveError`. Everything is unpacked into a temporary sibling folder;
     ``check(tmp)`` (if given) may inspect it and raise; only then is it renamed to ``dest_dir``
     (replacing an older ``dest_dir``). An interrupted or refused extraction leaves nothing behind.

@@ -9,6 +9,9 @@ interpreter's input to each image. Outputs match the Keras model to float32 roun
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -29,18 +32,34 @@ def _set_policy(config, policy: str):
 
 
 def with_dtype_policy(model, policy: str = "mixed_float16"):
-    """A copy of the functional ``model`` whose layers compute in another dtype policy, same weights.
+    """A copy of the functional or Sequential ``model`` whose layers compute in another dtype policy,
+    with the same weights.
 
     ``mixed_float16`` (Micikevicius et al., "Mixed Precision Training", ICLR 2018): variables stay float32,
     convolutions run in float16 -- about 2x faster on GPUs with tensor cores (and half the activation
     memory), emulated and no faster on most CPUs. The output is float16: cast it before measuring PSNR.
     ``mixed_bfloat16`` is the TPU (and recent CPU) equivalent.
+
+    Only functional and ``keras.Sequential`` models can be copied: their config lists the layers, a
+    subclassed model's does not (the same limit as :func:`keras.models.clone_model`, which clones "a
+    Functional or Sequential Model instance": keras.io/api/models/model_saving_apis/model_config_serialization).
     """
     import keras
 
     if policy not in ("float32", "mixed_float16", "mixed_bfloat16", "float16", "bfloat16"):
         raise ValueError(f"unknown dtype policy {policy!r}")
-    config = model.get_config()
+    config = None
+    if isinstance(model, keras.Model):
+        try:
+            config = model.get_config()
+        except NotImplementedError:  # a subclassed model whose __init__ arguments Keras cannot record
+            pass
+    if not (isinstance(config, dict) and isinstance(config.get("layers"), list)):
+        raise ValueError(
+            f"with_dtype_policy supports only functional and keras.Sequential models; "
+            f"{type(model).__name__} is not one (a subclassed model's config does not list its layers). "
+            "Rebuild it with the functional API, or construct it under "
+            "keras.config.set_dtype_policy(...) instead")
     _set_policy(config["layers"], policy)
     for layer in config["layers"]:  # the input stays float32: callers pass float32 images
         if layer["class_name"] == "InputLayer":
@@ -50,20 +69,26 @@ def with_dtype_policy(model, policy: str = "mixed_float16"):
     return copy
 
 
-def save_saved_model(model, path: str | os.PathLike) -> Path:
+def _refuse_existing(path: Path, overwrite: bool) -> None:
+    """``FileExistsError`` if ``path`` exists and ``overwrite`` is false (both export functions share it)."""
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; export refuses to overwrite it "
+                              "(pass overwrite=True to replace it)")
+
+
+def save_saved_model(model, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Export Keras ``model`` as a SavedModel folder at ``path`` (signature ``serve``: N x H x W x C float32,
     any size). Written to a temporary folder renamed into place, so ``path`` is never half-written; an
-    existing ``path`` is refused."""
-    import shutil
-    import tempfile
-
+    existing ``path`` is refused unless ``overwrite=True`` (then it is replaced only once the new export
+    is complete)."""
     path = Path(path)
-    if path.exists():
-        raise FileExistsError(f"{path} already exists; export refuses to overwrite it")
+    _refuse_existing(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         model.export(str(tmp / "model"), format="tf_saved_model", verbose=False)
+        if path.exists():  # overwrite=True: move the old export aside, then the new one in
+            os.replace(path, tmp / "old")
         os.replace(tmp / "model", path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -94,16 +119,28 @@ def to_tflite(model, *, float16: bool = False) -> bytes:
         return converter.convert()
 
 
-def save_tflite(model, path: str | os.PathLike, *, float16: bool = False) -> Path:
-    """Write ``to_tflite(model)`` to ``path`` atomically (a temporary file renamed into place)."""
+def save_tflite(model, path: str | os.PathLike, *, float16: bool = False, overwrite: bool = False) -> Path:
+    """Write ``to_tflite(model)`` to ``path``, creating its folder; return ``path``.
+
+    Like :func:`save_saved_model`, an existing ``path`` is refused unless ``overwrite=True``. The bytes go
+    to a uniquely named temporary file in the same folder (random name, created with ``O_EXCL`` as
+    :func:`tempfile.mkstemp` does, but with the usual umask permissions instead of mkstemp's 0600), renamed
+    into place with :func:`os.replace` (atomic on POSIX and Windows within one file system), so ``path``
+    is never half-written and the temporary file is removed if anything fails.
+    """
     path = Path(path)
+    _refuse_existing(path, overwrite)
     content = to_tflite(model, float16=float16)
-    tmp = path.with_name(f".{path.name}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        tmp.write_bytes(content)
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
         os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)  # only left behind if writing failed
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

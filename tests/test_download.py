@@ -279,6 +279,40 @@ def test_server_without_range_support_restarts_cleanly(server, tmp_path):
     assert len(server.state.requests) == 1 and server.state.bytes_sent == len(PAYLOAD)
 
 
+def test_checksum_mismatch_at_the_right_size_is_not_retried(server, tmp_path):
+    server.state.files["/f.bin"] = PAYLOAD
+    wanted = sha(b"the file we expected")
+    with pytest.raises(dl.ChecksumError) as info:
+        dl.fetch(server.url + "/f.bin", sha256=wanted, dest=tmp_path / "f.bin", size=len(PAYLOAD),
+                 progress=False, retries=2)
+    message = str(info.value)
+    assert wanted in message and sha(PAYLOAD) in message
+    assert "would give the same bytes" in message and "another mirror" in message
+    assert len(server.state.requests) == 1                 # not 1 + 2 retries of the same bytes
+    assert leftovers(tmp_path) == []                       # neither dest nor dest.part
+
+
+def test_stale_part_of_the_right_size_is_downloaded_again_once(server, tmp_path):
+    server.state.files["/f.bin"] = PAYLOAD
+    (tmp_path / "f.bin.part").write_bytes(b"X" * len(PAYLOAD))   # e.g. left by an older, corrupted run
+    with pytest.raises(dl.ChecksumError, match="would give the same bytes"):
+        dl.fetch(server.url + "/f.bin", sha256=sha(b"other"), dest=tmp_path / "f.bin", size=len(PAYLOAD),
+                 progress=False, retries=2)
+    assert server.state.requests == [("/f.bin", None)]     # the stale part dropped, one whole download
+    assert leftovers(tmp_path) == []
+
+
+def test_bad_mirror_is_left_after_one_download(server, tmp_path):
+    good, bad = make_zip(TINY), make_zip({**TINY, "Tiny/readme.txt": b"TINY"})
+    assert len(good) == len(bad)
+    server.state.files.update({"/bad/tiny.zip": bad, "/good/tiny.zip": good})
+    entry = tiny_entry(server.url + "/bad/tiny.zip", good,
+                       urls=(server.url + "/bad/tiny.zip", server.url + "/good/tiny.zip"))
+    images = dl.download("tiny", root=tmp_path, registry={"tiny": entry}, progress=False, retries=2)
+    assert (images / "a.png").read_bytes() == PNG
+    assert [path for path, _ in server.state.requests] == ["/bad/tiny.zip", "/good/tiny.zip"]
+
+
 def test_http_404_is_not_retried(server, tmp_path):
     with pytest.raises(dl.DownloadError, match="404"):
         dl.fetch(server.url + "/missing", sha256="0" * 64, dest=tmp_path / "m", progress=False)
@@ -303,16 +337,85 @@ def test_path_traversal_is_refused(tmp_path, name, kind):
 def test_links_pointing_outside_are_refused(tmp_path, target):
     archive = tmp_path / "links.tar.gz"
     archive.write_bytes(make_targz({"d/a.png": PNG}, links={"d/link": target}))
-    with pytest.raises(dl.UnsafeArchiveError, match="points outside"):
+    with pytest.raises(dl.UnsafeArchiveError, match="refusing link"):
         dl.extract(archive, tmp_path / "dest")
     assert not (tmp_path / "dest").exists()
 
 
-def test_links_inside_the_archive_are_allowed(tmp_path):
-    archive = tmp_path / "links.tar.gz"
-    archive.write_bytes(make_targz({"d/a.png": PNG}, links={"d/alias.png": "a.png"}))
-    dest = dl.extract(archive, tmp_path / "dest")
-    assert (dest / "d" / "alias.png").read_bytes() == PNG
+def make_chain_tar(path: Path) -> Path:
+    """Each link passes a textual check, yet ``l/escaped.txt`` lands beside the extraction folder."""
+    with tarfile.open(path, "w") as bundle:
+        for name, target in [("d/e", ".."), ("l", "d/e/..")]:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            bundle.addfile(info)
+        info = tarfile.TarInfo("l/escaped.txt")
+        info.size = 5
+        bundle.addfile(info, io.BytesIO(b"pwned"))
+    return path
+
+
+@pytest.mark.parametrize("data_filter", [True, False], ids=["data_filter", "no_data_filter"])
+def test_symlink_chain_cannot_escape(tmp_path, monkeypatch, data_filter):
+    if not data_filter:  # Python < 3.10.12 / 3.11.4: plain extractall
+        monkeypatch.delattr(tarfile, "data_filter")
+    archive = make_chain_tar(tmp_path / "chain.tar")
+    with pytest.raises(dl.UnsafeArchiveError, match="refusing link.*contain none"):
+        dl.extract(archive, tmp_path / "out" / "dest")
+    assert leftovers(tmp_path / "out") == []
+    assert not list(tmp_path.rglob("escaped.txt"))
+
+
+def test_data_filter_refusals_are_unsafe_archive_errors(tmp_path, monkeypatch):
+    monkeypatch.setattr(dl, "_refuse_link", lambda *args: None, raising=False)  # as if srkit's check missed it
+    archive = make_chain_tar(tmp_path / "chain.tar")
+    with pytest.raises(dl.UnsafeArchiveError, match="outside the destination"):
+        dl.extract(archive, tmp_path / "out" / "dest")
+    assert leftovers(tmp_path / "out") == []
+    assert not list(tmp_path.rglob("escaped.txt"))
+
+
+def zip_with_symlink(name: str, target: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("d/a.png", PNG)
+        info = zipfile.ZipInfo(name)
+        info.external_attr = (0o120777 << 16)
+        bundle.writestr(info, target)
+    return buffer.getvalue()
+
+
+def tar_with_hardlink(name: str, target: str) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as bundle:
+        info = tarfile.TarInfo("d/a.png")
+        info.size = len(PNG)
+        bundle.addfile(info, io.BytesIO(PNG))
+        info = tarfile.TarInfo(name)
+        info.type, info.linkname = tarfile.LNKTYPE, target
+        bundle.addfile(info)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["tar symlink", "tar hardlink", "zip symlink"])
+def test_links_are_refused_even_inside_the_archive(tmp_path, kind):
+    data = {"tar symlink": lambda: make_targz({"d/a.png": PNG}, links={"d/alias.png": "a.png"}),
+            "tar hardlink": lambda: tar_with_hardlink("d/alias.png", "d/a.png"),
+            "zip symlink": lambda: zip_with_symlink("d/alias.png", "a.png")}[kind]()
+    archive = tmp_path / ("links.zip" if kind.startswith("zip") else "links.tar")
+    archive.write_bytes(data)
+    with pytest.raises(dl.UnsafeArchiveError, match=r"refusing link 'd/alias\.png'.*contain none"):
+        dl.extract(archive, tmp_path / "out" / "dest")
+    assert leftovers(tmp_path / "out") == []
+
+
+def test_command_line_reports_unsafe_archive_without_traceback(server, tmp_path, monkeypatch, capsys):
+    data = make_chain_tar(tmp_path / "chain.tar").read_bytes()
+    server.state.files["/chain.tar"] = data
+    monkeypatch.setattr(dl, "REGISTRY", {"tiny": tiny_entry(server.url + "/chain.tar", data, archive="tar")})
+    assert dl.main(["tiny", "--root", str(tmp_path / "data")]) == 1
+    assert "error: refusing" in capsys.readouterr().out
+    assert not list(tmp_path.rglob("escaped.txt"))
 
 
 def test_failed_check_keeps_the_previous_extraction(tmp_path):

@@ -59,3 +59,79 @@ def test_mixed_precision_copy_is_close(name):
     assert keras.config.dtype_policy().name == "float32"  # the global policy is untouched
     with pytest.raises(ValueError, match="unknown dtype policy"):
         export.with_dtype_policy(model, "int8")
+
+
+@pytest.fixture
+def fake_tflite(monkeypatch):
+    """File handling only: replace the (slow) conversion by fixed bytes."""
+    monkeypatch.setattr(export, "to_tflite", lambda model, float16=False: b"flatbuffer")
+
+
+def test_save_tflite_creates_the_folder(tmp_path, fake_tflite):
+    path = export.save_tflite(object(), tmp_path / "new" / "deeper" / "m.tflite")
+    assert path.read_bytes() == b"flatbuffer"
+    assert [p.name for p in path.parent.iterdir()] == ["m.tflite"]
+
+
+def test_save_tflite_refuses_to_overwrite_unless_asked(tmp_path, fake_tflite):
+    path = tmp_path / "m.tflite"
+    path.write_bytes(b"older export")
+    with pytest.raises(FileExistsError, match="refuses to overwrite.*overwrite=True"):
+        export.save_tflite(object(), path)
+    assert path.read_bytes() == b"older export"
+    export.save_tflite(object(), path, overwrite=True)
+    assert path.read_bytes() == b"flatbuffer"
+
+
+def test_save_tflite_uses_its_own_temporary_file_and_removes_it_on_error(tmp_path, fake_tflite, monkeypatch):
+    other = tmp_path / ".m.tflite.tmp"            # the old fixed name, here another writer's file
+    other.write_bytes(b"not ours")
+
+    def fail(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export.os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        export.save_tflite(object(), tmp_path / "m.tflite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".m.tflite.tmp"]
+    assert other.read_bytes() == b"not ours"
+
+
+class FakeExportable:
+    """Stands in for a Keras model: ``export`` writes a folder holding ``tag``."""
+
+    def __init__(self, tag: str):
+        self.tag = tag
+
+    def export(self, path, format, verbose):
+        from pathlib import Path
+
+        Path(path).mkdir()
+        (Path(path) / "tag.txt").write_text(self.tag)
+
+
+def test_save_saved_model_overwrites_only_when_asked(tmp_path):
+    path = export.save_saved_model(FakeExportable("first"), tmp_path / "sm")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        export.save_saved_model(FakeExportable("second"), path)
+    assert (path / "tag.txt").read_text() == "first"
+    export.save_saved_model(FakeExportable("second"), path, overwrite=True)
+    assert (path / "tag.txt").read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["sm"]
+
+
+def test_mixed_precision_of_a_subclassed_model_is_a_clear_error():
+    import keras
+
+    class Subclassed(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.conv = keras.layers.Conv2D(1, 3, padding="same")
+
+        def call(self, x):
+            return self.conv(x)
+
+    model = Subclassed()
+    model(np.zeros((1, 8, 8, 1), np.float32))
+    with pytest.raises(ValueError, match="only functional and keras.Sequential models; Subclassed"):
+        export.with_dtype_policy(model, "mixed_float16")
