@@ -71,7 +71,7 @@ def bicubic_table(root: str | Path, sets: list[str], scales: list[int], protocol
         for scale in scales:
             for protocol in protocols:
                 result = evaluate(bicubic_upscaler(scale), images, scale=scale, crop_border=scale, protocol=protocol)
-                ref = published("bicubic", scale, set_name)
+                ref = published("bicubic", scale, set_name, strict=False)
                 rows.append(dict(set=set_name, scale=scale, protocol=protocol, n=len(images),
                                  psnr=result.mean_psnr, ssim=result.mean_ssim,
                                  pub_psnr=ref[0] if ref else None, pub_ssim=ref[1] if ref else None))
@@ -120,7 +120,7 @@ def models_table(names: list[str], root: str | Path | None, sets: list[str], rep
             ours = evaluate(lambda lr: upscale(lr, model=model, scale=scale, self_ensemble=self_ensemble), images,
                             scale=scale, crop_border=scale)
             base = evaluate(bicubic_upscaler(scale), images, scale=scale, crop_border=scale)
-            ref = published(PUBLISHED_ROW.get(entry["architecture"], ""), scale, set_name)
+            ref = published(PUBLISHED_ROW.get(entry["architecture"], ""), scale, set_name, strict=False)
             rows.append(dict(model=name, scale=scale, set=set_name, psnr=ours.mean_psnr, ssim=ours.mean_ssim,
                              bicubic_psnr=base.mean_psnr, bicubic_ssim=base.mean_ssim,
                              published=ref, published_as=PUBLISHED_ROW.get(entry["architecture"]),
@@ -155,7 +155,7 @@ def models_frame(rows: list[dict]):
         if missing:
             raise ValueError(f"not a models_table row (missing {missing}): {r}")
         pub = r.get("published") or (None, None)
-        pub_bicubic = published("bicubic", r["scale"], r["set"])
+        pub_bicubic = published("bicubic", r["scale"], r["set"], strict=False)
         pub_psnr = float("nan") if pub[0] is None else pub[0]
         records.append(dict(
             model=r["model"], scale=r["scale"], set=r["set"], self_ensemble=bool(r.get("self_ensemble", False)),

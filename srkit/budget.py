@@ -31,9 +31,14 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
+def _from_environment() -> str:
+    """``SRKIT_BUDGET`` as :func:`current` reads it: trimmed and lower-cased; ``""`` (unset or blank) is ignored."""
+    return os.environ.get("SRKIT_BUDGET", "").strip().lower()
+
+
 def current() -> str:
     """The budget in force now (see the module docstring for the order of precedence)."""
-    chosen = os.environ.get("SRKIT_BUDGET", "").strip().lower()
+    chosen = _from_environment()
     if chosen:
         if chosen not in BUDGETS:
             raise ValueError(f"SRKIT_BUDGET={chosen!r} is not a budget; choose one of {BUDGETS}")
@@ -51,7 +56,7 @@ def pick(*, quick: T, cpu: T, gpu: T) -> T:
 def describe() -> str:
     """One line for the first cell of a lesson: which budget, and why."""
     name = current()
-    if os.environ.get("SRKIT_BUDGET"):
+    if _from_environment():  # the same test as current(), so a blank variable is not credited
         why = "set by SRKIT_BUDGET"
     elif name == "quick":
         why = "CI detected"

@@ -59,8 +59,47 @@ def _write(image: np.ndarray, kind: str, path: Path) -> None:
     try:
         im.save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
         os.replace(tmp, path)
+    except OSError as error:  # disk full, no permission, a folder in the way: name the output, not the .part
+        raise CliError(f"{path}: could not be written ({_reason(error)})") from error
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _reason(error: OSError) -> str:
+    """The operating system's words for ``error`` ("No space left on device"), without the errno and path."""
+    return error.strerror or str(error) or type(error).__name__
+
+
+def _check_targets(files: list[Path], targets: list[Path], overwrite: bool) -> None:
+    """Refuse, before anything is written, outputs that are inputs, that exist (unless ``overwrite``), or that
+    two inputs share (``dir1/img.png`` and ``dir2/img.png``; ``a.png`` and ``a.PNG``). Names equal but for case
+    count as shared: they are one file on the case-insensitive file systems of macOS and Windows."""
+    sources = {f.resolve() for f in files}
+    first: dict[str, Path] = {}
+    for f, t in zip(files, targets):
+        if t.resolve() in sources:
+            raise CliError(f"{t}: this is an input; srkit never overwrites its inputs")
+        if t.exists() and not overwrite:
+            raise CliError(f"{t}: already exists (pass --overwrite to replace it)")
+        key = str(t.resolve()).casefold()
+        if key in first:
+            raise CliError(f"{t}: both {first[key]} and {f} would be written here; upscale them into "
+                           f"different output folders (or rename one)")
+        first[key] = f
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the output folder (and its parents), or a ``CliError`` saying why it cannot be one."""
+    for place in (folder, *folder.parents):  # the file in the way may be the folder or one of its parents
+        if place.exists():
+            if not place.is_dir():
+                raise CliError(f"{place}: is a file, but a folder is needed here"
+                               + (" (-o names a folder unless one input file goes to an image file name)" if place == folder else ""))
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file where a parent folder should be, no permission, ...
+        raise CliError(f"{folder}: cannot create this folder ({_reason(error)})") from error
 
 
 def _inputs(paths: list[str]) -> list[Path]:
@@ -83,7 +122,10 @@ def _inputs(paths: list[str]) -> list[Path]:
 def upscale_files(inputs: list[str], output: str, *, model: str = "edsr-small", scale: int | None = None,
                   tile: int | None = 256, overwrite: bool = False, progress: bool = True) -> list[tuple[Path, str]]:
     """Upscale image files/folders into ``output`` (a file for a single input file with an image suffix,
-    otherwise a folder: ``NAME_x{scale}.EXT``). Returns the failures as (input, message)."""
+    its folder created if missing; otherwise a folder, created: ``NAME_x{scale}.EXT``). Returns the failures
+    as (input, message): unreadable inputs and outputs that could not be written (disk full, no permission),
+    each leaving no file behind. Raises ``CliError`` before writing anything for outputs that are inputs,
+    exist (without ``overwrite``), are shared by two inputs, or need a folder where a file is."""
     from tqdm.auto import tqdm
 
     from . import pretrained
@@ -100,14 +142,8 @@ def upscale_files(inputs: list[str], output: str, *, model: str = "edsr-small", 
     out = Path(output)
     single = len(files) == 1 and Path(inputs[0]).is_file() and out.suffix.lower() in _FORMATS
     targets = [out] if single else [out / f"{f.stem}_x{s}{f.suffix.lower()}" for f in files]
-    sources = {f.resolve() for f in files}
-    for t in targets:
-        if t.resolve() in sources:
-            raise CliError(f"{t}: this is an input; srkit never overwrites its inputs")
-        if t.exists() and not overwrite:
-            raise CliError(f"{t}: already exists (pass --overwrite to replace it)")
-    if not single:
-        out.mkdir(parents=True, exist_ok=True)
+    _check_targets(files, targets, overwrite)
+    _make_folder(out.parent if single else out)
     net = pretrained.load(name)
     failures = []
     for f, t in tqdm(list(zip(files, targets)), desc=f"{name}", unit="image", disable=not progress):
@@ -117,6 +153,9 @@ def upscale_files(inputs: list[str], output: str, *, model: str = "edsr-small", 
         except (ImageLoadError, CliError, ValueError) as error:
             message = str(error)
             failures.append((f, message if message.startswith(str(f)) else f"{f}: {message}"))
+        except OSError as error:  # e.g. reading the input (_write reports its own): named, and on to the next
+            where = f" ({error.filename})" if error.filename and str(error.filename) != str(f) else ""
+            failures.append((f, f"{f}: {_reason(error)}{where}"))
     return failures
 
 

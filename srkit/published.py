@@ -7,7 +7,7 @@ lightweight-SR papers (e.g. Ahn et al., CARN, ECCV 2018). Keys: (method, scale, 
 """
 from __future__ import annotations
 
-__all__ = ["PUBLISHED", "CITATIONS", "published"]
+__all__ = ["PUBLISHED", "CITATIONS", "SET_ALIASES", "UNPUBLISHED_SETS", "published"]
 
 _ROWS = """
 bicubic 2 33.66/0.9299 30.24/0.8688 29.56/0.8431 26.88/0.8403
@@ -61,6 +61,48 @@ CITATIONS = {
 }
 
 
-def published(method: str, scale: int, set_name: str) -> tuple[float, float | None] | None:
-    """(PSNR, SSIM) as published, or None when the paper gives no figure for that set and scale."""
-    return PUBLISHED.get((method, int(scale), set_name))
+#: accepted spellings of each set, lower-cased: the table's own names and srkit.download's data-set names
+SET_ALIASES = {"set5": "Set5", "set5_edsr": "Set5", "set14": "Set14", "b100": "B100", "bsd100": "B100",
+               "urban100": "Urban100"}
+#: sets srkit knows that no paper reports on: the bundled splits (``srkit.data.bundled``)
+UNPUBLISHED_SETS = ("train", "validation", "test")
+
+
+def _method(method: str) -> str | None:
+    """The table's name for ``method`` (case-insensitive); ``None`` for ``""`` (no published counterpart)."""
+    key = str(method or "").strip().lower()
+    if not key:
+        return None
+    methods = dict.fromkeys(m for m, _, _ in PUBLISHED)  # the table's rows, in order
+    if key not in methods:
+        raise ValueError(f"no published figures for method {method!r}; known methods: {', '.join(methods)}")
+    return key
+
+
+def _set(set_name: str, strict: bool = True) -> str | None:
+    """The table's name for ``set_name`` (case-insensitive, srkit.download aliases); ``None`` for a set
+    with no published figures (a bundled split, or a folder path as ``srkit.benchmark models`` takes)."""
+    key = str(set_name).strip().lower()
+    if key in SET_ALIASES:
+        return SET_ALIASES[key]
+    if key in UNPUBLISHED_SETS or "/" in key or "\\" in key or not strict:
+        return None
+    raise ValueError(f"no published figures for set {set_name!r}; known sets: {', '.join(_SETS)} "
+                     f"(also spelt {', '.join(sorted(SET_ALIASES))}, any case), or {', '.join(UNPUBLISHED_SETS)} "
+                     f"(bundled, no published figures)")
+
+
+def published(method: str, scale: int, set_name: str, *, strict: bool = True) -> tuple[float, float | None] | None:
+    """(PSNR, SSIM) as published, or None when the paper gives no figure for that set and scale.
+
+    Method and set names are case-insensitive (``"VDSR"``, ``"set5"``); sets also go by srkit.download's
+    names (``"b100"``, ``"bsd100"``, ``"set5_edsr"``). ``None`` too for ``method=""`` (no published
+    counterpart, as ``srkit.benchmark.PUBLISHED_ROW.get(arch, "")`` gives), for the bundled splits
+    ``train``/``validation``/``test`` and for a folder path. An unknown method or set name is a
+    ``ValueError`` listing the known ones, so that a misspelling is not read as "no published figure";
+    with ``strict=False`` an unknown set gives ``None`` (a learner's own set, e.g. ``benchmark --sets Manga109``).
+    """
+    row, table_set = _method(method), _set(set_name, strict)
+    if row is None or table_set is None:
+        return None
+    return PUBLISHED.get((row, int(scale), table_set))

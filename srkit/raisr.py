@@ -383,10 +383,22 @@ def fit(data, *, scale: int, patch: int = 9, angles: int = 24, strengths: int = 
             are not used.
 
     Strength and coherence thresholds are the 1/3, 2/3 (in general evenly spaced) quantiles of the
-    training pixels, so the buckets of each feature are about equally full.
+    training pixels, so the buckets of each feature are about equally full (Romano et al., RAISR, IEEE TCI
+    2017, Sec. III-B). When two quantiles coincide -- mostly flat images, where most pixels have strength
+    (or coherence) exactly 0 -- the classes cannot be made equally full, and nudging the thresholds apart
+    would only create classes that no training pixel reaches (identity filters, silently). ``fit`` then
+    raises a ``ValueError`` saying the images are too flat to split into that many classes: train on more
+    textured images, or ask for fewer ``strengths`` / ``coherences``.
+
+    Raises:
+        ValueError: ``angles``, ``strengths``, ``coherences`` or ``max_samples`` is not a whole number >= 1,
+            or the training pixels cannot be split into ``strengths`` / ``coherences`` classes (see above).
     """
     start = time.perf_counter()
     scale = _check_scale(scale)
+    for name, value in (("angles", angles), ("strengths", strengths), ("coherences", coherences),
+                        ("max_samples", 1 if max_samples is None else max_samples)):
+        _check_count(value, name)
     if isinstance(patch, bool) or not isinstance(patch, (int, np.integer)) or patch < 1 or patch % 2 == 0:
         raise ValueError(f"patch must be a positive odd integer, got {patch!r}")
     if symmetry and angles % 2:
@@ -416,8 +428,8 @@ def fit(data, *, scale: int, patch: int = 9, angles: int = 24, strengths: int = 
         coherence_values.append(feats.coherence.ravel()[sel])
     strength_values = np.concatenate(strength_values)
     coherence_values = np.concatenate(coherence_values)
-    s_thr = tuple(np.quantile(strength_values, np.arange(1, strengths) / strengths))
-    c_thr = tuple(np.quantile(coherence_values, np.arange(1, coherences) / coherences))
+    s_thr = _class_thresholds(strength_values, strengths, "strength")
+    c_thr = _class_thresholds(coherence_values, coherences, "coherence")
 
     # pass 2: accumulate the normal equations Q_q = sum A^T A, V_q = sum A^T b per bucket
     q = np.zeros((n_buckets, d, d))
@@ -466,6 +478,28 @@ def fit(data, *, scale: int, patch: int = 9, angles: int = 24, strengths: int = 
                   "samples": int(sum(sel.size for *_, sel in prepared)),
                   "buckets_fitted": int(ok.sum()), "buckets": n_buckets}
     return model
+
+
+def _check_count(value, name: str) -> int:
+    """``value`` as an int, or a ``ValueError`` unless it is a whole number >= 1 (not a bool or a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def _class_thresholds(values: np.ndarray, classes: int, feature: str) -> tuple[float, ...]:
+    """The ``classes - 1`` evenly spaced quantiles of ``values`` that cut them into equally full classes;
+    a ``ValueError`` when two coincide (too many equal values, e.g. zero strength on flat images)."""
+    thresholds = np.quantile(values, np.arange(1, classes) / classes)
+    if np.any(np.diff(thresholds) <= 0):
+        tied = float(thresholds[np.flatnonzero(np.diff(thresholds) <= 0)[0]])
+        share = float(np.mean(values == tied))
+        raise ValueError(
+            f"the training images are too flat to split into {classes} {feature} classes: {share:.0%} of the "
+            f"sampled pixels have {feature} {tied:.3g}, so the quantiles that would separate the classes "
+            f"coincide ({', '.join(f'{t:.3g}' for t in thresholds)}); train on more textured images or pass "
+            f"fewer {feature}s (e.g. {feature}s={max(1, classes - 1)})")
+    return tuple(thresholds)
 
 
 def _solve(lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:

@@ -232,3 +232,20 @@ def test_markdown_commands_drop_only_the_run_folder(monkeypatch):
 def test_module_docstring_lists_every_subcommand():  # it is also the --help text
     for command in ("bicubic", "models", "speed", "memory", "pipeline", "training"):
         assert f"``{command}``" in benchmark.__doc__, command
+
+
+def test_published_names_are_case_insensitive_and_unknown_names_are_errors():
+    vdsr = (37.53, 0.9587)  # Kim et al., CVPR 2016, Table 3: Set5 x2
+    assert published("vdsr", 2, "Set5") == published("VDSR", 2, "Set5") == published("vdsr", 2, "set5") == vdsr
+    assert published("EDSR", 4, "bsd100") == published("edsr", 4, "b100") == published("edsr", 4, "B100") == (27.71, 0.742)
+    assert published("bicubic", 3, "set5_edsr") == published("bicubic", 3, "Set5")
+    # known names without a figure stay None (srkit.benchmark relies on it)
+    assert published("espcn", 2, "Set5") is None and published("vdsr", 8, "Set5") is None
+    assert published("", 3, "Set5") is None and published("fsrcnn", 3, "test") is None
+    for method, set_name, choices in [("vdsr-plus", "Set5", "known methods: bicubic"), ("vdsr", "Set15", "known sets: Set5")]:
+        with pytest.raises(ValueError, match=choices):
+            published(method, 2, set_name)
+    # a learner's own set (benchmark --data D --sets Manga109) has no figure, but a misspelt method is still an error
+    assert published("vdsr", 2, "Manga109", strict=False) is None
+    with pytest.raises(ValueError, match="known methods"):
+        published("vdsr-plus", 2, "Manga109", strict=False)

@@ -29,3 +29,10 @@ def test_invalid_budget_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("SRKIT_BUDGET", "fast")
     with pytest.raises(ValueError, match="not a budget"):
         budget.current()
+
+
+def test_a_blank_variable_is_ignored_and_not_credited(monkeypatch):
+    monkeypatch.setenv("SRKIT_BUDGET", "  ")
+    monkeypatch.setenv("CI", "true")
+    assert budget.current() == "quick"
+    assert "CI detected" in budget.describe() and "set by SRKIT_BUDGET" not in budget.describe()

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -83,3 +85,46 @@ def test_usage_errors(photos, tmp_path, capsys):
     assert exit_info.value.code == 0 and "never overwritten" in capsys.readouterr().out
     assert cli.main([]) == 2
     assert cli.main(["download", "--list"]) == 0 and "div2k" in capsys.readouterr().out.lower()
+
+
+def test_two_inputs_with_one_output_name_are_refused_before_writing(photos, tmp_path, capsys):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.png").write_bytes((photos / "a.png").read_bytes())
+    code, out = run(capsys, "upscale", str(photos), str(other), "-o", str(tmp_path / "out"), "--model", "espcn", "--quiet")
+    assert code == 1 and "would be written here" in out.err
+    assert str(photos / "a.png") in out.err and str(other / "a.png") in out.err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing written
+    (photos / "a.PNG").write_bytes((photos / "a.png").read_bytes())  # one folder, suffixes differing in case
+    code, out = run(capsys, "upscale", str(photos), "-o", str(tmp_path / "out"), "--model", "espcn", "--quiet")
+    assert code == 1 and "a.PNG" in out.err and "would be written here" in out.err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_output_folders_are_made_or_refused_clearly(photos, tmp_path, capsys):
+    code, _ = run(capsys, "upscale", str(photos / "a.png"), "-o", str(tmp_path / "new" / "deeper" / "x.png"),
+                  "--model", "espcn", "--quiet")
+    assert code == 0 and (tmp_path / "new" / "deeper" / "x.png").is_file()  # missing folders are created
+    (tmp_path / "taken").write_bytes(b"keep")
+    for output in (tmp_path / "taken", tmp_path / "taken" / "x.png"):  # a file where a folder is needed
+        code, out = run(capsys, "upscale", str(photos), "-o", str(output), "--model", "espcn", "--quiet")
+        assert code == 1 and "is a file, but a folder is needed" in out.err and "Traceback" not in out.err
+    assert (tmp_path / "taken").read_bytes() == b"keep"
+
+
+def test_a_failed_write_is_named_and_leaves_no_part_file(photos, tmp_path, capsys, monkeypatch):
+    import errno
+
+    real_save = Image.Image.save
+
+    def save(self, fp, *args, **kwargs):
+        if "a_x3" in str(fp):  # half the file, then the disk is full
+            Path(fp).write_bytes(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device", str(fp))
+        return real_save(self, fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "save", save)
+    code, out = run(capsys, "upscale", str(photos), "-o", str(tmp_path / "out"), "--model", "espcn", "--quiet")
+    assert code == 1 and out.err.count("error:") == 1
+    assert "a.png" in out.err and "a_x3.png: could not be written (No space left on device)" in out.err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b_x3.jpg"]  # no .part, the other one done

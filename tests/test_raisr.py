@@ -197,3 +197,14 @@ def test_bad_inputs_raise_clear_errors(small_model):
         raisr.RaisrModel(scale=3, filters=small_model.filters, counts=small_model.counts,
                          strength_thresholds=small_model.strength_thresholds,
                          coherence_thresholds=small_model.coherence_thresholds)
+
+
+def test_fit_checks_its_counts_and_refuses_flat_training_images():
+    hr = bundled("train")["astronaut"][:60, :60]
+    for kw, name in [({"max_samples": 0}, "max_samples"), ({"strengths": 0}, "strengths"),
+                     ({"coherences": 2.0}, "coherences"), ({"angles": 0}, "angles"), ({"strengths": True}, "strengths")]:
+        with pytest.raises(ValueError, match=f"{name} must be a whole number >= 1"):
+            raisr.fit([hr], scale=2, **kw)
+    flat = np.full((60, 60), 128, np.uint8)  # almost every pixel has strength 0: the 1/3 and 2/3 quantiles tie
+    with pytest.raises(ValueError, match="too flat to split into 3 strength classes"):
+        raisr.fit([flat], scale=2)
