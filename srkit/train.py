@@ -24,6 +24,7 @@ import platform
 import shlex
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
@@ -164,11 +165,19 @@ def ValidationMetrics(images: dict, scale: int, degradation: str = "bicubic", *,
             if twin is not None:
                 twin.set_weights(self.model.get_weights())  # mixed precision keeps float32 variables
                 scored = twin
-            result = evaluate(_Upscaler(scored, scale), images, scale=scale, crop_border=scale, protocol="rgb",
-                              degradation=degradation, seed=1000)
+            try:
+                result = evaluate(_Upscaler(scored, scale), images, scale=scale, crop_border=scale, protocol="rgb",
+                                  degradation=degradation, seed=1000)
+                psnr, ssim = result.mean_psnr, result.mean_ssim
+            except ValueError as error:  # NaN/inf outputs: the run diverged
+                if "NaN" not in str(error):
+                    raise
+                psnr = ssim = float("nan")  # never "best": the checkpoint keeps the last good epoch
+                self.model.stop_training = True
+                print(f" - training diverged ({error}); stopping, the best checkpoint so far is kept")
             if logs is not None:
-                logs["val_psnr"], logs["val_ssim"] = result.mean_psnr, result.mean_ssim
-            print(f" - val_psnr {result.mean_psnr:.3f} dB - val_ssim {result.mean_ssim:.4f}")
+                logs["val_psnr"], logs["val_ssim"] = psnr, ssim
+            print(f" - val_psnr {psnr:.3f} dB - val_ssim {ssim:.4f}")
 
     return _ValidationMetrics()
 
@@ -341,6 +350,10 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         raise ValueError(f"unknown budget {budget!r}; choose one of {budget_mod.BUDGETS}")
     total = p.steps[budget] if steps is None else steps
     epochs, per_epoch, per_call = split_steps(total, p.epochs)
+    if epochs < min(p.epochs, total) or per_call < min(8, per_epoch):
+        warnings.warn(f"{total} steps split into {epochs} epoch(s) of {per_epoch} steps, {per_call} per call "
+                      f"(exact, but fewer validations and backups, or slower, than a round number such as "
+                      f"{round(total, -max(1, len(str(total)) - 2))})", stacklevel=2)
     if not 0 <= min_std < 0.5:  # the standard deviation of [0, 1] values is at most 0.5
         raise ValueError(f"min_std must be in [0, 0.5), got {min_std}")
     hr_scales = [float(f) for f in hr_scales]
@@ -388,7 +401,11 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     if not multi_worker and _backed_up_epochs(run_dir):
         # resuming: go on with the batches the killed attempt had not reached yet (the stream is seeded),
         # instead of replaying the first epochs' patches -- a resumed run ends as an uninterrupted one would
-        ds = ds.skip(_backed_up_epochs(run_dir) * per_epoch)
+        skipped = _backed_up_epochs(run_dir) * per_epoch
+        if verbose:
+            print(f"resuming after epoch {_backed_up_epochs(run_dir)}: drawing and skipping the {skipped} batches "
+                  "it trained on (about 500 per second on 2 CPU cores)")
+        ds = ds.skip(skipped)
     earlier = {} if multi_worker else _earlier_epochs(run_dir)  # a killed run that resumes: its finished epochs
     earlier_best = max((e["val_psnr"] for e in earlier.values() if "val_psnr" in e), default=None)
     all_epochs = dict(earlier)  # the epoch log adds this attempt's epochs
@@ -409,6 +426,9 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     else:
         history = model.fit(ds, epochs=epochs, steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - start
+    if not (run_dir / "best.keras").exists():
+        raise RuntimeError(f"{run_dir}: no checkpoint -- training diverged before its first validation (NaN); "
+                           "try a lower --learning-rate")
     best = keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False)
     resumed_after = min(history.epoch, default=epochs) if earlier else None
     if earlier:  # resumed: the record covers the whole run, not only its last part
@@ -423,7 +443,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         strategy="MultiWorkerMirroredStrategy" if multi_worker else type(strategy).__name__,
         transferred_layers=len(transferred), train_images=sorted(train_images),
         validation_images=sorted(val_images), seconds=round(seconds, 1),
-        resumed_after_epochs=resumed_after, best_val_psnr=max(val_psnr) if val_psnr else None,
+        resumed_after_epochs=resumed_after, best_val_psnr=max((v for v in val_psnr if v == v), default=None),  # NaN: a diverged epoch
         history={k: [float(x) for x in v] for k, v in history.history.items()},
         command=command or f"python -m srkit.train --preset {preset_name} --budget {budget}"
                            + (f" --steps {steps}" if steps is not None else "") + f" --seed {seed}"

@@ -120,13 +120,27 @@ def test_a_run_trains_exactly_the_steps_it_records(tmp_path):
         def on_train_end(self, logs=None):
             seen.append(int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)))
 
-    _, record = train.train("espcn-x2", steps=25, out=tmp_path / "a b", verbose=0, extra_callbacks=[Iterations()])
+    with pytest.warns(UserWarning, match="5 epoch.s. of 5 steps"):  # exact, but say that 30 would split better
+        _, record = train.train("espcn-x2", steps=25, out=tmp_path / "a b", verbose=0, extra_callbacks=[Iterations()])
     assert seen == [25] and record["steps"] == 25 and len(record["history"]["val_psnr"]) == 5
     assert "--steps 25" in record["command"] and f"--out '{tmp_path / 'a b'}'" in record["command"]
     with pytest.raises(ValueError, match="positive whole number"):  # 0 is not "the budget's steps"
         train.train("espcn-x2", steps=0, out=tmp_path / "zero", verbose=0)
     with pytest.raises(SystemExit):
         train.main(["--preset", "espcn-x2", "--steps", "0"])
+
+
+def test_a_diverged_run_stops_and_keeps_its_best_checkpoint(tmp_path):
+    class Diverge(keras.callbacks.Callback):  # what a too-high learning rate does: NaN weights after epoch 2
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.set_weights([np.full_like(w, np.nan) for w in self.model.get_weights()])
+
+    best, record = train.train("espcn-x2", steps=4, out=tmp_path, verbose=0, extra_callbacks=[Diverge()])
+    psnr = record["history"]["val_psnr"]
+    assert len(psnr) == 3 and np.isnan(psnr[2]), "stopped after the first NaN validation, not after 4 epochs"
+    assert record["best_val_psnr"] == max(psnr[:2])
+    assert all(np.isfinite(w).all() for w in best.get_weights())
 
 
 def test_the_custom_training_loop_scales_the_loss_in_float16():
