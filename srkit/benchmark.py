@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -192,8 +191,20 @@ def _format_models(rows: list[dict]) -> str:
 
 def _without_out(command: str) -> str:
     """A training command without its ``--out PATH`` (or ``--out=PATH``): the run folder was the maintainer's,
-    every other option is part of the recipe and stays."""
-    return re.sub(r" --out(?:=| +)\S+", "", command)
+    every other option is part of the recipe and stays. The command is split and rejoined as a shell would
+    read it (:mod:`shlex`), so a quoted path such as ``--out '/a b/c'`` goes whole."""
+    import shlex
+
+    words = shlex.split(command)
+    kept, i = [], 0
+    while i < len(words):
+        if words[i] == "--out":
+            i += 2
+            continue
+        if not words[i].startswith("--out="):
+            kept.append(words[i])
+        i += 1
+    return shlex.join(kept)
 
 
 def _markdown_models(rows: list[dict], sets: list[str]) -> str:

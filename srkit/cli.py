@@ -116,7 +116,10 @@ def _inputs(paths: list[str]) -> list[Path]:
             files.append(p)
         else:
             raise CliError(f"{p}: no such file or folder")
-    return files
+    unique: dict[Path, Path] = {}  # one file named twice (or a folder and a file in it) is upscaled once
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values())
 
 
 def upscale_files(inputs: list[str], output: str, *, model: str = "edsr-small", scale: int | None = None,

@@ -83,13 +83,24 @@ def save_saved_model(model, path: str | os.PathLike, *, overwrite: bool = False)
     is complete)."""
     path = Path(path)
     _refuse_existing(path, overwrite)
+    if path.exists() and not (path.is_dir() and (path / "saved_model.pb").is_file()):
+        raise ValueError(f"{path} exists but is not a SavedModel folder (no saved_model.pb); "
+                         "overwrite=True replaces only an earlier export, so choose another path "
+                         "or remove it yourself")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         model.export(str(tmp / "model"), format="tf_saved_model", verbose=False)
+        old = None
         if path.exists():  # overwrite=True: move the old export aside, then the new one in
-            os.replace(path, tmp / "old")
-        os.replace(tmp / "model", path)
+            old = tmp / "old"
+            os.replace(path, old)
+        try:
+            os.replace(tmp / "model", path)
+        except BaseException:
+            if old is not None:  # put the old export back; it is deleted only once the new one is in
+                os.replace(old, path)
+            raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return path

@@ -229,6 +229,13 @@ def test_markdown_commands_drop_only_the_run_folder(monkeypatch):
     assert "--out" not in table and "2.0 min" in table
 
 
+def test_markdown_commands_drop_a_shell_quoted_run_folder_whole():
+    assert (benchmark._without_out("python -m srkit.train --preset espcn-x3 --out '/a b/c' --seed 0")
+            == "python -m srkit.train --preset espcn-x3 --seed 0")
+    assert (benchmark._without_out("python -m srkit.train --out='/a b/c' --hr-scales 0.9 0.8 --note 'x y'")
+            == "python -m srkit.train --hr-scales 0.9 0.8 --note 'x y'")
+
+
 def test_module_docstring_lists_every_subcommand():  # it is also the --help text
     for command in ("bicubic", "models", "speed", "memory", "pipeline", "training"):
         assert f"``{command}``" in benchmark.__doc__, command

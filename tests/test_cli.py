@@ -101,6 +101,17 @@ def test_two_inputs_with_one_output_name_are_refused_before_writing(photos, tmp_
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_an_input_named_twice_is_upscaled_once(photos, tmp_path, capsys):
+    a = photos / "a.png"
+    code, out = run(capsys, "upscale", str(a), str(a), "-o", str(tmp_path / "one.png"), "--model", "espcn", "--quiet")
+    assert code == 0, out.err
+    assert (tmp_path / "one.png").exists()
+    code, out = run(capsys, "upscale", str(photos), str(photos / "." / "a.png"), "-o", str(tmp_path / "out"),
+                    "--model", "espcn", "--quiet")
+    assert code == 0, out.err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a_x3.png", "b_x3.jpg"]
+
+
 def test_output_folders_are_made_or_refused_clearly(photos, tmp_path, capsys):
     code, _ = run(capsys, "upscale", str(photos / "a.png"), "-o", str(tmp_path / "new" / "deeper" / "x.png"),
                   "--model", "espcn", "--quiet")

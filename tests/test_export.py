@@ -107,6 +107,7 @@ class FakeExportable:
         from pathlib import Path
 
         Path(path).mkdir()
+        (Path(path) / "saved_model.pb").write_bytes(b"")
         (Path(path) / "tag.txt").write_text(self.tag)
 
 
@@ -117,6 +118,38 @@ def test_save_saved_model_overwrites_only_when_asked(tmp_path):
     assert (path / "tag.txt").read_text() == "first"
     export.save_saved_model(FakeExportable("second"), path, overwrite=True)
     assert (path / "tag.txt").read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["sm"]
+
+
+def test_save_saved_model_refuses_to_replace_what_is_not_a_saved_model(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"precious")
+    with pytest.raises(ValueError, match="not a SavedModel folder"):
+        export.save_saved_model(FakeExportable("new"), folder, overwrite=True)
+    assert (folder / "holiday.jpg").read_bytes() == b"precious"
+    (tmp_path / "file").write_bytes(b"mine")
+    with pytest.raises(ValueError, match="not a SavedModel folder"):
+        export.save_saved_model(FakeExportable("new"), tmp_path / "file", overwrite=True)
+    assert (tmp_path / "file").read_bytes() == b"mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "photos"]
+
+
+def test_save_saved_model_keeps_the_old_export_if_the_new_one_cannot_be_moved_in(tmp_path, monkeypatch):
+    import os
+
+    path = export.save_saved_model(FakeExportable("first"), tmp_path / "sm")
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if str(src).endswith("model") and str(dst) == str(path):
+            raise OSError("disk trouble")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk trouble"):
+        export.save_saved_model(FakeExportable("second"), path, overwrite=True)
+    assert (path / "tag.txt").read_text() == "first"
     assert [p.name for p in tmp_path.iterdir()] == ["sm"]
 
 
