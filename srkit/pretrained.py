@@ -116,7 +116,7 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
 
     from . import models  # noqa: F401  (registers srkit's layers)
 
-    target, tmp = folder / f"{name}.keras", folder / f".{name}.tmp.keras"
+    target, tmp, old = folder / f"{name}.keras", folder / f".{name}.tmp.keras", folder / f".{name}.old.keras"
     tmp_manifest = folder / "manifest.json.tmp"
     entries = manifest(folder)
     try:
@@ -132,11 +132,20 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
         entries[name] = entry
         tmp_manifest.write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
         # both files complete: only now replace the installed ones (an error above leaves them as they were)
-        os.replace(tmp, target)
-        os.replace(tmp_manifest, folder / "manifest.json")
+        if target.exists():
+            os.replace(target, old)  # kept until the manifest is replaced too, to put back on an error
+        try:
+            os.replace(tmp, target)
+            os.replace(tmp_manifest, folder / "manifest.json")
+        except BaseException:
+            if old.exists():  # the manifest still describes the old weights: restore them
+                os.replace(old, target)
+            else:
+                target.unlink(missing_ok=True)
+            raise
     finally:  # no half-written temporary files left behind on an error
-        tmp.unlink(missing_ok=True)
-        tmp_manifest.unlink(missing_ok=True)
+        for leftover in (tmp, tmp_manifest, old):
+            leftover.unlink(missing_ok=True)
     return entry
 
 

@@ -1,4 +1,5 @@
 import json
+import os
 
 import numpy as np
 import pytest
@@ -131,7 +132,7 @@ def _other_run(tmp_path, name="other"):
     return run, other
 
 
-@pytest.mark.parametrize("failure", ["save", "manifest", "record"])
+@pytest.mark.parametrize("failure", ["save", "manifest", "rename", "record"])
 def test_a_failed_install_changes_nothing_and_leaves_no_temporary_file(shipped, tmp_path, monkeypatch, failure):
     import keras
 
@@ -154,6 +155,15 @@ def test_a_failed_install_changes_nothing_and_leaves_no_temporary_file(shipped, 
             return write_text(self, text, *args, **kwargs)
 
         monkeypatch.setattr(type(folder), "write_text", half_written)
+    elif failure == "rename":  # ... or the manifest cannot be renamed into place, after the weights were
+        replace = os.replace
+
+        def refuse_manifest(src, dst):
+            if str(dst).endswith("manifest.json"):
+                raise OSError(28, "No space left on device")
+            return replace(src, dst)
+
+        monkeypatch.setattr(os, "replace", refuse_manifest)
     else:  # a record without the training keys
         (run / "record.json").write_text(json.dumps({"model": "espcn", "scale": 2, "parameters": 21_284}))
     with pytest.raises(ValueError if failure == "record" else OSError,
