@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import lzma
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
@@ -416,12 +418,17 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike, *,
     dest_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest_dir.name}.", suffix=".extracting", dir=dest_dir.parent))
     try:
-        if zipfile.is_zipfile(archive):
-            _extract_zip(archive, tmp)
-        elif tarfile.is_tarfile(archive):
-            _extract_tar(archive, tmp)
-        else:
-            raise DownloadError(f"{archive}: neither a zip nor a tar archive")
+        try:
+            if zipfile.is_zipfile(archive):
+                _extract_zip(archive, tmp)
+            elif tarfile.is_tarfile(archive):
+                _extract_tar(archive, tmp)
+            else:
+                raise DownloadError(f"{archive}: neither a zip nor a tar archive")
+        except (tarfile.ReadError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError) as error:
+            # a truncated or damaged archive (only possible where no SHA-256 was checked)
+            raise DownloadError(f"{archive}: damaged or incomplete archive ({error}); delete it and download "
+                                "it again") from None
         if check is not None:
             check(tmp)
         if dest_dir.exists():

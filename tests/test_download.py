@@ -434,6 +434,24 @@ def test_failed_check_keeps_the_previous_extraction(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.zip", "dest"]
 
 
+@pytest.mark.parametrize("mode", ["w", "w:gz", "w:xz"])
+def test_truncated_archive_is_a_clear_error(tmp_path, mode):
+    # possible only where no SHA-256 was checked (allow_unverified): a clear error, and nothing left behind
+    import random
+
+    body = random.Random(0).randbytes(100_000)  # incompressible, so half the file cuts into the member
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as tar:
+        info = tarfile.TarInfo("x/img.png")
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+    archive = tmp_path / "a.tar"
+    archive.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    with pytest.raises(dl.DownloadError, match="damaged or incomplete archive"):
+        dl.extract(archive, tmp_path / "dest")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tar"]
+
+
 # --------------------------------------------------------------------------- data_dir() and the registry
 def test_data_dir_honours_env(monkeypatch, tmp_path):
     monkeypatch.setenv("SRKIT_DATA", str(tmp_path / "elsewhere"))
