@@ -375,11 +375,9 @@ def training_speed(preset_name: str = "edsr-medium-x3", precisions: Sequence[str
     if steps < 1:
         raise ValueError(f"steps must be a positive number of training steps, got {steps}")
     p = train.preset(preset_name)
-    # train's steps_per_execution, and steps rounded up to whole calls: on a repeated dataset Keras runs every
-    # call in full (40 steps asked at 32 per call run 64 -- measured, Keras 3.15), so the rate would divide the time
-    # of 64 steps by 40
-    per_call = min(32, steps)
-    steps = -(-steps // per_call) * per_call
+    # steps per call as train picks them (a divisor of the steps: Keras runs every call in full, so 40 steps at
+    # 32 per call would run 64 and the rate would divide the time of 64 steps by 40)
+    _, _, per_call = train.split_steps(steps, epochs=1)
     rows = []
     for precision in precisions:
         model = train.build_model(p, precision)

@@ -375,7 +375,6 @@ DEGRADATIONS = ("bicubic", "bicubic-noaa", "blur", "noise", "blur-noise", "real"
 
 def make_pair(hr: np.ndarray, scale: int, *, degradation: str = "bicubic", **kwargs) -> tuple[np.ndarray, np.ndarray]:
     """(LR, HR): modcrop the HR image to the scale, then degrade it. ``kwargs`` go to :func:`degrade`."""
-    scale = integer_scale(scale)
     hr = modcrop(hr, scale)
     return degrade(hr, scale, kind=degradation, **kwargs), hr
 

@@ -226,8 +226,6 @@ def imresize_tf(image, scale: float, *, method: str = "bicubic", antialias: bool
     if round_uint8:
         x = tf.clip_by_value(tf.floor(x + 0.5), 0, 255)
     x = tf.einsum("ow,hwc->hoc", matrix(shape[1], out_w), x)
-    if round_uint8:
+    if round_uint8 or is_uint8:  # a uint8 result always: 127.9 -> 128 (not 127) and -3 -> 0 (not 253)
         x = tf.clip_by_value(tf.floor(x + 0.5), 0, 255)
-    if is_uint8:  # a no-op after round_uint8; otherwise 127.9 -> 128 (not 127) and -3 -> 0 (not 253)
-        return tf.cast(tf.clip_by_value(tf.floor(x + 0.5), 0, 255), tf.uint8)
     return tf.cast(x, image.dtype)

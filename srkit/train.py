@@ -398,14 +398,14 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                       # nor can Keras loop several steps per call there (a placeholder error with MirroredStrategy)
                       steps_per_execution=per_call if strategy.num_replicas_in_sync == 1 else 1)
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-    if not multi_worker and _backed_up_epochs(run_dir):
+    done = 0 if multi_worker else _backed_up_epochs(run_dir)
+    if done:
         # resuming: go on with the batches the killed attempt had not reached yet (the stream is seeded),
         # instead of replaying the first epochs' patches -- a resumed run ends as an uninterrupted one would
-        skipped = _backed_up_epochs(run_dir) * per_epoch
         if verbose:
-            print(f"resuming after epoch {_backed_up_epochs(run_dir)}: drawing and skipping the {skipped} batches "
+            print(f"resuming after epoch {done}: drawing and skipping the {done * per_epoch} batches "
                   "it trained on (about 500 per second on 2 CPU cores)")
-        ds = ds.skip(skipped)
+        ds = ds.skip(done * per_epoch)
     earlier = {} if multi_worker else _earlier_epochs(run_dir)  # a killed run that resumes: its finished epochs
     earlier_best = max((e["val_psnr"] for e in earlier.values() if "val_psnr" in e), default=None)
     all_epochs = dict(earlier)  # the epoch log adds this attempt's epochs
