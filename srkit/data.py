@@ -416,6 +416,28 @@ def downscaled_copies(images: Mapping[str, np.ndarray], factors: Iterable[float]
     return out
 
 
+def shifted_copies(images: Mapping[str, np.ndarray], scale: int) -> dict[str, np.ndarray]:
+    """The images, then each image without its first ``dy`` rows and ``dx`` columns, for every shift
+    (dy, dx) in {0, .., scale-1}^2 other than (0, 0), named ``name+dy,dx``.
+
+    An LR image samples its HR image on a grid of pitch ``scale``; the pair made from a shifted copy
+    (:func:`make_pair`) sees the same scene through the other ``scale**2 - 1`` phases of that grid, so the
+    bicubic kernel meets every edge at every sub-pixel offset. Flips and rotations (:func:`augment_pair`)
+    cannot do this: they turn the LR grid with the image. Applied to the HR images, before any LR is made.
+    """
+    scale = integer_scale(scale)
+    out = dict(images)
+    for name, image in images.items():
+        image = np.asarray(image)
+        if min(image.shape[:2]) < 2 * scale:
+            raise ValueError(f"image {name!r} of {image.shape[:2]} is too small to shift by up to {scale - 1} pixels")
+        for dy in range(scale):
+            for dx in range(scale):
+                if dy or dx:
+                    out[f"{name}+{dy},{dx}"] = image[dy:, dx:]
+    return out
+
+
 def grid_patches(lr: np.ndarray, hr: np.ndarray, *, scale: int, lr_size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
     """Aligned patches on a regular grid: A (N x p x p [x C]) from LR and B (N x sp x sp [x C]) from HR.
 

@@ -124,7 +124,7 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
         keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False).save(tmp)
         entry = dict(file=target.name, sha256=_sha256(tmp), architecture=record["model"], scale=record["scale"],
                      parameters=record["parameters"], training={k: record[k] for k in _TRAINING_KEYS}
-                     | {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales") if record.get(k)}
+                     | {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales", "hr_shifts") if record.get(k)}
                      | ({"precision": record["precision"]} if record.get("precision", "float32") != "float32" else {}),
                      scores=scores or {})
         if record.get("init_from") in entries:  # fine-tuned from a shipped model: keep how that one was trained

@@ -307,7 +307,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
           command: str | None = None, extra_callbacks: list | None = None, init_from: str | None = None,
           degradation: str = "bicubic", copies: int | None = None, min_std: float = 0.0,
           hr_scales: Sequence[float] = (), learning_rate: float | None = None, precision: str = "float32",
-          lr_patch: int | None = None):
+          lr_patch: int | None = None, hr_shifts: bool = False):
     """Train a preset; returns (model, record). Files go to ``out`` (default ``data/runs/<preset>-<budget>``).
 
     ``strategy`` is a ``tf.distribute`` strategy (the model is built in its scope, batches are split).
@@ -319,6 +319,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     (:func:`srkit.data.patch_dataset`): a third of the bundled split's area is the nearly flat retina, and
     flat patches teach almost nothing (MODEL_CARD.md has what 0.04 measured). ``hr_scales`` (factors in (0, 1))
     adds shrunk copies of every training image (:func:`srkit.data.downscaled_copies`, FSRCNN's scale augmentation).
+    ``hr_shifts`` adds every training image (and copy) shifted by 0..scale-1 pixels down and right
+    (:func:`srkit.data.shifted_copies`): LR images from all ``scale**2`` phases of the sampling grid.
     ``learning_rate`` replaces the preset's peak learning rate (the start of the cosine decay), e.g. a lower one
     for another cycle from a converged model (SGDR, Loshchilov & Hutter, ICLR 2017, restarts the cosine).
     ``precision`` (:data:`PRECISIONS`) is the Keras dtype policy of training (Micikevicius et al., "Mixed
@@ -370,6 +372,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     patch = p.lr_patch * p.scale
     if hr_scales:  # copies too small for one training patch are left out
         train_images = data.downscaled_copies(train_images, hr_scales, min_size=patch)
+    if hr_shifts:
+        train_images = data.shifted_copies(train_images, p.scale)
     val_images = data.bundled("validation")
     if degradation not in data.DEGRADATIONS:
         raise ValueError(f"unknown degradation {degradation!r}; choose one of {data.DEGRADATIONS}")
@@ -439,7 +443,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     record = dict(
         preset=preset_name, **{k: v for k, v in asdict(p).items() if k != "steps"}, parameters=models.count_params(best),
         budget=budget, steps=per_epoch * epochs, seed=seed, data=source_name, degradation=degradation,
-        copies=copies, min_std=min_std, hr_scales=hr_scales, init_from=init_from, precision=precision, replicas=strategy.num_replicas_in_sync,
+        copies=copies, min_std=min_std, hr_scales=hr_scales, hr_shifts=hr_shifts, init_from=init_from, precision=precision, replicas=strategy.num_replicas_in_sync,
         strategy="MultiWorkerMirroredStrategy" if multi_worker else type(strategy).__name__,
         transferred_layers=len(transferred), train_images=sorted(train_images),
         validation_images=sorted(val_images), seconds=round(seconds, 1),
@@ -453,6 +457,7 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
                            + (f" --degradation {degradation}" if degradation != "bicubic" else "")
                            + (f" --min-std {min_std:g}" if min_std else "")
                            + (" --hr-scales " + " ".join(f"{f:g}" for f in hr_scales) if hr_scales else "")
+                           + (" --hr-shifts" if hr_shifts else "")
                            + (f" --learning-rate {learning_rate:g}" if learning_rate is not None else "")
                            + (f" --lr-patch {lr_patch}" if lr_patch is not None else "")
                            + (f" --precision {precision}" if precision != "float32" else ""),
@@ -530,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip training patches whose HR standard deviation (0..1) is below this (default 0: keep all)")
     parser.add_argument("--hr-scales", type=float, nargs="+", default=[], metavar="FACTOR",
                         help="also train on every image shrunk by these factors in (0, 1), e.g. 0.9 0.8 0.7 0.6 0.5")
+    parser.add_argument("--hr-shifts", action="store_true",
+                        help="also train on every image shifted by 0..scale-1 pixels: LR from every phase of the sampling grid")
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="peak learning rate of the cosine schedule (default: the preset's)")
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
@@ -559,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     _, record = train(args.preset, budget=args.budget, steps=args.steps, data_source=args.data, out=args.out,
                       seed=args.seed, command=command, init_from=args.init_from, degradation=args.degradation,
                       strategy=strategy, min_std=args.min_std, hr_scales=args.hr_scales, learning_rate=args.learning_rate,
-                      precision=args.precision, lr_patch=args.lr_patch)
+                      precision=args.precision, lr_patch=args.lr_patch, hr_shifts=args.hr_shifts)
     print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters", "replicas")}))
     return 0
 

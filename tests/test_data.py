@@ -296,6 +296,24 @@ def test_downscaled_copies_add_shrunk_images_after_the_originals():
             data.downscaled_copies(images, [bad])
 
 
+def test_shifted_copies_sample_every_phase_of_the_lr_grid():
+    rng = np.random.default_rng(4)
+    images = {"a": rng.integers(0, 256, (31, 40, 3), dtype=np.uint8), "b": rng.integers(0, 256, (12, 15), dtype=np.uint8)}
+    out = data.shifted_copies(images, 2)
+    assert list(out) == ["a", "b", "a+0,1", "a+1,0", "a+1,1", "b+0,1", "b+1,0", "b+1,1"]
+    assert out["a"] is images["a"] and out["a+1,0"].shape == (30, 40, 3) and out["b+1,1"].shape == (11, 14)
+    np.testing.assert_array_equal(out["a+1,1"], images["a"][1:, 1:])
+    assert len(data.shifted_copies(images, 3)) == 2 * 9
+    # the point: each shift gives another LR image of the same scene, not a translated copy of the same one
+    lr = {name: lr for name, (lr, _) in zip(out, data.make_pairs(out, 2))}
+    assert lr["a"].shape == (15, 20, 3) and lr["a+0,1"].shape == lr["a+1,1"].shape == (15, 19, 3)  # modcrop
+    assert not np.array_equal(lr["a+0,1"], lr["a"][:, :19]) and not np.array_equal(lr["a+0,1"][:, :-1], lr["a"][:, 1:19])
+    with pytest.raises(ValueError, match="too small to shift"):
+        data.shifted_copies({"tiny": np.zeros((5, 40), np.uint8)}, 3)
+    with pytest.raises(ValueError):
+        data.shifted_copies(images, 2.5)
+
+
 def test_big_endian_sixteen_bit_tiff(tmp_path):
     import tifffile
 

@@ -70,6 +70,10 @@ def test_install_records_non_default_hyperparameters_and_sampling(shipped, tmp_p
         (run / "record.json").write_text(json.dumps(dict(first, hr_scales=hr_scales)))
         pretrained.install(run, "espcn-x2", folder=folder)
         assert pretrained.info("espcn-x2", folder)["training"].get("hr_scales") == (hr_scales or None)
+    for hr_shifts in (False, True):  # every phase of the LR grid (--hr-shifts): recorded when used
+        (run / "record.json").write_text(json.dumps(dict(first, hr_shifts=hr_shifts)))
+        pretrained.install(run, "espcn-x2", folder=folder)
+        assert pretrained.info("espcn-x2", folder)["training"].get("hr_shifts") == (hr_shifts or None)
     for precision in ("float32", "mixed_bfloat16"):  # mixed-precision training (--precision): recorded when used
         (run / "record.json").write_text(json.dumps(dict(first, precision=precision)))
         pretrained.install(run, "espcn-x2", folder=folder)

@@ -94,6 +94,11 @@ def test_own_folder_of_images(tmp_path):
                             hr_scales=[0.8, 0.5])
     assert record["train_images"] == ["0.png", "0.png@0.8", "1.png", "1.png@0.8"]
     assert record["hr_scales"] == [0.8, 0.5] and "--hr-scales 0.8 0.5" in record["command"]
+    # every phase of the LR grid (--hr-shifts): the images shifted by 0..2 pixels at x3
+    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "shifts", verbose=0,
+                            hr_shifts=True)
+    assert len(record["train_images"]) == 2 * 9 and "1.png+2,1" in record["train_images"]
+    assert record["hr_shifts"] is True and record["command"].endswith(" --hr-shifts")
     # another peak learning rate (--learning-rate), e.g. for a gentler cycle from a converged model
     seen = []  # the rate the optimizer really starts from, not only what the record says
 
