@@ -416,7 +416,7 @@ def downscaled_copies(images: Mapping[str, np.ndarray], factors: Iterable[float]
     return out
 
 
-def shifted_copies(images: Mapping[str, np.ndarray], scale: int) -> dict[str, np.ndarray]:
+def shifted_copies(images: Mapping[str, np.ndarray], scale: int, *, min_size: int = 1) -> dict[str, np.ndarray]:
     """The images, then each image without its first ``dy`` rows and ``dx`` columns, for every shift
     (dy, dx) in {0, .., scale-1}^2 other than (0, 0), named ``name+dy,dx``.
 
@@ -424,6 +424,8 @@ def shifted_copies(images: Mapping[str, np.ndarray], scale: int) -> dict[str, np
     (:func:`make_pair`) sees the same scene through the other ``scale**2 - 1`` phases of that grid, so the
     bicubic kernel meets every edge at every sub-pixel offset. Flips and rotations (:func:`augment_pair`)
     cannot do this: they turn the LR grid with the image. Applied to the HR images, before any LR is made.
+    Copies whose side, once cropped to a multiple of ``scale`` (:func:`srkit.resize.modcrop`), is shorter than
+    ``min_size`` (e.g. the HR training patch) are left out: a shift can cost the copy one LR row or column.
     """
     scale = integer_scale(scale)
     out = dict(images)
@@ -433,7 +435,8 @@ def shifted_copies(images: Mapping[str, np.ndarray], scale: int) -> dict[str, np
             raise ValueError(f"image {name!r} of {image.shape[:2]} is too small to shift by up to {scale - 1} pixels")
         for dy in range(scale):
             for dx in range(scale):
-                if dy or dx:
+                height, width = ((side - d) // scale * scale for side, d in zip(image.shape[:2], (dy, dx)))
+                if (dy or dx) and min(height, width) >= min_size:
                     out[f"{name}+{dy},{dx}"] = image[dy:, dx:]
     return out
 

@@ -372,8 +372,8 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     patch = p.lr_patch * p.scale
     if hr_scales:  # copies too small for one training patch are left out
         train_images = data.downscaled_copies(train_images, hr_scales, min_size=patch)
-    if hr_shifts:
-        train_images = data.shifted_copies(train_images, p.scale)
+    if hr_shifts:  # a shift can take a copy below one training patch: those are left out too
+        train_images = data.shifted_copies(train_images, p.scale, min_size=patch)
     val_images = data.bundled("validation")
     if degradation not in data.DEGRADATIONS:
         raise ValueError(f"unknown degradation {degradation!r}; choose one of {data.DEGRADATIONS}")

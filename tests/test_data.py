@@ -310,6 +310,10 @@ def test_shifted_copies_sample_every_phase_of_the_lr_grid():
     assert not np.array_equal(lr["a+0,1"], lr["a"][:, :19]) and not np.array_equal(lr["a+0,1"][:, :-1], lr["a"][:, 1:19])
     with pytest.raises(ValueError, match="too small to shift"):
         data.shifted_copies({"tiny": np.zeros((5, 40), np.uint8)}, 3)
+    # min_size (a training patch): copies that a shift leaves one LR row or column short are left out
+    kept = data.shifted_copies({"p": np.zeros((48, 50), np.uint8)}, 3, min_size=48)
+    assert list(kept) == ["p", "p+0,1", "p+0,2"]  # 50 - 2 = 48 columns still fit; 47 rows crop to 45
+    assert all(min(lr.shape) >= 16 for lr, _ in data.make_pairs(kept, 3))
     with pytest.raises(ValueError):
         data.shifted_copies(images, 2.5)
 
