@@ -98,12 +98,12 @@ def test_own_folder_of_images(tmp_path):
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "shifts", verbose=0,
                             hr_shifts=True)
     assert len(record["train_images"]) == 2 * 9 and "1.png+2,1" in record["train_images"]
+    assert record["hr_shifts"] is True and record["command"].endswith(" --hr-shifts")
     # with both, a shift can take a copy below one patch: 48 x 64 (0.8) shifted down keeps 45 rows at x3
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "both", verbose=0,
                             hr_scales=[0.8], hr_shifts=True)
     assert "0.png@0.8+0,2" in record["train_images"] and "0.png@0.8+1,0" not in record["train_images"]
     assert len(record["train_images"]) == 2 * 9 + 2 * 3  # each copy keeps its 3 shifts along the rows only
-    assert record["hr_shifts"] is True and record["command"].endswith(" --hr-shifts")
     # another peak learning rate (--learning-rate), e.g. for a gentler cycle from a converged model
     seen = []  # the rate the optimizer really starts from, not only what the record says
 
