@@ -1,12 +1,28 @@
-"""Shared fixtures: the benchmark images beside the repository, small test images."""
+"""Shared fixtures: the benchmark images, a browser for the widget test, small test images.
+
+Data and programs that a fresh machine may lack are looked for, then fetched where that is possible; what
+is still missing skips the tests that need it with one line saying why and what to run. Under ``CI=true``
+(CI has ``../shared`` and installs Chromium) a missing one is an error instead, so CI never passes by
+skipping.
+"""
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> None:
+    """Skip the calling test with ``reason``, or fail it under ``CI=true``."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this must be present in CI)", pytrace=False)
+    pytest.skip(reason)
 
 
 def benchmark_root() -> Path | None:
@@ -16,13 +32,54 @@ def benchmark_root() -> Path | None:
     return find_benchmarks("Set5")
 
 
+def _download_set5() -> tuple[Path | None, str]:
+    """Fetch Set5 once with srkit.download (SHA-256-verified); (its root, "") or (None, why not)."""
+    from srkit import download
+
+    try:
+        images = download.download("set5", retries=0, timeout=20, progress=False)
+    except (download.DownloadError, OSError) as error:
+        return None, str(error).splitlines()[0]
+    return images.parent, ""
+
+
 @pytest.fixture(scope="session")
 def set5_root() -> Path:
-    root = benchmark_root()
+    root, why = benchmark_root(), ""
     if root is None:
-        pytest.fail("The Set5 images are needed: download them with `python -m srkit.download Set5`, "
-                    "or set SRKIT_BENCHMARKS to a folder containing Set5/ (CI uses ../shared/benchmarks).")
+        root, why = _download_set5()
+    if root is None:
+        unavailable("Set5 not found in $SRKIT_BENCHMARKS, ../shared/benchmarks or srkit's download folder"
+                    + (f", and downloading it failed ({why})" if why else "")
+                    + ": run `python -m srkit.download set5` once online, or set SRKIT_BENCHMARKS")
     return root
+
+
+def find_chromium() -> str | None:
+    """A Chromium to drive: $SRKIT_CHROMIUM, the system's ``chromium`` (Debian), or Playwright's own build
+    (``python -m playwright install chromium``). None if there is none."""
+    if os.environ.get("SRKIT_CHROMIUM"):
+        return os.environ["SRKIT_CHROMIUM"] if Path(os.environ["SRKIT_CHROMIUM"]).exists() else None
+    system = shutil.which("chromium") or shutil.which("chromium-browser")
+    if system:
+        return system
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            bundled = p.chromium.executable_path
+    except Exception:  # playwright missing or its driver unable to start: no browser either way
+        return None
+    return bundled if bundled and Path(bundled).exists() else None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        unavailable("no Chromium found ($SRKIT_CHROMIUM, `chromium` on the PATH, or Playwright's): "
+                    "install one with `python -m playwright install chromium` (or `apt-get install chromium`)")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,15 @@
 Runs a notebook showing ``srkit.viz.swipe`` and ``srkit.viz.explorer``, moves the slider and changes a
 dropdown, and checks that the rendered pixels change and that the browser console shows no widget errors.
 Screenshots are saved under ``$SRKIT_ARTIFACTS`` (default ``data/test-artifacts/browser``). Nothing but
-127.0.0.1 is contacted: every other request is aborted. Needs Debian's ``chromium`` (``.ci/run`` installs
-it) and the ``playwright`` package (in the ``dev`` extra).
+127.0.0.1 is contacted: every other request is aborted. Needs a Chromium (Debian's ``chromium``, which
+``.ci/run`` installs, or Playwright's own: ``python -m playwright install chromium``; see ``conftest.find_chromium``)
+and the ``playwright`` package (in the ``dev`` extra).
 """
 from __future__ import annotations
 
 import io
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +23,6 @@ import nbformat
 import numpy as np
 import pytest
 
-CHROMIUM = os.environ.get("SRKIT_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("SRKIT_ARTIFACTS", Path(__file__).resolve().parents[1] / "data" / "test-artifacts")) / "browser"
 
 NOTEBOOK = [
@@ -48,8 +47,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium (see .ci/run)"
+def lab(tmp_path_factory, chromium):
     root = tmp_path_factory.mktemp("lab")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in NOTEBOOK]
@@ -98,14 +96,14 @@ def _changed(a: bytes, b: bytes) -> float:
     return float(np.mean(np.abs(pa[:h, :w] - pb[:h, :w]).max(axis=-1) > 8))
 
 
-def test_swipe_and_explorer_work_in_jupyterlab(lab):
+def test_swipe_and_explorer_work_in_jupyterlab(lab, chromium):
     from playwright.sync_api import sync_playwright
 
     url, token = lab
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     console, outside = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("console", lambda m: console.append((m.type, m.text)))
         page.on("pageerror", lambda e: console.append(("pageerror", str(e))))
