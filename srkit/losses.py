@@ -192,25 +192,32 @@ class PerceptualLoss:
 
 
 def discriminator(channels: int = 1, filters: int = 32, name: str = "discriminator") -> keras.Model:
-    """A small SRGAN-style discriminator (Ledig et al. 2017, Fig. 4, narrowed): strided conv blocks with
-    LeakyReLU, global average pooling, one logit (real HR patch vs SR output). Any patch size."""
+    """A small SRGAN-style discriminator (Ledig et al. 2017, Fig. 4, narrowed) that gives a verdict per
+    region (PatchGAN, Isola et al., CVPR 2017): strided conv blocks with LeakyReLU and a 3 x 3 conv to one
+    logit per position of a map 8x smaller than the input, each judging a 45 x 45-pixel region (real HR vs SR
+    output). Any patch size of at least 8 pixels.
+
+    SRGAN pooled its features into one logit per patch. Averaging over the patch before the verdict shrinks
+    the difference between real and generated texture to a faint signal, so in a short run a small pooled
+    discriminator often stays at chance and the generator is left almost unchanged. Lesson 06's 100-step run,
+    PSNR lost against the same steps with L1 alone: pooled 0.07, 0.10, 0.13, 1.63, 1.73 dB (seeds 0-4),
+    per region 0.33 to 1.81 dB (seeds 0-5).
+    """
     x_in = keras.Input((None, None, channels))
     x = layers.Conv2D(filters, 3, padding="same")(x_in)
     x = layers.LeakyReLU(0.2)(x)
     for i, (mult, stride) in enumerate([(1, 2), (2, 1), (2, 2), (4, 1), (4, 2)]):
         x = layers.Conv2D(filters * mult, 3, strides=stride, padding="same", name=f"d_conv{i + 1}")(x)
         x = layers.LeakyReLU(0.2)(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dense(filters * 4)(x)
-    x = layers.LeakyReLU(0.2)(x)
-    return keras.Model(x_in, layers.Dense(1, name="logit")(x), name=name)
+    return keras.Model(x_in, layers.Conv2D(1, 3, padding="same", name="logit")(x), name=name)
 
 
 class SRGAN(keras.Model):
     """Adversarial training (SRGAN, Ledig et al., CVPR 2017) as a ``keras.Model`` with its own ``train_step``:
     each batch updates the discriminator on real HR vs generated patches, then the generator on
-    ``content_loss + adversarial_weight * adversarial loss``. ``fit``, callbacks and ``evaluate`` work as
-    usual; ``predict``/calling the model runs the generator. Saving: save ``model.generator``.
+    ``content_loss + adversarial_weight * adversarial loss`` (binary cross-entropy averaged over every logit
+    the discriminator gives: one per patch, or one per region for :func:`discriminator`). ``fit``, callbacks
+    and ``evaluate`` work as usual; ``predict``/calling the model runs the generator. Saving: save ``model.generator``.
     """
 
     def __init__(self, generator: keras.Model, disc: keras.Model, *, content_loss=l1,

@@ -137,3 +137,9 @@ def test_random_features_leave_the_global_random_state_alone():
     assert all(np.array_equal(u, v) for u, v in zip(first.get_weights(), second.get_weights()))
     other, _ = losses.feature_extractor("random", layer="block2_conv2", seed=1)
     assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])
+
+
+def test_discriminator_gives_one_logit_per_region():
+    disc = losses.discriminator(channels=1, filters=8)
+    assert disc(np.zeros((2, 48, 40, 1), np.float32)).shape == (2, 6, 5, 1)  # 8x smaller: one per region
+    assert losses.discriminator(channels=3, filters=8)(np.zeros((1, 8, 8, 3), np.float32)).shape == (1, 1, 1, 1)
