@@ -2,6 +2,7 @@
 
     python tools/repeat_runs.py                      # 5 runs of every lesson, 3 of the unit tests
     python tools/repeat_runs.py --lessons 2 --tests 0 notebooks/06_losses_and_perception.ipynb
+    python tools/repeat_runs.py --report-only        # the report from what is recorded so far
 
 Each lesson run executes the notebook in a fresh kernel (its own process), as nbval does, with every
 ``assert`` that compares numbers (``<``, ``<=``, ``>``, ``>=``, chains of them, and ``and`` of them) rewritten
@@ -9,7 +10,8 @@ to record its **margin**: how far the compared values are from making the assert
 ``b - a``; ``x > y + 0.05`` has margin ``x - y - 0.05``). Other asserts (``==``, ``isinstance``, ...) are
 recorded as passed or failed. The report lists, per assert, the smallest margin over all runs, so a margin
 that chance could close shows up before it fails in CI. Results go to ``data/stability/`` (``runs.jsonl``,
-one line per assert evaluation, and ``report.md``).
+one line per assert evaluation, and ``report.md``). Results are appended as each run ends, so a run that
+was stopped goes on where it stopped when started again (``--fresh`` starts over).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +41,8 @@ def {probe}(key, values, ops, _log={log!r}):
     for left, op, right in zip(values, ops, values[1:]):
         result = _ops[op](left, right)
         ok = ok and bool(_np.all(result))
+        if isinstance(left, (tuple, list, str)) or isinstance(right, (tuple, list, str)):
+            continue  # ordered lexicographically: no distance to report
         try:
             slack = _np.asarray(right, float) - _np.asarray(left, float)
             slack = float(_np.min(slack if op in ("<", "<=") else -slack))
@@ -119,15 +124,25 @@ def run_tests(out: Path, run: int) -> dict:
                 seconds=round(time.perf_counter() - start, 1))
 
 
+def _records(path: Path) -> list[dict]:
+    """The JSON lines of ``path`` (none if it does not exist; a line cut off by a kill is left out)."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
 def report(out: Path) -> str:
     """The Markdown report from everything recorded under ``out``."""
-    lessons = [json.loads(line) for line in (out / "lessons.jsonl").read_text().splitlines()] \
-        if (out / "lessons.jsonl").exists() else []
+    lessons = _records(out / "lessons.jsonl")
     values = defaultdict(list)
-    if (out / "margins.jsonl").exists():
-        for line in (out / "margins.jsonl").read_text().splitlines():
-            record = json.loads(line)
-            values[record["key"]].append(record)
+    for record in _records(out / "margins.jsonl"):
+        values[record["key"]].append(record)
     texts = {k: v for run in lessons for k, v in run["asserts"].items()}
     runs = defaultdict(int)
     for run in lessons:
@@ -148,14 +163,13 @@ def report(out: Path) -> str:
         margins = [r["margin"] for r in seen if r["margin"] is not None]
         text = " ".join(texts[key].split()).replace("|", "\\|")
         text = text if len(text) <= 90 else text[:87] + "..."
-        smallest = f"{min(margins):.4g}" if margins else ("–" if seen else "not reached")
+        smallest = f"{min(margins) + 0.0:.4g}" if margins else ("–" if seen else "not reached")
         lines.append(f"| {key.rsplit(':', 1)[0]} | {smallest} | {len(seen)} | {sum(not r['ok'] for r in seen)} "
                      f"| `{text}` |")
     errors = [(r["lesson"], e) for r in lessons for e in r["errors"]]
     if errors:
         lines += ["", "## Errors", ""] + [f"- {lesson} cell {e['cell']}: {e['error']}" for lesson, e in errors]
-    tests = [json.loads(line) for line in (out / "tests.jsonl").read_text().splitlines()] \
-        if (out / "tests.jsonl").exists() else []
+    tests = _records(out / "tests.jsonl")
     if tests:
         lines += ["", "## Unit tests", "", "| run | result | seconds | failed |", "|---|---|---|---|"]
         lines += [f"| {t['run']} | {t['summary']} | {t['seconds']:.0f} | {', '.join(t['failed']) or '–'} |"
@@ -170,24 +184,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", type=int, default=3, help="runs of the unit tests (default 3)")
     parser.add_argument("--out", type=Path, default=REPO / "data" / "stability")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (as the README's nbval)")
+    parser.add_argument("--jobs", type=int, default=1, help="lessons run at once, each in its own kernel (default 1)")
+    parser.add_argument("--fresh", action="store_true", help="forget earlier results in --out (default: go on)")
     parser.add_argument("--report-only", action="store_true", help="rewrite report.md from what is recorded")
     args = parser.parse_args(argv)
-    if args.lessons < 0 or args.tests < 0:
-        parser.error("--lessons and --tests must be 0 or more")
+    if args.lessons < 0 or args.tests < 0 or args.jobs < 1:
+        parser.error("--lessons and --tests must be 0 or more, --jobs 1 or more")
     paths = [p.resolve() for p in args.notebooks] or sorted((REPO / "notebooks").glob("*.ipynb"))
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         parser.error(f"no such lesson: {', '.join(missing)}")
+    if args.fresh and args.out.exists():
+        for name in ("lessons.jsonl", "margins.jsonl", "tests.jsonl", "report.md"):
+            (args.out / name).unlink(missing_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
-        for run in range(1, args.lessons + 1):
-            for path in paths:
-                result = run_lesson(path, args.out / "margins.jsonl", args.timeout)
-                with open(args.out / "lessons.jsonl", "a") as f:
-                    f.write(json.dumps(dict(result, run=run)) + "\n")
-                print(f"run {run} {path.name}: {result['seconds']:.0f} s, "
-                      f"{len(result['errors'])} error(s)", flush=True)
-        for run in range(1, args.tests + 1):
+        done = {(r["lesson"], r["run"]) for r in _records(args.out / "lessons.jsonl")}  # an interrupted run goes on
+        todo = [(run, path) for run in range(1, args.lessons + 1) for path in paths if (path.name, run) not in done]
+
+        def one(item):
+            run, path = item
+            result = run_lesson(path, args.out / "margins.jsonl", args.timeout)
+            with open(args.out / "lessons.jsonl", "a") as f:
+                f.write(json.dumps(dict(result, run=run)) + "\n")
+            print(f"run {run} {path.name}: {result['seconds']:.0f} s, {len(result['errors'])} error(s)", flush=True)
+
+        with ThreadPoolExecutor(args.jobs) as pool:  # each lesson runs in its own kernel process
+            list(pool.map(one, todo))
+        tests_done = len(_records(args.out / "tests.jsonl"))
+        for run in range(tests_done + 1, args.tests + 1):
             result = run_tests(args.out, run)
             with open(args.out / "tests.jsonl", "a") as f:
                 f.write(json.dumps(result) + "\n")

@@ -1,0 +1,55 @@
+"""tools/repeat_runs.py: asserts rewritten to record their margins must still pass and fail as written."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+
+
+@pytest.fixture(scope="module")
+def repeat_runs():
+    spec = importlib.util.spec_from_file_location("repeat_runs", TOOLS / "repeat_runs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(repeat_runs, source, tmp_path):
+    log = tmp_path / "margins.jsonl"
+    code, asserts = repeat_runs.instrument(source, "lesson:3")
+    namespace = {}
+    exec(repeat_runs.PROBE_SOURCE.format(probe=repeat_runs.PROBE, log=str(log)), namespace)
+    try:
+        exec(code, namespace)
+    finally:
+        records = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return asserts, records
+
+
+def test_margins_of_orderings_are_recorded(repeat_runs, tmp_path):
+    source = ("import numpy as np\nx = 3.0\nassert x > 1 + 0.5 and x < 4, 'msg'\nassert 1 < x <= 3.5\n"
+              "for d in (0.01, 0.02):\n    assert abs(x - 3 - d) < 0.05\nassert np.array([1, 2]) .max() < 2.5\n"
+              "assert isinstance(x, float)\nassert (2, 21) >= (2, 16)\n")
+    asserts, records = _run(repeat_runs, source, tmp_path)
+    assert asserts["lesson:3:3:7"] == "x > 1 + 0.5" and asserts["lesson:3:3:23"] == "x < 4"
+    margins = [r["margin"] for r in records]
+    assert margins[:3] == pytest.approx([1.5, 1.0, 0.5])  # x - 1.5, 4 - x, min(x - 1, 3.5 - x)
+    assert margins[3:5] == pytest.approx([0.04, 0.03]) and margins[5] == pytest.approx(0.5)
+    assert margins[6:] == [None, None]  # not an ordering; tuples are ordered lexicographically
+    assert all(r["ok"] for r in records)
+
+
+def test_a_failing_assert_still_fails_with_its_message(repeat_runs, tmp_path):
+    with pytest.raises(AssertionError, match="too close"):
+        _run(repeat_runs, "x = 1.0\nassert x > 2, 'too close'\n", tmp_path)
+    records = [json.loads(line) for line in (tmp_path / "margins.jsonl").read_text().splitlines()]
+    assert records == [dict(key="lesson:3:2:7", ok=False, margin=pytest.approx(-1.0))]
+    with pytest.raises(AssertionError):
+        _run(repeat_runs, "assert isinstance(1, str)\n", tmp_path)
+
+
+def test_cells_with_ipython_syntax_are_left_alone(repeat_runs):
+    source = "%timeit 1 + 1\nassert 1 < 2\n"
+    assert repeat_runs.instrument(source, "lesson:0") == (source, {})
