@@ -345,6 +345,49 @@ def degrade(hr: np.ndarray, scale: int, *, kind: str = "bicubic", blur_sigma: fl
         raise ValueError(f"unknown degradation {kind!r}; choose one of {DEGRADATIONS}")
     if hr.shape[0] % scale or hr.shape[1] % scale:
         raise ValueError(f"HR shape {hr.shape[:2]} is not a multiple of scale {scale}: modcrop it first")
+    random = kind in ("noise", "blur-noise", "real")
+    if (random and seed is None) or not (hr.dtype == np.uint8 or np.issubdtype(hr.dtype, np.floating)):
+        # a fresh noise draw each call, or an input imresize will refuse: nothing to remember
+        return _degrade(hr, scale, kind, blur_sigma, noise_sigma, jpeg_quality, seed)
+    key = (_fingerprint(hr), scale, kind, blur_sigma, noise_sigma, jpeg_quality, seed if random else None)
+    return _LR_MEMO.get(key, lambda: _degrade(hr, scale, kind, blur_sigma, noise_sigma, jpeg_quality, seed))
+
+
+class _ArrayMemo:
+    """Results of a deterministic array function, kept in memory up to ``max_bytes`` (least recently used
+    first out). Validation scores the same images after every epoch, and lessons score many models on the
+    same images: their LR images are made once per process. Each caller gets its own copy."""
+
+    def __init__(self, max_bytes: int):
+        from collections import OrderedDict
+
+        self.max_bytes, self.items, self.lock = max_bytes, OrderedDict(), threading.Lock()
+
+    def get(self, key, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key].copy()
+        value = compute()
+        if value.nbytes <= self.max_bytes // 4:
+            with self.lock:
+                self.items[key] = value.copy()
+                while sum(v.nbytes for v in self.items.values()) > self.max_bytes:
+                    self.items.popitem(last=False)
+        return value
+
+
+_LR_MEMO = _ArrayMemo(max_bytes=256 * 2**20)
+
+
+def _fingerprint(image: np.ndarray) -> tuple:
+    import hashlib
+
+    data = np.ascontiguousarray(image)
+    return data.shape, data.dtype.str, hashlib.blake2b(data.view(np.uint8).reshape(-1), digest_size=16).hexdigest()
+
+
+def _degrade(hr, scale, kind, blur_sigma, noise_sigma, jpeg_quality, seed) -> np.ndarray:
     is_uint8 = hr.dtype == np.uint8
     if kind in ("bicubic", "bicubic-noaa"):
         lr = imresize(hr, 1 / scale, antialias=kind == "bicubic")

@@ -84,7 +84,7 @@ def evaluate(upscaler: Callable[[np.ndarray], np.ndarray], images: Mapping[str, 
     with :func:`srkit.data.degrade` instead of the benchmarks' bicubic -- e.g. ``"real"`` to score a model on
     the degradation it will meet; random ones use seeds ``seed``, ``seed + 1``, ... (one per image, fixed).
     """
-    from .data import DEGRADATIONS, degrade
+    from .data import _LR_MEMO, DEGRADATIONS, _fingerprint, degrade
 
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
@@ -97,9 +97,11 @@ def evaluate(upscaler: Callable[[np.ndarray], np.ndarray], images: Mapping[str, 
         hr = modcrop(np.asarray(hr), scale)
         if protocol == "y":
             hr = to_y(hr)
-            lr = imresize(hr.astype(np.float64) / 255.0, 1 / scale)
+            lr = _LR_MEMO.get(("y", _fingerprint(hr), scale), lambda: imresize(hr.astype(np.float64) / 255.0, 1 / scale))
         elif degradation != "bicubic":
             lr = degrade(hr, scale, kind=degradation, seed=seed + index)
+        elif hr.dtype == np.uint8:
+            lr = degrade(hr, scale)  # imresize(hr, 1 / scale), made once per process for the same image
         else:
             lr = imresize(hr, 1 / scale)
         start = time.perf_counter()

@@ -96,11 +96,14 @@ def output_shape_for(shape: Sequence[int], scale: float | Sequence[float]) -> tu
 
 def _resize_axis(image: np.ndarray, axis: int, out_len: int, scale: float, method: str, antialias: bool) -> np.ndarray:
     weights, indices = _contributions(image.shape[axis], out_len, scale, method, antialias)
-    src = np.moveaxis(image.astype(np.float64, copy=False), axis, 0)
+    src = np.ascontiguousarray(np.moveaxis(image.astype(np.float64, copy=False), axis, 0))
     out = np.zeros((out_len,) + src.shape[1:], dtype=np.float64)
+    term = np.empty_like(out)  # one buffer for every tap: the same sums in the same order, fewer allocations
     extra = (slice(None),) + (None,) * (src.ndim - 1)
     for k in range(weights.shape[1]):
-        out += weights[:, k][extra] * src[indices[:, k]]
+        np.take(src, indices[:, k], axis=0, out=term)
+        term *= weights[:, k][extra]
+        out += term
     return np.moveaxis(out, 0, axis)
 
 

@@ -216,6 +216,27 @@ def test_make_pairs_draws_new_noise_per_image_and_copy(astronaut):
         data.make_pairs([crop], 3, copies=0)
 
 
+
+def test_degraded_images_are_remembered_but_never_shared(astronaut):
+    crop = modcrop(astronaut[:120, :150], 3)
+    first = data.degrade(crop, 3)
+    first[:] = 0  # a caller that writes into its LR image must not change what the next caller gets
+    again = data.degrade(crop, 3)
+    np.testing.assert_array_equal(again, imresize(crop, 1 / 3))
+    assert again is not data.degrade(crop, 3)
+    changed = crop.copy()
+    changed[:3, :3] = 255 - changed[:3, :3]  # another HR image of the same size: its own LR
+    np.testing.assert_array_equal(data.degrade(changed, 3), imresize(changed, 1 / 3))
+    assert not np.array_equal(data.degrade(changed, 3), again)
+    # a seeded random degradation is the same every call; another seed, or none, draws anew
+    noisy = data.degrade(crop, 3, kind="noise", seed=4)
+    np.testing.assert_array_equal(noisy, data.degrade(crop, 3, kind="noise", seed=4))
+    assert not np.array_equal(noisy, data.degrade(crop, 3, kind="noise", seed=5))
+    assert not np.array_equal(data.degrade(crop, 3, kind="noise", seed=None), data.degrade(crop, 3, kind="noise", seed=None))
+    # the parameters are part of what is remembered
+    assert not np.array_equal(data.degrade(crop, 3, kind="noise", seed=4, noise_sigma=5), noisy)
+    assert data.degrade(crop.astype(np.float64) / 255, 3).dtype == np.float32
+
 def _nearest_pairs(n=3, scale=3):
     rng = np.random.default_rng(5)
     lrs = [rng.integers(0, 256, (40 + 7 * i, 50, 3), dtype=np.uint8) for i in range(n)]

@@ -8,8 +8,17 @@ import keras
 from srkit import train
 
 
-def test_a_short_run_writes_weights_and_a_record(tmp_path):
-    model, record = train.train("espcn-x2", steps=4, out=tmp_path, verbose=0)
+@pytest.fixture(scope="module")
+def espcn_x2_run(tmp_path_factory):
+    """One uninterrupted 4-step run, shared by the tests that read it (each train() call costs seconds)."""
+    out = tmp_path_factory.mktemp("espcn-x2")
+    _, record = train.train("espcn-x2", steps=4, out=out, verbose=0)
+    return out, record
+
+
+def test_a_short_run_writes_weights_and_a_record(espcn_x2_run):
+    tmp_path, record = espcn_x2_run
+    assert record["steps"] == 4
     assert (tmp_path / "best.keras").is_file() and (tmp_path / "logs").is_dir()
     saved = json.loads((tmp_path / "record.json").read_text())
     assert saved["steps"] == 4 and saved["parameters"] == 21_284 and saved["model"] == "espcn"
@@ -50,9 +59,9 @@ def test_a_killed_run_resumes(tmp_path):
     assert again["resumed_after_epochs"] is None and len(again["history"]["val_psnr"]) == 2
 
 
-def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path):
+def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path, espcn_x2_run):
     # the resumed attempt continues the seeded stream of patches instead of replaying the first epochs'
-    _, whole = train.train("espcn-x2", steps=4, out=tmp_path / "whole", verbose=0)
+    _, whole = espcn_x2_run
     with pytest.raises(KeyboardInterrupt):
         train.train("espcn-x2", steps=4, out=tmp_path / "cut", verbose=0, extra_callbacks=[_KillAfter(1)])
     _, resumed = train.train("espcn-x2", steps=4, out=tmp_path / "cut", verbose=0)
@@ -78,17 +87,25 @@ def test_own_folder_of_images(tmp_path):
     folder.mkdir()
     for i in range(2):
         Image.fromarray(rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)).save(folder / f"{i}.png")
-    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "run", verbose=0)
+    # the options are recorded, and repeated in the command (each train() call costs seconds: one run checks
+    # the folder, flat-patch skipping (--min-std) and another peak learning rate (--learning-rate) together)
+    seen = []  # the rate the optimizer really starts from, not only what the record says
+
+    class FirstRate(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "run", verbose=0,
+                            min_std=0.04, learning_rate=2e-4, extra_callbacks=[FirstRate()])
     assert record["train_images"] == ["0.png", "1.png"] and record["data"] == str(folder)
     assert f"--data {folder}" in record["command"]  # the fallback command repeats the data, to be re-runnable
+    assert record["min_std"] == 0.04 and "--min-std 0.04" in record["command"]
+    assert seen == [pytest.approx(2e-4)]
+    assert record["learning_rate"] == 2e-4 and "--learning-rate 0.0002" in record["command"]
     # another degradation for the training LR (lessons 07 and 08): recorded, with 4 noise realisations
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "real", verbose=0,
                             degradation="real")
     assert record["degradation"] == "real" and record["copies"] == 4 and "--degradation real" in record["command"]
-    # flat patches skipped (--min-std): recorded too
-    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "busy", verbose=0,
-                            min_std=0.04)
-    assert record["min_std"] == 0.04 and "--min-std 0.04" in record["command"]
     # shrunk copies of the training images (--hr-scales): 60 x 80 * 0.8 keeps a 48-pixel patch, * 0.5 does not
     _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "scales", verbose=0,
                             hr_scales=[0.8, 0.5])
@@ -104,17 +121,6 @@ def test_own_folder_of_images(tmp_path):
                             hr_scales=[0.8], hr_shifts=True)
     assert "0.png@0.8+0,2" in record["train_images"] and "0.png@0.8+1,0" not in record["train_images"]
     assert len(record["train_images"]) == 2 * 9 + 2 * 3  # each copy keeps its 3 shifts along the rows only
-    # another peak learning rate (--learning-rate), e.g. for a gentler cycle from a converged model
-    seen = []  # the rate the optimizer really starts from, not only what the record says
-
-    class FirstRate(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            seen.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
-
-    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "lr", verbose=0,
-                            learning_rate=2e-4, extra_callbacks=[FirstRate()])
-    assert seen == [pytest.approx(2e-4)]
-    assert record["learning_rate"] == 2e-4 and "--learning-rate 0.0002" in record["command"]
 
 
 def test_a_run_trains_exactly_the_steps_it_records(tmp_path):

@@ -113,9 +113,10 @@ def run_lesson(path: Path, log: Path, timeout: int) -> dict:
     return dict(lesson=path.name, seconds=round(time.perf_counter() - start, 1), errors=errors, asserts=asserts)
 
 
-def run_tests(out: Path, run: int) -> dict:
+def run_tests(out: Path, run: int, jobs: int = 1) -> dict:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+    workers = ["-n", str(jobs), "--dist", "loadscope"] if jobs > 1 else []  # as the README's command
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *workers, "tests"],
                           cwd=REPO, capture_output=True, text=True, env={**os.environ, "SRKIT_BUDGET": "quick"})
     (out / f"tests-{run}.log").write_text(proc.stdout + proc.stderr)
     summary = (proc.stdout.strip().splitlines() or [""])[-1]
@@ -184,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", type=int, default=3, help="runs of the unit tests (default 3)")
     parser.add_argument("--out", type=Path, default=REPO / "data" / "stability")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (as the README's nbval)")
-    parser.add_argument("--jobs", type=int, default=1, help="lessons run at once, each in its own kernel (default 1)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="lessons run at once, each in its own kernel, and pytest workers for the unit tests (default 1)")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results in --out (default: go on)")
     parser.add_argument("--report-only", action="store_true", help="rewrite report.md from what is recorded")
     args = parser.parse_args(argv)
@@ -213,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             list(pool.map(one, todo))
         tests_done = len(_records(args.out / "tests.jsonl"))
         for run in range(tests_done + 1, args.tests + 1):
-            result = run_tests(args.out, run)
+            result = run_tests(args.out, run, args.jobs)
             with open(args.out / "tests.jsonl", "a") as f:
                 f.write(json.dumps(result) + "\n")
             print(f"unit tests, run {run}: {result['summary']} ({result['seconds']:.0f} s)", flush=True)
