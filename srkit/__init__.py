@@ -6,6 +6,7 @@ One module per concept: :mod:`srkit.color`, :mod:`srkit.resize`, :mod:`srkit.met
 ``import srkit`` is light: TensorFlow is
 imported only by the functions that need it.
 """
+
 __version__ = "0.1.0"
 
 from .inference import upscale  # noqa: E402  (srkit.upscale(image, model=..., scale=...))

@@ -10,14 +10,15 @@
 
 ``DIR`` holds one folder of HR images per set (``DIR/Set5/*.png``, as ``srkit.download`` extracts them).
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import data
 from .evaluate import PROTOCOLS, bicubic_upscaler, evaluate
@@ -33,8 +34,12 @@ def find_benchmarks(set_name: str = "Set5") -> Path | None:
     from . import download
 
     here = Path(__file__).resolve().parents[1]
-    candidates = [os.environ.get("SRKIT_BENCHMARKS"), here.parent / "shared" / "benchmarks",
-                  Path.cwd().parent / "shared" / "benchmarks", Path.cwd().parent.parent / "shared" / "benchmarks"]
+    candidates = [
+        os.environ.get("SRKIT_BENCHMARKS"),
+        here.parent / "shared" / "benchmarks",
+        Path.cwd().parent / "shared" / "benchmarks",
+        Path.cwd().parent.parent / "shared" / "benchmarks",
+    ]
     try:
         downloaded = download.local(set_name.lower())
     except ValueError:
@@ -57,8 +62,10 @@ def _load_set(root: Path, name: str) -> dict:
         except ValueError:
             folder = None
     if folder is None:
-        raise SystemExit(f"error: no folder {root / name} (expected one folder of HR images per set under {root}; "
-                         f"or fetch the set with `python -m srkit.download {name.lower()} --root {root}`)")
+        raise SystemExit(
+            f"error: no folder {root / name} (expected one folder of HR images per set under {root}; "
+            f"or fetch the set with `python -m srkit.download {name.lower()} --root {root}`)"
+        )
     return data.load_folder(folder, as_rgb=False)  # gray images are scored as their own Y
 
 
@@ -71,16 +78,34 @@ def bicubic_table(root: str | Path, sets: list[str], scales: list[int], protocol
             for protocol in protocols:
                 result = evaluate(bicubic_upscaler(scale), images, scale=scale, crop_border=scale, protocol=protocol)
                 ref = published("bicubic", scale, set_name, strict=False)
-                rows.append(dict(set=set_name, scale=scale, protocol=protocol, n=len(images),
-                                 psnr=result.mean_psnr, ssim=result.mean_ssim,
-                                 pub_psnr=ref[0] if ref else None, pub_ssim=ref[1] if ref else None))
+                rows.append(
+                    dict(
+                        set=set_name,
+                        scale=scale,
+                        protocol=protocol,
+                        n=len(images),
+                        psnr=result.mean_psnr,
+                        ssim=result.mean_ssim,
+                        pub_psnr=ref[0] if ref else None,
+                        pub_ssim=ref[1] if ref else None,
+                    )
+                )
     return rows
 
 
 #: our architecture -> the published row it is compared with (same architecture, or the stated target)
-PUBLISHED_ROW = {"srcnn-915": "srcnn-915-91", "srcnn-955": "srcnn", "fsrcnn": "fsrcnn", "fsrcnn-s": "fsrcnn",
-                 "espcn": "espcn-91", "vdsr": "vdsr", "edsr-small": "vdsr", "edsr-medium": "vdsr", "unet": "vdsr",
-                 "edsr-baseline": "edsr-baseline"}
+PUBLISHED_ROW = {
+    "srcnn-915": "srcnn-915-91",
+    "srcnn-955": "srcnn",
+    "fsrcnn": "fsrcnn",
+    "fsrcnn-s": "fsrcnn",
+    "espcn": "espcn-91",
+    "vdsr": "vdsr",
+    "edsr-small": "vdsr",
+    "edsr-medium": "vdsr",
+    "unet": "vdsr",
+    "edsr-baseline": "edsr-baseline",
+}
 
 
 def _images(root: Path | None, set_name: str) -> dict:
@@ -93,8 +118,9 @@ def _images(root: Path | None, set_name: str) -> dict:
     return _load_set(root, set_name)
 
 
-def models_table(names: list[str], root: str | Path | None, sets: list[str], repeats: int = 3, *,
-                 self_ensemble: bool = False) -> list[dict]:
+def models_table(
+    names: list[str], root: str | Path | None, sets: list[str], repeats: int = 3, *, self_ensemble: bool = False
+) -> list[dict]:
     """One row per (model, set): PSNR/SSIM (protocol ``rgb``, Y, crop = scale), bicubic, published figure,
     parameters, and the median inference time of a 512 x 512 output.
 
@@ -116,14 +142,29 @@ def models_table(names: list[str], root: str | Path | None, sets: list[str], rep
             if set_name not in cache:
                 cache[set_name] = _images(Path(root) if root else None, set_name)
             images = cache[set_name]
-            ours = evaluate(lambda lr: upscale(lr, model=model, scale=scale, self_ensemble=self_ensemble), images,
-                            scale=scale, crop_border=scale)
+            ours = evaluate(
+                lambda lr, model=model, scale=scale: upscale(lr, model=model, scale=scale, self_ensemble=self_ensemble),
+                images,
+                scale=scale,
+                crop_border=scale,
+            )
             base = evaluate(bicubic_upscaler(scale), images, scale=scale, crop_border=scale)
             ref = published(PUBLISHED_ROW.get(entry["architecture"], ""), scale, set_name, strict=False)
-            rows.append(dict(model=name, scale=scale, set=set_name, psnr=ours.mean_psnr, ssim=ours.mean_ssim,
-                             bicubic_psnr=base.mean_psnr, bicubic_ssim=base.mean_ssim,
-                             published=ref, published_as=PUBLISHED_ROW.get(entry["architecture"]),
-                             parameters=entry["parameters"], self_ensemble=self_ensemble))
+            rows.append(
+                dict(
+                    model=name,
+                    scale=scale,
+                    set=set_name,
+                    psnr=ours.mean_psnr,
+                    ssim=ours.mean_ssim,
+                    bicubic_psnr=base.mean_psnr,
+                    bicubic_ssim=base.mean_ssim,
+                    published=ref,
+                    published_as=PUBLISHED_ROW.get(entry["architecture"]),
+                    parameters=entry["parameters"],
+                    self_ensemble=self_ensemble,
+                )
+            )
         lr = np.random.default_rng(0).integers(0, 256, (512 // scale, 512 // scale, 3), dtype=np.uint8)
         upscale(lr, model=model, scale=scale, self_ensemble=self_ensemble)  # warm-up (graph tracing)
         times = []
@@ -156,26 +197,55 @@ def models_frame(rows: list[dict]):
         pub = r.get("published") or (None, None)
         pub_bicubic = published("bicubic", r["scale"], r["set"], strict=False)
         pub_psnr = float("nan") if pub[0] is None else pub[0]
-        records.append(dict(
-            model=r["model"], scale=r["scale"], set=r["set"], self_ensemble=bool(r.get("self_ensemble", False)),
-            parameters=r.get("parameters"),
-            ms_512=r.get("ms_512", float("nan")), psnr=r["psnr"], ssim=r["ssim"],
-            bicubic_psnr=r["bicubic_psnr"], bicubic_ssim=r["bicubic_ssim"],
-            gain_psnr=r["psnr"] - r["bicubic_psnr"], gain_ssim=r["ssim"] - r["bicubic_ssim"],
-            published_as=r.get("published_as"), published_psnr=pub_psnr,
-            published_ssim=float("nan") if pub[1] is None else pub[1],
-            published_gain=pub_psnr - pub_bicubic[0] if pub_bicubic else float("nan"),
-            gap_psnr=r["psnr"] - pub_psnr))
-    columns = ["model", "scale", "set", "self_ensemble", "parameters", "ms_512", "psnr", "ssim", "bicubic_psnr", "bicubic_ssim",
-               "gain_psnr", "gain_ssim", "published_as", "published_psnr", "published_ssim", "published_gain",
-               "gap_psnr"]
+        records.append(
+            dict(
+                model=r["model"],
+                scale=r["scale"],
+                set=r["set"],
+                self_ensemble=bool(r.get("self_ensemble", False)),
+                parameters=r.get("parameters"),
+                ms_512=r.get("ms_512", float("nan")),
+                psnr=r["psnr"],
+                ssim=r["ssim"],
+                bicubic_psnr=r["bicubic_psnr"],
+                bicubic_ssim=r["bicubic_ssim"],
+                gain_psnr=r["psnr"] - r["bicubic_psnr"],
+                gain_ssim=r["ssim"] - r["bicubic_ssim"],
+                published_as=r.get("published_as"),
+                published_psnr=pub_psnr,
+                published_ssim=float("nan") if pub[1] is None else pub[1],
+                published_gain=pub_psnr - pub_bicubic[0] if pub_bicubic else float("nan"),
+                gap_psnr=r["psnr"] - pub_psnr,
+            )
+        )
+    columns = [
+        "model",
+        "scale",
+        "set",
+        "self_ensemble",
+        "parameters",
+        "ms_512",
+        "psnr",
+        "ssim",
+        "bicubic_psnr",
+        "bicubic_ssim",
+        "gain_psnr",
+        "gain_ssim",
+        "published_as",
+        "published_psnr",
+        "published_ssim",
+        "published_gain",
+        "gap_psnr",
+    ]
     frame = pd.DataFrame.from_records(records, columns=columns)
     return frame.sort_values(["scale", "set", "model"], kind="stable").reset_index(drop=True)
 
 
 def _format_models(rows: list[dict]) -> str:
-    head = (f"{'model':<16}{'set':<11}{'PSNR':>7} {'SSIM':>7}  {'bicubic':>15}  {'gain':>6}  "
-            f"{'published (as)':>28}  {'params':>9}  {'ms/512px':>8}")
+    head = (
+        f"{'model':<16}{'set':<11}{'PSNR':>7} {'SSIM':>7}  {'bicubic':>15}  {'gain':>6}  "
+        f"{'published (as)':>28}  {'params':>9}  {'ms/512px':>8}"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         pub = "-"
@@ -183,9 +253,11 @@ def _format_models(rows: list[dict]) -> str:
             p, s = r["published"]
             pub = f"{p:.2f}" + (f" / {s:.4f}" if s else "") + f" ({r['published_as']})"
         name = r["model"] + ("+" if r.get("self_ensemble") else "")  # EDSR's "+": the self-ensemble
-        lines.append(f"{name:<16}{r['set']:<11}{r['psnr']:7.2f} {r['ssim']:7.4f}  "
-                     f"{r['bicubic_psnr']:6.2f} / {r['bicubic_ssim']:.4f}  {r['psnr'] - r['bicubic_psnr']:+6.2f}  "
-                     f"{pub:>28}  {r['parameters']:>9,}  {r['ms_512']:8.0f}")
+        lines.append(
+            f"{name:<16}{r['set']:<11}{r['psnr']:7.2f} {r['ssim']:7.4f}  "
+            f"{r['bicubic_psnr']:6.2f} / {r['bicubic_ssim']:.4f}  {r['psnr'] - r['bicubic_psnr']:+6.2f}  "
+            f"{pub:>28}  {r['parameters']:>9,}  {r['ms_512']:8.0f}"
+        )
     return "\n".join(lines)
 
 
@@ -216,8 +288,11 @@ def _markdown_models(rows: list[dict], sets: list[str]) -> str:
         here = [r for r in rows if r["scale"] == scale]
         bic = {r["set"]: f"{r['bicubic_psnr']:.2f} / {r['bicubic_ssim']:.4f}" for r in here}
         out.append(f"**x{scale}** (bicubic: " + ", ".join(f"{s} {bic[s]}" for s in sets if s in bic) + ")\n")
-        out.append("| name | parameters | training command | CPU time | " + " | ".join(sets)
-                   + " | published (Set5, as) | ms / 512² |")
+        out.append(
+            "| name | parameters | training command | CPU time | "
+            + " | ".join(sets)
+            + " | published (Set5, as) | ms / 512² |"
+        )
         out.append("|---" * (len(sets) + 6) + "|")
         for name in dict.fromkeys(r["model"] for r in here):
             mine = {r["set"]: r for r in here if r["model"] == name}
@@ -225,20 +300,28 @@ def _markdown_models(rows: list[dict], sets: list[str]) -> str:
             stages = pretrained.training_stages(name)
             command = "`, then `".join(_without_out(stage["command"]) for stage in stages)
             minutes = sum(stage["seconds"] for stage in stages) / 60
-            cells = [f"{mine[s]['psnr']:.2f} / {mine[s]['ssim']:.4f} ({mine[s]['psnr'] - mine[s]['bicubic_psnr']:+.2f})"
-                     if s in mine else "-" for s in sets]
+            cells = [
+                f"{mine[s]['psnr']:.2f} / {mine[s]['ssim']:.4f} ({mine[s]['psnr'] - mine[s]['bicubic_psnr']:+.2f})"
+                if s in mine
+                else "-"
+                for s in sets
+            ]
             row = PUBLISHED_ROW.get(pretrained.info(name)["architecture"], "")
             ref = published(row, scale, "Set5")
             pub = f"{ref[0]:.2f} ({row})" if ref else "-"
             plus = " + self-ensemble" if first.get("self_ensemble") else ""
-            out.append(f"| `{name}`{plus} | {first['parameters']:,} | `{command}` | {minutes:.1f} min | "
-                       + " | ".join(cells) + f" | {pub} | {first['ms_512']:.0f} |")
+            out.append(
+                f"| `{name}`{plus} | {first['parameters']:,} | `{command}` | {minutes:.1f} min | "
+                + " | ".join(cells)
+                + f" | {pub} | {first['ms_512']:.0f} |"
+            )
         out.append("")
     return "\n".join(out)
 
 
-def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int = 10, *,
-                mixed_precision: bool = False) -> dict:
+def frame_speed(
+    name: str, width: int = 1920, height: int = 1080, repeats: int = 10, *, mixed_precision: bool = False
+) -> dict:
     """Median milliseconds for one output frame of ``width`` x ``height``: the network alone (on a float32
     LR tensor, as OpenCV's dnn_superres times it) in TensorFlow, with XLA compilation, and in TensorFlow Lite
     (:mod:`srkit.export`); and the whole ``srkit.upscale`` of an RGB uint8 frame (colour conversion and
@@ -257,8 +340,11 @@ def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int =
         raise ValueError(f"{width}x{height} is not a multiple of the scale {scale}")
 
     channels = model.input_shape[-1]
-    shape = (1, height, width, channels) if models.REGISTRY[pretrained.info(name)["architecture"]].pre_upsampled \
+    shape = (
+        (1, height, width, channels)
+        if models.REGISTRY[pretrained.info(name)["architecture"]].pre_upsampled
         else (1, height // scale, width // scale, channels)
+    )
     x = tf.constant(np.random.default_rng(0).random(shape, dtype=np.float32))
     plain = tf.function(lambda t: model(t, training=False))
     xla = tf.function(lambda t: model(t, training=False), jit_compile=True)
@@ -274,10 +360,15 @@ def frame_speed(name: str, width: int = 1920, height: int = 1080, repeats: int =
         return 1000 * float(np.median(times))
 
     frame = np.random.default_rng(1).integers(0, 256, (height // scale, width // scale, 3), dtype=np.uint8)
-    result = dict(model=name, output=f"{width}x{height}", device="GPU" if tf.config.list_logical_devices("GPU") else "CPU",
-                  network_ms=median_ms(lambda: plain(x).numpy()), network_xla_ms=median_ms(lambda: xla(x).numpy()),
-                  network_tflite_ms=median_ms(lambda: lite(x_np)),
-                  upscale_ms=median_ms(lambda: upscale(frame, model=model, scale=scale, tile=None)))
+    result = dict(
+        model=name,
+        output=f"{width}x{height}",
+        device="GPU" if tf.config.list_logical_devices("GPU") else "CPU",
+        network_ms=median_ms(lambda: plain(x).numpy()),
+        network_xla_ms=median_ms(lambda: xla(x).numpy()),
+        network_tflite_ms=median_ms(lambda: lite(x_np)),
+        upscale_ms=median_ms(lambda: upscale(frame, model=model, scale=scale, tile=None)),
+    )
     if mixed_precision:
         from .export import with_dtype_policy
 
@@ -303,7 +394,8 @@ try:  # reset the peak to the current size: ru_maxrss would start at the *launch
         f.write("5")
     base, peak = status("VmRSS:"), lambda: status("VmHWM:")
 except OSError:  # not Linux: the peak since this process started
-    base, peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = peak()
 lr = np.random.default_rng(0).integers(0, 256, (size // scale, size // scale, 3), dtype=np.uint8)
 start = time.perf_counter()
 out = upscale(lr, model=model, scale=scale, tile=tile)
@@ -324,17 +416,33 @@ def tile_memory(name: str, sizes: list[int], tiles: list[int | None]) -> list[di
     rows = []
     for tile in tiles:
         for size in sizes:
-            out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, name, str(size), str(tile or 0)],
-                                 capture_output=True, text=True, check=True).stdout.split()
+            out = subprocess.run(
+                [sys.executable, "-c", _MEMORY_PROBE, name, str(size), str(tile or 0)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
             base, peak, buffers, seconds = int(out[-4]), int(out[-3]), int(out[-2]), float(out[-1])
             extra = (peak - base) / 1024
-            rows.append(dict(model=name, size=size, tile=tile, extra_mib=extra, buffers_mib=buffers / 2**20,
-                             working_mib=extra - buffers / 2**20, seconds=seconds))
+            rows.append(
+                dict(
+                    model=name,
+                    size=size,
+                    tile=tile,
+                    extra_mib=extra,
+                    buffers_mib=buffers / 2**20,
+                    working_mib=extra - buffers / 2**20,
+                    seconds=seconds,
+                )
+            )
     return rows
 
 
 def _format_rows(rows: list[dict]) -> str:
-    head = f"{'set':<10}{'scale':>5}  {'protocol':<9}{'images':>6}  {'PSNR':>7}  {'SSIM':>7}  {'published':>16}  {'dPSNR':>6}  {'dSSIM':>7}"
+    head = (
+        f"{'set':<10}{'scale':>5}  {'protocol':<9}{'images':>6}  {'PSNR':>7}  {'SSIM':>7}  "
+        f"{'published':>16}  {'dPSNR':>6}  {'dSSIM':>7}"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         if r["pub_psnr"] is None:
@@ -342,17 +450,32 @@ def _format_rows(rows: list[dict]) -> str:
         else:
             pub = f"{r['pub_psnr']:.2f} / {r['pub_ssim']:.4f}"
             dp, ds = f"{r['psnr'] - r['pub_psnr']:+.3f}", f"{r['ssim'] - r['pub_ssim']:+.4f}"
-        lines.append(f"{r['set']:<10}{'x' + str(r['scale']):>5}  {r['protocol']:<9}{r['n']:>6}  {r['psnr']:7.2f}  "
-                     f"{r['ssim']:7.4f}  {pub:>16}  {dp:>6}  {ds:>7}")
+        lines.append(
+            f"{r['set']:<10}{'x' + str(r['scale']):>5}  {r['protocol']:<9}{r['n']:>6}  {r['psnr']:7.2f}  "
+            f"{r['ssim']:7.4f}  {pub:>16}  {dp:>6}  {ds:>7}"
+        )
     return "\n".join(lines)
 
 
-def pipeline_throughput(scale: int = 3, patch_size: int = 48, batch_size: int = 16, batches: int = 500,
-                        color: str = "rgb", upsample_input: bool = False) -> float:
+def pipeline_throughput(
+    scale: int = 3,
+    patch_size: int = 48,
+    batch_size: int = 16,
+    batches: int = 500,
+    color: str = "rgb",
+    upsample_input: bool = False,
+) -> float:
     """Batches per second that :func:`srkit.data.patch_dataset` delivers on the bundled training split."""
     pairs = data.make_pairs(data.bundled("train"), scale)
-    ds = data.patch_dataset(pairs, scale=scale, patch_size=patch_size, batch_size=batch_size, color=color,
-                            upsample_input=upsample_input, seed=0)
+    ds = data.patch_dataset(
+        pairs,
+        scale=scale,
+        patch_size=patch_size,
+        batch_size=batch_size,
+        color=color,
+        upsample_input=upsample_input,
+        seed=0,
+    )
     iterator = iter(ds)
     for _ in range(20):  # fill the cache and the prefetch buffer first
         next(iterator)
@@ -362,8 +485,9 @@ def pipeline_throughput(scale: int = 3, patch_size: int = 48, batch_size: int = 
     return batches / (time.perf_counter() - start)
 
 
-def training_speed(preset_name: str = "edsr-medium-x3", precisions: Sequence[str] = ("float32", "mixed_bfloat16"),
-                   steps: int = 64) -> list[dict]:
+def training_speed(
+    preset_name: str = "edsr-medium-x3", precisions: Sequence[str] = ("float32", "mixed_bfloat16"), steps: int = 64
+) -> list[dict]:
     """Training steps per second of a :mod:`srkit.train` preset (its model, patch and batch size, compiled as
     ``train`` compiles it) in each Keras dtype policy, on one fixed random batch (the tf.data pipeline is
     measured by :func:`pipeline_throughput`). Mixed bfloat16 pays off on CPUs with AMX (Xeon 4th gen+)."""
@@ -386,13 +510,23 @@ def training_speed(preset_name: str = "edsr-medium-x3", precisions: Sequence[str
             lr = tf.image.resize(lr, (p.lr_patch * p.scale,) * 2)
         hr = tf.random.stateless_uniform((p.batch_size,) + tuple(model(lr[:1]).shape[1:]), (0, 1))
         ds = tf.data.Dataset.from_tensors((lr, hr)).repeat()
-        model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mae", jit_compile=train.use_xla(precision),
-                      steps_per_execution=per_call)
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-4),
+            loss="mae",
+            jit_compile=train.use_xla(precision),
+            steps_per_execution=per_call,
+        )
         model.fit(ds, epochs=1, steps_per_epoch=per_call, verbose=0)  # build and compile first
         start = time.perf_counter()
         model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
-        rows.append(dict(preset=preset_name, precision=precision, xla=train.use_xla(precision),
-                         steps_per_s=steps / (time.perf_counter() - start)))
+        rows.append(
+            dict(
+                preset=preset_name,
+                precision=precision,
+                xla=train.use_xla(precision),
+                steps_per_s=steps / (time.perf_counter() - start),
+            )
+        )
     return rows
 
 
@@ -408,25 +542,42 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m srkit.benchmark", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m srkit.benchmark", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("bicubic", help="bicubic baseline under the published protocol")
     b.add_argument("--data", required=True, type=Path, help="folder holding one folder of HR images per set")
     b.add_argument("--sets", nargs="+", default=["Set5"], help="set names (sub-folders of --data)")
     b.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4])
-    b.add_argument("--protocol", choices=PROTOCOLS + ("both",), default="both",
-                   help="y: Y first, float resizing (SRCNN/VDSR); rgb: RGB uint8 resizing (EDSR/RCAN)")
+    b.add_argument(
+        "--protocol",
+        choices=PROTOCOLS + ("both",),
+        default="both",
+        help="y: Y first, float resizing (SRCNN/VDSR); rgb: RGB uint8 resizing (EDSR/RCAN)",
+    )
     m = sub.add_parser("models", help="shipped pretrained models vs bicubic vs published figures")
     m.add_argument("--models", nargs="+", default=None, help="pretrained names (default: all shipped)")
     m.add_argument("--data", type=Path, default=None, help="folder holding one folder of HR images per set")
-    m.add_argument("--sets", nargs="+", default=["test"],
-                   help="'test', 'validation' (bundled), sub-folders of --data, or (without --data) folders of HR images")
-    m.add_argument("--scales", nargs="+", type=int, default=None,
-                   help="benchmark the shipped models of these scales (default: all; not with --models)")
+    m.add_argument(
+        "--sets",
+        nargs="+",
+        default=["test"],
+        help="'test', 'validation' (bundled), sub-folders of --data, or (without --data) folders of HR images",
+    )
+    m.add_argument(
+        "--scales",
+        nargs="+",
+        type=int,
+        default=None,
+        help="benchmark the shipped models of these scales (default: all; not with --models)",
+    )
     m.add_argument("--markdown", action="store_true", help="print the model card's markdown tables instead")
-    m.add_argument("--self-ensemble", action="store_true",
-                   help="score and time each model on the 8 flips/rotations averaged (EDSR+), not once")
+    m.add_argument(
+        "--self-ensemble",
+        action="store_true",
+        help="score and time each model on the 8 flips/rotations averaged (EDSR+), not once",
+    )
     sp = sub.add_parser("speed", help="ms per output frame of a pretrained model")
     sp.add_argument("--model", default="espcn-x3")
     sp.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT")
@@ -450,38 +601,49 @@ def main(argv: list[str] | None = None) -> int:
         m.error("--scales selects shipped models by scale and --models names them: give one, not both")
     if args.command == "training":
         for r in training_speed(args.preset, args.precisions, args.steps):
-            print(f"{r['preset']} {r['precision']:<15} XLA {'on ' if r['xla'] else 'off'} "
-                  f"{r['steps_per_s']:6.2f} steps/s")
+            print(
+                f"{r['preset']} {r['precision']:<15} XLA {'on ' if r['xla'] else 'off'} {r['steps_per_s']:6.2f} steps/s"
+            )
         return 0
     if args.command == "speed":
         width, height = (int(v) for v in args.size.lower().split("x"))
         r = frame_speed(args.model, width, height, args.repeats, mixed_precision=args.mixed_precision)
-        print(f"{r['model']} -> {r['output']} on {r['device']}: network {r['network_ms']:.0f} ms, "
-              f"with XLA {r['network_xla_ms']:.0f} ms, TensorFlow Lite {r['network_tflite_ms']:.0f} ms, "
-              f"srkit.upscale of an RGB uint8 frame {r['upscale_ms']:.0f} ms (median of {args.repeats})")
+        print(
+            f"{r['model']} -> {r['output']} on {r['device']}: network {r['network_ms']:.0f} ms, "
+            f"with XLA {r['network_xla_ms']:.0f} ms, TensorFlow Lite {r['network_tflite_ms']:.0f} ms, "
+            f"srkit.upscale of an RGB uint8 frame {r['upscale_ms']:.0f} ms (median of {args.repeats})"
+        )
         if args.mixed_precision:
-            print(f"mixed_float16 + XLA: {r['network_mixed_ms']:.0f} ms (largest difference from float32 "
-                  f"{r['mixed_max_error']:.1e})" + ("" if r["device"] == "GPU" else
-                                                   " -- on a CPU float16 is emulated: measure this on a GPU"))
+            print(
+                f"mixed_float16 + XLA: {r['network_mixed_ms']:.0f} ms (largest difference from float32 "
+                f"{r['mixed_max_error']:.1e})"
+                + ("" if r["device"] == "GPU" else " -- on a CPU float16 is emulated: measure this on a GPU")
+            )
         return 0
     if args.command == "memory":
-        print(f"{'model':<16}{'output':>12}{'tile':>8}{'extra peak MiB':>16}{'images MiB':>12}{'working MiB':>13}"
-              f"{'seconds':>9}")
+        print(
+            f"{'model':<16}{'output':>12}{'tile':>8}{'extra peak MiB':>16}{'images MiB':>12}{'working MiB':>13}"
+            f"{'seconds':>9}"
+        )
         for r in tile_memory(args.model, args.sizes, [t or None for t in args.tiles]):
-            print(f"{r['model']:<16}{r['size']:>7} px^2{str(r['tile'] or 'whole'):>8}{r['extra_mib']:>16.0f}"
-                  f"{r['buffers_mib']:>12.0f}{r['working_mib']:>13.0f}{r['seconds']:>9.1f}")
+            print(
+                f"{r['model']:<16}{r['size']:>7} px^2{str(r['tile'] or 'whole'):>8}{r['extra_mib']:>16.0f}"
+                f"{r['buffers_mib']:>12.0f}{r['working_mib']:>13.0f}{r['seconds']:>9.1f}"
+            )
         return 0
     if args.command == "models":
         from . import pretrained
 
-        names = args.models or [n for n in pretrained.names()
-                                if args.scales is None or pretrained.info(n)["scale"] in args.scales]
+        names = args.models or [
+            n for n in pretrained.names() if args.scales is None or pretrained.info(n)["scale"] in args.scales
+        ]
         if not names:
             raise SystemExit("error: no pretrained models to benchmark")
         unknown = [n for n in names if n not in pretrained.names()]
         if unknown:
-            raise SystemExit(f"error: no pretrained model {', '.join(map(repr, unknown))}; shipped: "
-                             f"{', '.join(pretrained.names())}")
+            raise SystemExit(
+                f"error: no pretrained model {', '.join(map(repr, unknown))}; shipped: {', '.join(pretrained.names())}"
+            )
         rows = models_table(names, args.data, args.sets, self_ensemble=args.self_ensemble)
         print(_markdown_models(rows, args.sets) if args.markdown else _format_models(rows))
         return 0
@@ -492,8 +654,10 @@ def main(argv: list[str] | None = None) -> int:
         for color, up in (("rgb", False), ("y", False), ("y", True)):
             size = args.patch_size if not up else 33
             rate = pipeline_throughput(args.scale, size, args.batch_size, args.batches, color, up)
-            print(f"patch pipeline x{args.scale} {color:<3} patch {size:>3}{' (pre-upsampled)' if up else '':<16} "
-                  f"batch {args.batch_size}: {rate:7.1f} batches/s")
+            print(
+                f"patch pipeline x{args.scale} {color:<3} patch {size:>3}{' (pre-upsampled)' if up else '':<16} "
+                f"batch {args.batch_size}: {rate:7.1f} batches/s"
+            )
     return 0
 
 

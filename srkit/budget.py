@@ -7,6 +7,7 @@
 The budget is chosen in this order: the environment variable ``SRKIT_BUDGET``; ``quick`` when the
 variable ``CI`` says we run in continuous integration; ``gpu`` when TensorFlow sees a GPU; else ``cpu``.
 """
+
 from __future__ import annotations
 
 import functools

@@ -7,6 +7,7 @@
 
 Exit codes: 0 all done, 1 some inputs failed (each named on stderr), 2 wrong usage.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,8 +84,10 @@ def _check_targets(files: list[Path], targets: list[Path], overwrite: bool) -> N
             raise CliError(f"{t}: already exists (pass --overwrite to replace it)")
         key = str(t.resolve()).casefold()
         if key in first:
-            raise CliError(f"{t}: both {first[key]} and {f} would be written here; upscale them into "
-                           f"different output folders (or rename one)")
+            raise CliError(
+                f"{t}: both {first[key]} and {f} would be written here; upscale them into "
+                f"different output folders (or rename one)"
+            )
         first[key] = f
 
 
@@ -93,8 +96,14 @@ def _make_folder(folder: Path) -> None:
     for place in (folder, *folder.parents):  # the file in the way may be the folder or one of its parents
         if place.exists():
             if not place.is_dir():
-                raise CliError(f"{place}: is a file, but a folder is needed here"
-                               + (" (-o names a folder unless one input file goes to an image file name)" if place == folder else ""))
+                raise CliError(
+                    f"{place}: is a file, but a folder is needed here"
+                    + (
+                        " (-o names a folder unless one input file goes to an image file name)"
+                        if place == folder
+                        else ""
+                    )
+                )
             break
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -122,8 +131,16 @@ def _inputs(paths: list[str]) -> list[Path]:
     return list(unique.values())
 
 
-def upscale_files(inputs: list[str], output: str, *, model: str = "edsr-small", scale: int | None = None,
-                  tile: int | None = 256, overwrite: bool = False, progress: bool = True) -> list[tuple[Path, str]]:
+def upscale_files(
+    inputs: list[str],
+    output: str,
+    *,
+    model: str = "edsr-small",
+    scale: int | None = None,
+    tile: int | None = 256,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> list[tuple[Path, str]]:
     """Upscale image files/folders into ``output`` (a file for a single input file with an image suffix,
     its folder created if missing; otherwise a folder, created: ``NAME_x{scale}.EXT``). Returns the failures
     as (input, message): unreadable inputs and outputs that could not be written (disk full, no permission),
@@ -164,23 +181,38 @@ def upscale_files(inputs: list[str], output: str, *, model: str = "edsr-small", 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="srkit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="srkit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    up = sub.add_parser("upscale", help="enlarge image files or folders with a shipped model",
-                        description="Enlarge images with a shipped pretrained model (see MODEL_CARD.md). "
-                                    "Inputs are never overwritten; each output is written completely or not at all.")
+    up = sub.add_parser(
+        "upscale",
+        help="enlarge image files or folders with a shipped model",
+        description="Enlarge images with a shipped pretrained model (see MODEL_CARD.md). "
+        "Inputs are never overwritten; each output is written completely or not at all.",
+    )
     up.add_argument("inputs", nargs="+", metavar="IN", help="image files (PNG, JPEG, BMP, TIFF) or folders of them")
-    up.add_argument("-o", "--output", required=True, metavar="OUT",
-                    help="output file (one input file) or folder (created; files named NAME_xS.EXT)")
-    up.add_argument("--model", default="edsr-small",
-                    help="architecture (edsr-small, espcn, fsrcnn, srcnn) or full name such as espcn-x4 (default: edsr-small)")
+    up.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="output file (one input file) or folder (created; files named NAME_xS.EXT)",
+    )
+    up.add_argument(
+        "--model",
+        default="edsr-small",
+        help="architecture (edsr-small, espcn, fsrcnn, srcnn) or full name such as espcn-x4 (default: edsr-small)",
+    )
     up.add_argument("--scale", type=int, choices=(2, 3, 4), default=None, help="2, 3 or 4 (default: 3, or the model's)")
     up.add_argument("--tile", type=int, default=256, help="tile size in input pixels, bounds memory (0: whole image)")
     up.add_argument("--overwrite", action="store_true", help="replace existing output files")
     up.add_argument("--quiet", action="store_true", help="no progress bar")
-    for name, text in [("train", "train a preset (python -m srkit.train)"),
-                       ("benchmark", "measure models (python -m srkit.benchmark)"),
-                       ("download", "fetch a data set, checksum-verified (python -m srkit.download)")]:
+    for name, text in [
+        ("train", "train a preset (python -m srkit.train)"),
+        ("benchmark", "measure models (python -m srkit.benchmark)"),
+        ("download", "fetch a data set, checksum-verified (python -m srkit.download)"),
+    ]:
         sub.add_parser(name, help=text, add_help=False)
     if argv and argv[0] in ("train", "benchmark", "download"):
         from importlib import import_module
@@ -193,8 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.tile < 0:
         parser.error("--tile must be 0 (whole image) or a positive number of pixels")
     try:
-        failures = upscale_files(args.inputs, args.output, model=args.model, scale=args.scale,
-                                 tile=args.tile or None, overwrite=args.overwrite, progress=not args.quiet)
+        failures = upscale_files(
+            args.inputs,
+            args.output,
+            model=args.model,
+            scale=args.scale,
+            tile=args.tile or None,
+            overwrite=args.overwrite,
+            progress=not args.quiet,
+        )
     except CliError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ so Y lies in [16, 235] and Cb, Cr in [16, 240]. For uint8 images MATLAB rounds t
 for floating-point images in [0, 1] it returns floats divided by 255 (Y in [16/255, 235/255]).
 The functions below follow that rule exactly: the dtype of the input decides the dtype of the output.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,9 +20,7 @@ __all__ = ["RGB2YCBCR", "YCBCR_OFFSET", "rgb2ycbcr", "ycbcr2rgb", "rgb2y", "to_y
 
 #: BT.601 matrix (rows Y, Cb, Cr) acting on RGB in [0, 1] and giving values in [0, 255].
 RGB2YCBCR = np.array(
-    [[65.481, 128.553, 24.966],
-     [-37.797, -74.203, 112.0],
-     [112.0, -93.786, -18.214]],
+    [[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]],
     dtype=np.float64,
 )
 #: Offsets added after the matrix, in the 0..255 scale.

@@ -5,13 +5,14 @@ The course must run offline, so its default data set is the set of photographs t
 training, for model selection (validation) and for the final test; no image is in two splits, and
 near-duplicates (``cat`` is ``chelsea``; the two views of ``stereo_motorcycle``) are left out.
 """
+
 from __future__ import annotations
 
 import os
 import threading
 import warnings
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -20,9 +21,25 @@ from .metrics import gaussian_window
 from .resize import imresize, integer_scale, modcrop
 
 __all__ = [
-    "BUNDLED", "SPLITS", "EXCLUDED", "DEGRADATIONS", "IMAGE_SUFFIXES", "ImageLoadError",
-    "bundled", "load_image", "load_folder", "as_rgb", "degrade", "jpeg", "make_pair", "make_pairs",
-    "grid_patches", "patch_dataset", "augment_pair", "to_float", "to_uint8",
+    "BUNDLED",
+    "SPLITS",
+    "EXCLUDED",
+    "DEGRADATIONS",
+    "IMAGE_SUFFIXES",
+    "ImageLoadError",
+    "bundled",
+    "load_image",
+    "load_folder",
+    "as_rgb",
+    "degrade",
+    "jpeg",
+    "make_pair",
+    "make_pairs",
+    "grid_patches",
+    "patch_dataset",
+    "augment_pair",
+    "to_float",
+    "to_uint8",
 ]
 
 
@@ -33,6 +50,7 @@ def _skimage(name: str) -> Callable[[], np.ndarray]:
 
         image = getattr(skimage.data, name)()
         return image[0] if isinstance(image, tuple) else image  # stereo_motorcycle -> left view
+
     return load
 
 
@@ -41,6 +59,7 @@ def _sklearn(filename: str) -> Callable[[], np.ndarray]:
         from sklearn.datasets import load_sample_image
 
         return load_sample_image(filename)
+
     return load
 
 
@@ -49,6 +68,7 @@ def _matplotlib(filename: str) -> Callable[[], np.ndarray]:
         from matplotlib import cbook
 
         return load_image(cbook.get_sample_data(filename, asfileobj=False), as_rgb=False)
+
     return load
 
 
@@ -79,8 +99,23 @@ BUNDLED: dict[str, tuple[Callable[[], np.ndarray], str]] = {
 
 #: The fixed split. Test images are never used for training or for choosing a model.
 SPLITS: dict[str, tuple[str, ...]] = {
-    "train": ("astronaut", "rocket", "motorcycle", "hubble_deep_field", "immunohistochemistry", "retina",
-              "flower", "moon", "clock", "brick", "grass", "gravel", "text", "page", "cell"),
+    "train": (
+        "astronaut",
+        "rocket",
+        "motorcycle",
+        "hubble_deep_field",
+        "immunohistochemistry",
+        "retina",
+        "flower",
+        "moon",
+        "clock",
+        "brick",
+        "grass",
+        "gravel",
+        "text",
+        "page",
+        "cell",
+    ),
     "validation": ("coffee", "grace_hopper"),
     "test": ("chelsea", "china", "camera", "coins"),
 }
@@ -171,8 +206,10 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
             if im.format not in ("PNG", "JPEG", "BMP", "TIFF", "MPO"):
                 raise ImageLoadError(f"{path}: format {im.format} is not supported (PNG, JPEG, BMP or TIFF)")
             if im.width * im.height > max_pixels:
-                raise ImageLoadError(f"{path}: {im.width}x{im.height} pixels exceeds the limit of {max_pixels} "
-                                     "(pass max_pixels= to allow it)")
+                raise ImageLoadError(
+                    f"{path}: {im.width}x{im.height} pixels exceeds the limit of {max_pixels} "
+                    "(pass max_pixels= to allow it)"
+                )
             im = ImageOps.exif_transpose(im)
             if im.mode in ("P", "PA", "CMYK", "YCbCr", "LAB", "HSV", "RGBa", "RGBX"):
                 im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
@@ -185,7 +222,9 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
     except ImageLoadError:
         raise
     except Image.DecompressionBombError as e:  # claims over twice max_pixels: Pillow stops it at the header
-        raise ImageLoadError(f"{path}: exceeds the limit of {max_pixels} pixels ({e}; pass max_pixels= to allow it)") from None
+        raise ImageLoadError(
+            f"{path}: exceeds the limit of {max_pixels} pixels ({e}; pass max_pixels= to allow it)"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         if path.suffix.lower() in (".tif", ".tiff"):
             array = _load_tiff(path, e, max_pixels)
@@ -200,7 +239,9 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
         raise ImageLoadError(f"{path}: unsupported layout {array.shape}")
     if min(array.shape[:2]) < 1:
         raise ImageLoadError(f"{path}: empty image")
-    return globals()["as_rgb"](array) if as_rgb else (array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array)
+    return (
+        globals()["as_rgb"](array) if as_rgb else (array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array)
+    )
 
 
 _PILLOW_LIMIT = threading.Lock()
@@ -235,8 +276,10 @@ def _load_tiff(path: Path, error: Exception, max_pixels: int) -> np.ndarray:
         with tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
             if page.imagewidth * page.imagelength > max_pixels:
-                raise ImageLoadError(f"{path}: {page.imagewidth}x{page.imagelength} pixels exceeds the limit of "
-                                     f"{max_pixels} (pass max_pixels= to allow it)")
+                raise ImageLoadError(
+                    f"{path}: {page.imagewidth}x{page.imagelength} pixels exceeds the limit of "
+                    f"{max_pixels} (pass max_pixels= to allow it)"
+                )
             array = tif.asarray()
     except ImageLoadError:
         raise
@@ -247,8 +290,9 @@ def _load_tiff(path: Path, error: Exception, max_pixels: int) -> np.ndarray:
     return array
 
 
-def load_folder(path: str | os.PathLike, *, as_rgb: bool = True, recursive: bool = False,
-                max_pixels: int = MAX_PIXELS) -> dict[str, np.ndarray]:
+def load_folder(
+    path: str | os.PathLike, *, as_rgb: bool = True, recursive: bool = False, max_pixels: int = MAX_PIXELS
+) -> dict[str, np.ndarray]:
     """All images in a folder (PNG/JPEG/BMP/TIFF by suffix), by file name (relative path if recursive).
 
     Raises :class:`ImageLoadError` naming the first file that cannot be read, and ``ValueError`` for
@@ -279,8 +323,10 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     x = np.asarray(image, dtype=np.float64)
     bad = ~np.isfinite(x)
     if bad.any():
-        raise ValueError(f"image contains NaN or infinite values ({int(bad.sum())} of {x.size}): "
-                         "refusing to turn them into pixels (a diverged model?)")
+        raise ValueError(
+            f"image contains NaN or infinite values ({int(bad.sum())} of {x.size}): "
+            "refusing to turn them into pixels (a diverged model?)"
+        )
     return np.clip(np.floor(x * 255.0 + 0.5), 0, 255).astype(np.uint8)
 
 
@@ -318,8 +364,16 @@ def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     return out if is_uint8 else (out / 255.0).astype(np.float32)
 
 
-def degrade(hr: np.ndarray, scale: int, *, kind: str = "bicubic", blur_sigma: float | None = None,
-            noise_sigma: float | None = None, jpeg_quality: int = 40, seed: int | None = 0) -> np.ndarray:
+def degrade(
+    hr: np.ndarray,
+    scale: int,
+    *,
+    kind: str = "bicubic",
+    blur_sigma: float | None = None,
+    noise_sigma: float | None = None,
+    jpeg_quality: int = 40,
+    seed: int | None = 0,
+) -> np.ndarray:
     """Make the LR image of a (modcropped) HR image with a named degradation.
 
     ``bicubic``   (BI) MATLAB ``imresize(hr, 1/scale, 'bicubic')`` -- the standard benchmark degradation;
@@ -422,9 +476,15 @@ def make_pair(hr: np.ndarray, scale: int, *, degradation: str = "bicubic", **kwa
     return degrade(hr, scale, kind=degradation, **kwargs), hr
 
 
-def make_pairs(images: Mapping[str, np.ndarray] | Iterable[np.ndarray], scale: int, *,
-               degradation: str = "bicubic", copies: int = 1, seed: int = 0,
-               **kwargs) -> list[tuple[np.ndarray, np.ndarray]]:
+def make_pairs(
+    images: Mapping[str, np.ndarray] | Iterable[np.ndarray],
+    scale: int,
+    *,
+    degradation: str = "bicubic",
+    copies: int = 1,
+    seed: int = 0,
+    **kwargs,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`make_pair` for each image (a dict of images or any iterable of them).
 
     Random degradations (noise) draw a different realisation for every image and copy (seed ``seed + k``);
@@ -433,12 +493,16 @@ def make_pairs(images: Mapping[str, np.ndarray] | Iterable[np.ndarray], scale: i
     if copies < 1:
         raise ValueError(f"copies must be at least 1, got {copies}")
     values = list(images.values() if isinstance(images, Mapping) else images)
-    return [make_pair(hr, scale, degradation=degradation, seed=seed + i * copies + c, **kwargs)
-            for i, hr in enumerate(values) for c in range(copies)]
+    return [
+        make_pair(hr, scale, degradation=degradation, seed=seed + i * copies + c, **kwargs)
+        for i, hr in enumerate(values)
+        for c in range(copies)
+    ]
 
 
-def downscaled_copies(images: Mapping[str, np.ndarray], factors: Iterable[float], *,
-                      min_size: int = 1) -> dict[str, np.ndarray]:
+def downscaled_copies(
+    images: Mapping[str, np.ndarray], factors: Iterable[float], *, min_size: int = 1
+) -> dict[str, np.ndarray]:
     """The images, then each image shrunk by every factor (MATLAB bicubic, antialiased), named ``name@factor``.
 
     Scale augmentation (FSRCNN: Dong, Loy & Tang, ECCV 2016, Sec. 4.1, shrank the 91 images by 0.9, 0.8, 0.7
@@ -484,7 +548,9 @@ def shifted_copies(images: Mapping[str, np.ndarray], scale: int, *, min_size: in
     return out
 
 
-def grid_patches(lr: np.ndarray, hr: np.ndarray, *, scale: int, lr_size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+def grid_patches(
+    lr: np.ndarray, hr: np.ndarray, *, scale: int, lr_size: int, stride: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Aligned patches on a regular grid: A (N x p x p [x C]) from LR and B (N x sp x sp [x C]) from HR.
 
     The LR patch at (i, j) covers exactly the HR patch at (scale*i, scale*j) -- the "A" (inputs) and
@@ -497,9 +563,9 @@ def grid_patches(lr: np.ndarray, hr: np.ndarray, *, scale: int, lr_size: int, st
         raise ValueError(f"LR image {lr.shape[:2]} is smaller than the patch size {lr_size}")
     rows = range(0, lr.shape[0] - lr_size + 1, stride)
     cols = range(0, lr.shape[1] - lr_size + 1, stride)
-    a = np.stack([lr[i:i + lr_size, j:j + lr_size] for i in rows for j in cols])
+    a = np.stack([lr[i : i + lr_size, j : j + lr_size] for i in rows for j in cols])
     hs = lr_size * scale
-    b = np.stack([hr[i * scale:i * scale + hs, j * scale:j * scale + hs] for i in rows for j in cols])
+    b = np.stack([hr[i * scale : i * scale + hs, j * scale : j * scale + hs] for i in rows for j in cols])
     return a, b
 
 
@@ -543,16 +609,29 @@ def _check_some_patches_kept(arrays, patch_size: int, min_std: float, tries: int
     for _, hr in arrays:
         for _ in range(tries):
             i, j = (int(rng.integers(0, n - patch_size + 1)) for n in hr.shape[:2])
-            best = max(best, float(hr[i:i + patch_size, j:j + patch_size].std()))
+            best = max(best, float(hr[i : i + patch_size, j : j + patch_size].std()))
             if best >= min_std:
                 return
-    raise ValueError(f"min_std={min_std} drops every patch: the largest HR patch standard deviation found in "
-                     f"{tries} random crops per image is {best:.3f}")
+    raise ValueError(
+        f"min_std={min_std} drops every patch: the largest HR patch standard deviation found in "
+        f"{tries} random crops per image is {best:.3f}"
+    )
 
 
-def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, color: str = "rgb",
-                  upsample_input: bool = False, augment: bool = True, seed: int | None = None,
-                  repeat: bool = True, weighting: str = "area", min_std: float = 0.0):
+def patch_dataset(
+    pairs,
+    *,
+    scale: int,
+    patch_size: int,
+    batch_size: int = 16,
+    color: str = "rgb",
+    upsample_input: bool = False,
+    augment: bool = True,
+    seed: int | None = None,
+    repeat: bool = True,
+    weighting: str = "area",
+    min_std: float = 0.0,
+):
     """A tf.data pipeline of aligned random (LR, HR) crops, float32 in [0, 1].
 
     Args:
@@ -598,8 +677,7 @@ def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, c
     sig = (tf.TensorSpec((None, None, channels), tf.float32), tf.TensorSpec((None, None, channels), tf.float32))
     images = tf.data.Dataset.from_generator(generate, output_signature=sig).cache()
     weights = tf.data.Dataset.from_tensor_slices(copies)
-    ds = tf.data.Dataset.zip((images, weights)).flat_map(
-        lambda pair, n: tf.data.Dataset.from_tensors(pair).repeat(n))
+    ds = tf.data.Dataset.zip((images, weights)).flat_map(lambda pair, n: tf.data.Dataset.from_tensors(pair).repeat(n))
     if repeat:
         ds = ds.repeat()
     ds = ds.shuffle(int(copies.sum()), seed=seed)
@@ -612,12 +690,16 @@ def patch_dataset(pairs, *, scale: int, patch_size: int, batch_size: int = 16, c
         shape = tf.shape(lr)
         i = tf.random.stateless_uniform((), s_i, 0, shape[0] - lr_size + 1, dtype=tf.int32)
         j = tf.random.stateless_uniform((), s_j, 0, shape[1] - lr_size + 1, dtype=tf.int32)
-        lr_patch = lr[i:i + lr_size, j:j + lr_size]
-        hr_patch = hr[i * ratio:i * ratio + patch_size, j * ratio:j * ratio + patch_size]
+        lr_patch = lr[i : i + lr_size, j : j + lr_size]
+        hr_patch = hr[i * ratio : i * ratio + patch_size, j * ratio : j * ratio + patch_size]
         if augment:
-            lr_patch, hr_patch = augment_pair(lr_patch, hr_patch, tf.random.stateless_uniform((), s_k, 0, 8, dtype=tf.int32))
-        return (tf.ensure_shape(lr_patch, (lr_size, lr_size, channels)),
-                tf.ensure_shape(hr_patch, (patch_size, patch_size, channels)))
+            lr_patch, hr_patch = augment_pair(
+                lr_patch, hr_patch, tf.random.stateless_uniform((), s_k, 0, 8, dtype=tf.int32)
+            )
+        return (
+            tf.ensure_shape(lr_patch, (lr_size, lr_size, channels)),
+            tf.ensure_shape(hr_patch, (patch_size, patch_size, channels)),
+        )
 
     ds = tf.data.Dataset.zip((ds, seeds))
     ds = ds.map(crop, num_parallel_calls=tf.data.AUTOTUNE)

@@ -12,6 +12,7 @@ named next to it; nothing is unpacked before its bytes match. The pieces, each u
 
 Only the standard library and tqdm are used.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,21 +29,31 @@ import urllib.error
 import urllib.request
 import zipfile
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Mapping
 
 from tqdm.auto import tqdm
 
 __all__ = [
-    "Dataset", "REGISTRY", "DownloadError", "ChecksumError", "UnsafeArchiveError",
-    "data_dir", "register", "list_datasets", "sha256_file", "fetch", "extract",
-    "verify_manifest", "download",
+    "Dataset",
+    "REGISTRY",
+    "DownloadError",
+    "ChecksumError",
+    "UnsafeArchiveError",
+    "data_dir",
+    "register",
+    "list_datasets",
+    "sha256_file",
+    "fetch",
+    "extract",
+    "verify_manifest",
+    "download",
 ]
 
-CHUNK_BYTES = 1 << 20                      #: read/write/hash block size
-RETRY_BACKOFF_S = 1.0                      #: wait ``RETRY_BACKOFF_S * attempt`` seconds before a retry
-MARKER = ".srkit-complete.json"            #: written inside a folder once its extraction is complete
+CHUNK_BYTES = 1 << 20  #: read/write/hash block size
+RETRY_BACKOFF_S = 1.0  #: wait ``RETRY_BACKOFF_S * attempt`` seconds before a retry
+MARKER = ".srkit-complete.json"  #: written inside a folder once its extraction is complete
 USER_AGENT = "srkit-downloader/0.1"
 
 
@@ -74,13 +85,13 @@ class Dataset:
     name: str
     urls: tuple[str, ...]
     sha256: str | None
-    archive: str                   # "zip", "tar" or "tar.gz"
+    archive: str  # "zip", "tar" or "tar.gz"
     folder: str
     image_dir: str
     size: int | None = None
-    filename: str | None = None    # archive file name; default: last component of the first URL
+    filename: str | None = None  # archive file name; default: last component of the first URL
     citation: str = ""
-    checksum_source: str = ""      # where the pinned SHA-256 was published
+    checksum_source: str = ""  # where the pinned SHA-256 was published
     manifest: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -90,35 +101,63 @@ class Dataset:
 
 
 _DIV2K = "https://data.vision.ee.ethz.ch/cvl/DIV2K/"
-_DIV2K_CITATION = ("E. Agustsson and R. Timofte, NTIRE 2017 Challenge on Single Image Super-Resolution: "
-                   "Dataset and Study, CVPR Workshops 2017. https://data.vision.ee.ethz.ch/cvl/DIV2K/")
+_DIV2K_CITATION = (
+    "E. Agustsson and R. Timofte, NTIRE 2017 Challenge on Single Image Super-Resolution: "
+    "Dataset and Study, CVPR Workshops 2017. https://data.vision.ee.ethz.ch/cvl/DIV2K/"
+)
 # All DIV2K checksums and sizes: tensorflow/datasets, tensorflow_datasets/datasets/div2k/checksums.tsv
 # (same values in tensorflow_datasets/url_checksums/div2k.txt).
 _DIV2K_SOURCE = "tensorflow/datasets: tensorflow_datasets/datasets/div2k/checksums.tsv"
 _DIV2K_FILES = {
     # name: (archive, size in bytes, sha256, image folder inside the archive)
-    "div2k_train_hr": ("DIV2K_train_HR.zip", 3530603713,
-                       "9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335", "DIV2K_train_HR"),
-    "div2k_valid_hr": ("DIV2K_valid_HR.zip", 448993893,
-                       "20dd31fd84d777bc1cf5d6b7654a3f569c0aec74458ae094122ad1d0489900fc", "DIV2K_valid_HR"),
-    "div2k_train_lr_x2": ("DIV2K_train_LR_bicubic_X2.zip", 925390592,
-                          "a53a424317575838dadce4bcd97cf7b744d6855f43740ed5f0245af3cf4bd850",
-                          "DIV2K_train_LR_bicubic/X2"),
-    "div2k_train_lr_x3": ("DIV2K_train_LR_bicubic_X3.zip", 427847282,
-                          "ad5c8e5507e2765823d3c2c5bd0934842efcd487c5370604c224090898b3163a",
-                          "DIV2K_train_LR_bicubic/X3"),
-    "div2k_train_lr_x4": ("DIV2K_train_LR_bicubic_X4.zip", 246914039,
-                          "f006b837f4eb52b82909aa01478e6d6d199eefce932179491d0c9dbb706dde3a",
-                          "DIV2K_train_LR_bicubic/X4"),
-    "div2k_valid_lr_x2": ("DIV2K_valid_LR_bicubic_X2.zip", 117763600,
-                          "60eed9875c697df51204aa579e2a699e1d5215095788a097ff54dd17e2664d57",
-                          "DIV2K_valid_LR_bicubic/X2"),
-    "div2k_valid_lr_x3": ("DIV2K_valid_LR_bicubic_X3.zip", 54513392,
-                          "04b9a2ed3b4a0715d3924d3ae8514830c3328fac8d30512ce716d6f419e052a3",
-                          "DIV2K_valid_LR_bicubic/X3"),
-    "div2k_valid_lr_x4": ("DIV2K_valid_LR_bicubic_X4.zip", 31505881,
-                          "a50a5d1c4b88de4e8d300d8fb2b904c52fe93b2b298a4899697760d7cbb6d553",
-                          "DIV2K_valid_LR_bicubic/X4"),
+    "div2k_train_hr": (
+        "DIV2K_train_HR.zip",
+        3530603713,
+        "9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335",
+        "DIV2K_train_HR",
+    ),
+    "div2k_valid_hr": (
+        "DIV2K_valid_HR.zip",
+        448993893,
+        "20dd31fd84d777bc1cf5d6b7654a3f569c0aec74458ae094122ad1d0489900fc",
+        "DIV2K_valid_HR",
+    ),
+    "div2k_train_lr_x2": (
+        "DIV2K_train_LR_bicubic_X2.zip",
+        925390592,
+        "a53a424317575838dadce4bcd97cf7b744d6855f43740ed5f0245af3cf4bd850",
+        "DIV2K_train_LR_bicubic/X2",
+    ),
+    "div2k_train_lr_x3": (
+        "DIV2K_train_LR_bicubic_X3.zip",
+        427847282,
+        "ad5c8e5507e2765823d3c2c5bd0934842efcd487c5370604c224090898b3163a",
+        "DIV2K_train_LR_bicubic/X3",
+    ),
+    "div2k_train_lr_x4": (
+        "DIV2K_train_LR_bicubic_X4.zip",
+        246914039,
+        "f006b837f4eb52b82909aa01478e6d6d199eefce932179491d0c9dbb706dde3a",
+        "DIV2K_train_LR_bicubic/X4",
+    ),
+    "div2k_valid_lr_x2": (
+        "DIV2K_valid_LR_bicubic_X2.zip",
+        117763600,
+        "60eed9875c697df51204aa579e2a699e1d5215095788a097ff54dd17e2664d57",
+        "DIV2K_valid_LR_bicubic/X2",
+    ),
+    "div2k_valid_lr_x3": (
+        "DIV2K_valid_LR_bicubic_X3.zip",
+        54513392,
+        "04b9a2ed3b4a0715d3924d3ae8514830c3328fac8d30512ce716d6f419e052a3",
+        "DIV2K_valid_LR_bicubic/X3",
+    ),
+    "div2k_valid_lr_x4": (
+        "DIV2K_valid_LR_bicubic_X4.zip",
+        31505881,
+        "a50a5d1c4b88de4e8d300d8fb2b904c52fe93b2b298a4899697760d7cbb6d553",
+        "DIV2K_valid_LR_bicubic/X4",
+    ),
 }
 
 # The EDSR authors' benchmark bundle: benchmark/{Set5,Set14,B100,Urban100}/{HR,LR_bicubic/X2..X4}.
@@ -133,8 +172,10 @@ _EDSR_BENCHMARK = dict(
     folder="edsr_benchmark",
     checksum_source="YeapJieShen/single-image-super-resolution: tests/reference/fetch_urban100.py",
 )
-_EDSR_CITATION = ("Distributed by B. Lim et al., Enhanced Deep Residual Networks for Single Image "
-                  "Super-Resolution, CVPR Workshops 2017. ")
+_EDSR_CITATION = (
+    "Distributed by B. Lim et al., Enhanced Deep Residual Networks for Single Image "
+    "Super-Resolution, CVPR Workshops 2017. "
+)
 
 # Set5 as released with SRCNN (C. Dong et al.): SRCNN_v1.zip holds SRCNN/Set5/*_GT.bmp.
 # Archive SHA-256: YeapJieShen/single-image-super-resolution, docs/reproduction.md ("SRCNN_v1.zip ...
@@ -149,30 +190,62 @@ _SET5_MANIFEST = {
 }
 
 _BUILTIN: tuple[Dataset, ...] = (
-    *(Dataset(name=name, urls=(_DIV2K + archive,), sha256=digest, size=size, archive="zip",
-              folder=name, image_dir=images, citation=_DIV2K_CITATION, checksum_source=_DIV2K_SOURCE)
-      for name, (archive, size, digest, images) in _DIV2K_FILES.items()),
+    *(
+        Dataset(
+            name=name,
+            urls=(_DIV2K + archive,),
+            sha256=digest,
+            size=size,
+            archive="zip",
+            folder=name,
+            image_dir=images,
+            citation=_DIV2K_CITATION,
+            checksum_source=_DIV2K_SOURCE,
+        )
+        for name, (archive, size, digest, images) in _DIV2K_FILES.items()
+    ),
     Dataset(
         name="set5",
         urls=("http://mmlab.ie.cuhk.edu.hk/projects/SRCNN/SRCNN_v1.zip",),
         sha256="bfa68ca613c1326a59e0c34353205a254ab2b67e34df7f04e28eef567980af30",
-        archive="zip", folder="srcnn_v1", image_dir="SRCNN/Set5", manifest=_SET5_MANIFEST,
-        citation=("M. Bevilacqua et al., Low-Complexity Single-Image Super-Resolution based on Nonnegative "
-                  "Neighbor Embedding, BMVC 2012; copy released with SRCNN: C. Dong et al., Image "
-                  "Super-Resolution Using Deep Convolutional Networks, TPAMI 2016."),
+        archive="zip",
+        folder="srcnn_v1",
+        image_dir="SRCNN/Set5",
+        manifest=_SET5_MANIFEST,
+        citation=(
+            "M. Bevilacqua et al., Low-Complexity Single-Image Super-Resolution based on Nonnegative "
+            "Neighbor Embedding, BMVC 2012; copy released with SRCNN: C. Dong et al., Image "
+            "Super-Resolution Using Deep Convolutional Networks, TPAMI 2016."
+        ),
         checksum_source="YeapJieShen/single-image-super-resolution: docs/reproduction.md",
     ),
-    Dataset(name="set5_edsr", image_dir="benchmark/Set5/HR", **_EDSR_BENCHMARK,
-            citation=_EDSR_CITATION + "Set5: M. Bevilacqua et al., BMVC 2012."),
-    Dataset(name="set14", image_dir="benchmark/Set14/HR", **_EDSR_BENCHMARK,
-            citation=_EDSR_CITATION + "Set14: R. Zeyde, M. Elad and M. Protter, On Single Image Scale-Up "
-                                      "Using Sparse-Representations, Curves and Surfaces 2010."),
-    Dataset(name="b100", image_dir="benchmark/B100/HR", **_EDSR_BENCHMARK,
-            citation=_EDSR_CITATION + "B100 (BSD100): the 100 test images of D. Martin et al., A Database "
-                                      "of Human Segmented Natural Images, ICCV 2001."),
-    Dataset(name="urban100", image_dir="benchmark/Urban100/HR", **_EDSR_BENCHMARK,
-            citation=_EDSR_CITATION + "Urban100: J.-B. Huang, A. Singh and N. Ahuja, Single Image "
-                                      "Super-Resolution from Transformed Self-Exemplars, CVPR 2015."),
+    Dataset(
+        name="set5_edsr",
+        image_dir="benchmark/Set5/HR",
+        **_EDSR_BENCHMARK,
+        citation=_EDSR_CITATION + "Set5: M. Bevilacqua et al., BMVC 2012.",
+    ),
+    Dataset(
+        name="set14",
+        image_dir="benchmark/Set14/HR",
+        **_EDSR_BENCHMARK,
+        citation=_EDSR_CITATION + "Set14: R. Zeyde, M. Elad and M. Protter, On Single Image Scale-Up "
+        "Using Sparse-Representations, Curves and Surfaces 2010.",
+    ),
+    Dataset(
+        name="b100",
+        image_dir="benchmark/B100/HR",
+        **_EDSR_BENCHMARK,
+        citation=_EDSR_CITATION + "B100 (BSD100): the 100 test images of D. Martin et al., A Database "
+        "of Human Segmented Natural Images, ICCV 2001.",
+    ),
+    Dataset(
+        name="urban100",
+        image_dir="benchmark/Urban100/HR",
+        **_EDSR_BENCHMARK,
+        citation=_EDSR_CITATION + "Urban100: J.-B. Huang, A. Singh and N. Ahuja, Single Image "
+        "Super-Resolution from Transformed Self-Exemplars, CVPR 2015.",
+    ),
 )
 
 #: name -> entry. Extend with :func:`register`; :func:`download` also accepts its own mapping.
@@ -261,16 +334,25 @@ def _download_once(url: str, part: Path, *, timeout: float, progress: bool, desc
         expected = int(length) if length is not None else None
         total = offset + expected if expected is not None else None
         received = 0
-        with open(part, "ab" if offset else "wb") as out, tqdm(
-                total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
-                desc=desc, disable=not progress, leave=False) as bar:
+        with (
+            open(part, "ab" if offset else "wb") as out,
+            tqdm(
+                total=total,
+                initial=offset,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=desc,
+                disable=not progress,
+                leave=False,
+            ) as bar,
+        ):
             for block in iter(lambda: response.read(CHUNK_BYTES), b""):
                 out.write(block)
                 received += len(block)
                 bar.update(len(block))
     if expected is not None and received != expected:
-        raise DownloadError(f"{url}: truncated download, received {offset + received} of "
-                            f"{offset + expected} bytes")
+        raise DownloadError(f"{url}: truncated download, received {offset + received} of {offset + expected} bytes")
     return offset
 
 
@@ -287,12 +369,19 @@ def _verify(path: Path, url: str, sha256: str | None, size: int | None) -> None:
 
 def _fatal(error: Exception) -> bool:
     """True for HTTP errors that a retry cannot fix (404, 403, ...)."""
-    return (isinstance(error, urllib.error.HTTPError) and 400 <= error.code < 500
-            and error.code not in (408, 416, 429))
+    return isinstance(error, urllib.error.HTTPError) and 400 <= error.code < 500 and error.code not in (408, 416, 429)
 
 
-def fetch(url: str, *, sha256: str | None, dest: str | os.PathLike, size: int | None = None,
-          progress: bool = True, retries: int = 2, timeout: float = 60) -> Path:
+def fetch(
+    url: str,
+    *,
+    sha256: str | None,
+    dest: str | os.PathLike,
+    size: int | None = None,
+    progress: bool = True,
+    retries: int = 2,
+    timeout: float = 60,
+) -> Path:
     """Download ``url`` to ``dest`` and verify it; return ``dest``.
 
     Bytes go to ``dest.part`` beside ``dest``; an existing ``.part`` is resumed with an HTTP Range
@@ -331,7 +420,8 @@ def fetch(url: str, *, sha256: str | None, dest: str | os.PathLike, size: int | 
                     f"{error}; the file has the expected size ({size} bytes), so downloading it again "
                     "would give the same bytes, and it was deleted. The file on the server differs from "
                     "the pinned one: try another mirror, or check the data set's checksum source and "
-                    "update its SHA-256 if the file was re-released") from error
+                    "update its SHA-256 if the file was re-released"
+                ) from error
             last = error
         except (OSError, http.client.HTTPException, DownloadError) as error:
             if isinstance(error, urllib.error.HTTPError) and error.code == 416:
@@ -367,7 +457,8 @@ def _refuse_link(archive: Path, member: str, target: str) -> None:
     """
     raise UnsafeArchiveError(
         f"refusing link {member!r} -> {target!r} in {archive.name}: srkit does not unpack symbolic or "
-        "hard links (the SR benchmark archives contain none, and a link can point outside the folder)")
+        "hard links (the SR benchmark archives contain none, and a link can point outside the folder)"
+    )
 
 
 def _extract_zip(archive: Path, target: Path) -> None:
@@ -405,8 +496,9 @@ def _extract_tar(archive: Path, target: Path) -> None:
             bundle.extractall(target, members=members)
 
 
-def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike, *,
-            check: Callable[[Path], None] | None = None) -> Path:
+def extract(
+    archive: str | os.PathLike, dest_dir: str | os.PathLike, *, check: Callable[[Path], None] | None = None
+) -> Path:
     """Unpack a zip or tar(.gz/.bz2/.xz) ``archive`` into ``dest_dir`` and return ``dest_dir``.
 
     Members with absolute paths, ``..`` components, symbolic or hard links, or device files are
@@ -427,8 +519,9 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike, *,
                 raise DownloadError(f"{archive}: neither a zip nor a tar archive")
         except (tarfile.ReadError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError) as error:
             # a truncated or damaged archive (only possible where no SHA-256 was checked)
-            raise DownloadError(f"{archive}: damaged or incomplete archive ({error}); delete it and download "
-                                "it again") from None
+            raise DownloadError(
+                f"{archive}: damaged or incomplete archive ({error}); delete it and download it again"
+            ) from None
         if check is not None:
             check(tmp)
         if dest_dir.exists():
@@ -468,8 +561,10 @@ def _find_images(folder: Path, image_dir: str) -> Path:
     candidates = sorted(p for p in folder.rglob(PurePosixPath(image_dir).name) if p.is_dir())
     if len(candidates) == 1:
         return candidates[0]
-    raise DownloadError(f"{folder}: expected the image folder {image_dir!r}, "
-                        f"found {len(candidates)} folder(s) named {PurePosixPath(image_dir).name!r}")
+    raise DownloadError(
+        f"{folder}: expected the image folder {image_dir!r}, "
+        f"found {len(candidates)} folder(s) named {PurePosixPath(image_dir).name!r}"
+    )
 
 
 def _is_complete(folder: Path, entry: Dataset) -> bool:
@@ -489,10 +584,18 @@ def _finish(tmp: Path, entry: Dataset) -> None:
     (tmp / MARKER).write_text(json.dumps(marker, indent=1))
 
 
-def download(name: str, *, root: str | os.PathLike | None = None, force: bool = False,
-             progress: bool = True, registry: Mapping[str, Dataset] | None = None,
-             allow_unverified: bool = False, keep_archive: bool = False,
-             retries: int = 2, timeout: float = 60) -> Path:
+def download(
+    name: str,
+    *,
+    root: str | os.PathLike | None = None,
+    force: bool = False,
+    progress: bool = True,
+    registry: Mapping[str, Dataset] | None = None,
+    allow_unverified: bool = False,
+    keep_archive: bool = False,
+    retries: int = 2,
+    timeout: float = 60,
+) -> Path:
     """Download, verify and unpack the data set ``name``; return its image folder.
 
     The archive is cached in ``root/downloads`` (``root`` defaults to :func:`data_dir`) and unpacked
@@ -505,7 +608,8 @@ def download(name: str, *, root: str | os.PathLike | None = None, force: bool = 
     if entry.sha256 is None and not allow_unverified:
         raise DownloadError(
             f"{entry.name}: no published SHA-256 is known for {entry.urls[0]}, so its contents cannot "
-            "be verified; pass allow_unverified=True to download it anyway")
+            "be verified; pass allow_unverified=True to download it anyway"
+        )
     root = Path(root) if root is not None else data_dir()
     folder = root / entry.folder
     if not force and _is_complete(folder, entry):
@@ -516,8 +620,15 @@ def download(name: str, *, root: str | os.PathLike | None = None, force: bool = 
     errors: list[DownloadError] = []
     for url in entry.urls:  # mirrors of the same bytes, tried in order
         try:
-            fetch(url, sha256=entry.sha256, dest=archive, size=entry.size,
-                  progress=progress, retries=retries, timeout=timeout)
+            fetch(
+                url,
+                sha256=entry.sha256,
+                dest=archive,
+                size=entry.size,
+                progress=progress,
+                retries=retries,
+                timeout=timeout,
+            )
             break
         except DownloadError as error:
             errors.append(error)
@@ -531,8 +642,9 @@ def download(name: str, *, root: str | os.PathLike | None = None, force: bool = 
     return _find_images(folder, entry.image_dir)
 
 
-def local(name: str, *, root: str | os.PathLike | None = None,
-          registry: Mapping[str, Dataset] | None = None) -> Path | None:
+def local(
+    name: str, *, root: str | os.PathLike | None = None, registry: Mapping[str, Dataset] | None = None
+) -> Path | None:
     """The image folder of ``name`` if it has already been downloaded and unpacked under ``root``, else None."""
     entry = _lookup(name, registry)
     folder = (Path(root) if root is not None else data_dir()) / entry.folder
@@ -543,8 +655,9 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m srkit.download NAME [NAME ...]``: download, verify and unpack data sets."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m srkit.download",
-                                     description="Download, verify (SHA-256) and unpack SR data sets.")
+    parser = argparse.ArgumentParser(
+        prog="python -m srkit.download", description="Download, verify (SHA-256) and unpack SR data sets."
+    )
     parser.add_argument("names", nargs="*", help="data sets to fetch (see --list)")
     parser.add_argument("--root", type=Path, default=None, help=f"data directory (default: {data_dir()})")
     parser.add_argument("--list", action="store_true", help="list the known data sets and exit")

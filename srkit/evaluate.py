@@ -11,11 +11,12 @@ Two variants both reproduce published tables (``protocol=``):
           maps a float Y image in [0, 1] to a float Y image, rounded to uint8 only at the end.
           Bicubic on Set5: 33.66 / 30.39 / 28.42 dB, the published row to the last digit.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -56,8 +57,9 @@ class Evaluation:
         mean over the set is ``frame.mean()``, the per-image average of published tables)."""
         import pandas as pd
 
-        frame = pd.DataFrame({"psnr": self.psnr, "ssim": self.ssim,
-                              "ms": {name: 1000 * s for name, s in self.seconds.items()}})
+        frame = pd.DataFrame(
+            {"psnr": self.psnr, "ssim": self.ssim, "ms": {name: 1000 * s for name, s in self.seconds.items()}}
+        )
         frame.index.name = "image"
         return frame
 
@@ -73,9 +75,17 @@ def bicubic_upscaler(scale: int) -> Callable[[np.ndarray], np.ndarray]:
     return lambda lr: imresize(lr, scale)
 
 
-def evaluate(upscaler: Callable[[np.ndarray], np.ndarray], images: Mapping[str, np.ndarray], *, scale: int,
-             crop_border: int, y_channel: bool = True, protocol: str = "rgb", degradation: str = "bicubic",
-             seed: int = 0) -> Evaluation:
+def evaluate(
+    upscaler: Callable[[np.ndarray], np.ndarray],
+    images: Mapping[str, np.ndarray],
+    *,
+    scale: int,
+    crop_border: int,
+    y_channel: bool = True,
+    protocol: str = "rgb",
+    degradation: str = "bicubic",
+    seed: int = 0,
+) -> Evaluation:
     """Score ``upscaler`` on HR ``images`` (name -> uint8 array) with the published protocol.
 
     ``upscaler`` maps LR to SR: uint8 RGB -> uint8 RGB for ``protocol="rgb"``, float Y (H x W, [0, 1]) ->
@@ -97,7 +107,9 @@ def evaluate(upscaler: Callable[[np.ndarray], np.ndarray], images: Mapping[str, 
         hr = modcrop(np.asarray(hr), scale)
         if protocol == "y":
             hr = to_y(hr)
-            lr = _LR_MEMO.get(("y", _fingerprint(hr), scale), lambda: imresize(hr.astype(np.float64) / 255.0, 1 / scale))
+            lr = _LR_MEMO.get(
+                ("y", _fingerprint(hr), scale), lambda hr=hr: imresize(hr.astype(np.float64) / 255.0, 1 / scale)
+            )
         elif degradation != "bicubic":
             lr = degrade(hr, scale, kind=degradation, seed=seed + index)
         elif hr.dtype == np.uint8:

@@ -6,6 +6,7 @@ convolutional networks on a CPU).
 The converted model keeps the Keras model's dynamic height and width; :class:`TFLiteModel` resizes the
 interpreter's input to each image. Outputs match the Keras model to float32 rounding (tested).
 """
+
 from __future__ import annotations
 
 import os
@@ -59,7 +60,8 @@ def with_dtype_policy(model, policy: str = "mixed_float16"):
             f"with_dtype_policy supports only functional and keras.Sequential models; "
             f"{type(model).__name__} is not one (a subclassed model's config does not list its layers). "
             "Rebuild it with the functional API, or construct it under "
-            "keras.config.set_dtype_policy(...) instead")
+            "keras.config.set_dtype_policy(...) instead"
+        )
     _set_policy(config["layers"], policy)
     for layer in config["layers"]:  # the input stays float32: callers pass float32 images
         if layer["class_name"] == "InputLayer":
@@ -72,8 +74,9 @@ def with_dtype_policy(model, policy: str = "mixed_float16"):
 def _refuse_existing(path: Path, overwrite: bool) -> None:
     """``FileExistsError`` if ``path`` exists and ``overwrite`` is false (both export functions share it)."""
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; export refuses to overwrite it "
-                              "(pass overwrite=True to replace it)")
+        raise FileExistsError(
+            f"{path} already exists; export refuses to overwrite it (pass overwrite=True to replace it)"
+        )
 
 
 def save_saved_model(model, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -84,9 +87,11 @@ def save_saved_model(model, path: str | os.PathLike, *, overwrite: bool = False)
     path = Path(path)
     _refuse_existing(path, overwrite)
     if path.exists() and not (path.is_dir() and (path / "saved_model.pb").is_file()):
-        raise ValueError(f"{path} exists but is not a SavedModel folder (no saved_model.pb); "
-                         "overwrite=True replaces only an earlier export, so choose another path "
-                         "or remove it yourself")
+        raise ValueError(
+            f"{path} exists but is not a SavedModel folder (no saved_model.pb); "
+            "overwrite=True replaces only an earlier export, so choose another path "
+            "or remove it yourself"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
@@ -117,10 +122,10 @@ def load_saved_model(path: str | os.PathLike):
 def to_tflite(model, *, float16: bool = False) -> bytes:
     """The TensorFlow Lite flatbuffer of Keras ``model`` (float32; ``float16=True`` stores the weights in
     half precision: half the file, outputs within ~1e-3)."""
-    import tensorflow as tf
-
     import contextlib
     import io
+
+    import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if float16:

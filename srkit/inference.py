@@ -1,4 +1,4 @@
-"""Apply an SR model to a plain image: ``srkit.upscale(image, model=..., scale=...)`` (defined here, in ``srkit.inference``).
+"""Apply an SR model to a plain image: ``srkit.upscale(image, model=..., scale=...)`` (defined here).
 
 Models are defined in a colour space (Y only, or RGB) and some expect a bicubic-upsampled input; this
 function hides that. It takes uint8 or float (0..1) images, gray (H x W or H x W x 1), RGB or RGBA, and
@@ -7,6 +7,7 @@ SRCNN convention); alpha is enlarged with bicubic. Large images are processed in
 through the whole pipeline, so memory beyond the input and output images stays flat, and the result equals
 the untiled one (the overlap covers the receptive field and bicubic's support).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,10 +26,10 @@ class ModelInfo:
     """What :func:`upscale` needs to know about a model."""
 
     scale: int
-    channels: int          # 1: works on Y; 3: works on RGB
-    pre_upsampled: bool    # takes the bicubic-upsampled image (SRCNN, VDSR)
-    radius: int            # receptive-field radius in input pixels (an upper bound)
-    align: int             # tile origins must be multiples of this (strided models)
+    channels: int  # 1: works on Y; 3: works on RGB
+    pre_upsampled: bool  # takes the bicubic-upsampled image (SRCNN, VDSR)
+    radius: int  # receptive-field radius in input pixels (an upper bound)
+    align: int  # tile origins must be multiples of this (strided models)
 
 
 def receptive_radius(model) -> tuple[int, int]:
@@ -99,7 +100,9 @@ def predict_tiled(model, x: np.ndarray, info: ModelInfo, tile: int | None) -> np
             ex0 = max(0, x0 - pad) // info.align * info.align
             ey1, ex1 = min(h, y1 + pad), min(w, x1 + pad)
             piece = _run(model, x[ey0:ey1, ex0:ex1])
-            out[y0 * f:y1 * f, x0 * f:x1 * f] = piece[(y0 - ey0) * f:(y1 - ey0) * f, (x0 - ex0) * f:(x1 - ex0) * f]
+            out[y0 * f : y1 * f, x0 * f : x1 * f] = piece[
+                (y0 - ey0) * f : (y1 - ey0) * f, (x0 - ex0) * f : (x1 - ex0) * f
+            ]
     return out
 
 
@@ -111,8 +114,9 @@ def _load(model):
     return model
 
 
-def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | None = 256,
-            self_ensemble: bool = False) -> np.ndarray:
+def upscale(
+    image: np.ndarray, *, model, scale: int | None = None, tile: int | None = 256, self_ensemble: bool = False
+) -> np.ndarray:
     """Super-resolve ``image`` with ``model`` (a Keras model or the name of a shipped pretrained model).
 
     Args:
@@ -170,7 +174,9 @@ def upscale(image: np.ndarray, *, model, scale: int | None = None, tile: int | N
             y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
             (ey0, ey1), (ex0, ex1) = window(y0, y1, h), window(x0, x1, w)
             piece = _upscale_whole(image[ey0:ey1, ex0:ex1], model, info, self_ensemble)
-            out[y0 * s:y1 * s, x0 * s:x1 * s] = piece[(y0 - ey0) * s:(y1 - ey0) * s, (x0 - ex0) * s:(x1 - ex0) * s]
+            out[y0 * s : y1 * s, x0 * s : x1 * s] = piece[
+                (y0 - ey0) * s : (y1 - ey0) * s, (x0 - ex0) * s : (x1 - ex0) * s
+            ]
     return out
 
 
@@ -197,7 +203,7 @@ def _upscale_whole(image: np.ndarray, model, info: ModelInfo, self_ensemble: boo
         if pad:
             f = 1 if info.pre_upsampled else s
             inp = np.pad(inp, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
-            return run(inp)[pad * f:-pad * f, pad * f:-pad * f]
+            return run(inp)[pad * f : -pad * f, pad * f : -pad * f]
         return run(inp)
 
     def run(inp: np.ndarray) -> np.ndarray:
@@ -214,10 +220,10 @@ def _upscale_whole(image: np.ndarray, model, info: ModelInfo, self_ensemble: boo
 
     if info.channels == 1:
         if gray:
-            out = network(x[..., None])[..., 0]           # a gray image is its own luma
+            out = network(x[..., None])[..., 0]  # a gray image is its own luma
         else:
             ycc = rgb2ycbcr(np.clip(x, 0, 1))
-            big = imresize(ycc, s)                        # bicubic Cb, Cr
+            big = imresize(ycc, s)  # bicubic Cb, Cr
             big[..., 0] = network(ycc[..., :1])[..., 0]
             out = ycbcr2rgb(big)
     else:

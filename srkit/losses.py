@@ -8,6 +8,7 @@ can be had, otherwise -- saying so -- on a fixed random-weight network. Adversar
 ``keras.Model`` whose ``train_step`` alternates discriminator and generator updates, so ``fit`` and its
 callbacks work unchanged.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -15,8 +16,22 @@ import warnings
 import keras
 from keras import layers, ops
 
-__all__ = ["l1", "l2", "charbonnier", "ssim_loss", "ms_ssim_loss", "mixed_loss", "gradient_loss", "fft_loss",
-           "ms_ssim_scales", "feature_extractor", "PerceptualLoss", "discriminator", "SRGAN", "get"]
+__all__ = [
+    "l1",
+    "l2",
+    "charbonnier",
+    "ssim_loss",
+    "ms_ssim_loss",
+    "mixed_loss",
+    "gradient_loss",
+    "fft_loss",
+    "ms_ssim_scales",
+    "feature_extractor",
+    "PerceptualLoss",
+    "discriminator",
+    "SRGAN",
+    "get",
+]
 
 
 def _float32(*images):
@@ -72,8 +87,11 @@ def _ms_ssim(y_true, y_pred, n: int):
     """Mean MS-SSIM over the first ``n`` scales, their weights renormalised to sum to 1."""
     tf = _tf()
     weights = [w / sum(_MS_WEIGHTS[:n]) for w in _MS_WEIGHTS[:n]]
-    return ops.mean(tf.image.ssim_multiscale(tf.clip_by_value(y_true, 0, 1), tf.clip_by_value(y_pred, 0, 1),
-                                             max_val=1.0, power_factors=weights))
+    return ops.mean(
+        tf.image.ssim_multiscale(
+            tf.clip_by_value(y_true, 0, 1), tf.clip_by_value(y_pred, 0, 1), max_val=1.0, power_factors=weights
+        )
+    )
 
 
 def ms_ssim_loss(y_true, y_pred):
@@ -90,8 +108,9 @@ def ms_ssim_loss(y_true, y_pred):
     size = tf.reduce_min(tf.shape(y_true)[1:3])
     # ms_ssim_scales(size) - 1 in graph ops: one more scale for every halving that still holds the window
     extra = tf.reduce_sum(tf.cast(size // 2 ** tf.range(1, len(_MS_WEIGHTS)) >= 11, tf.int32))
-    return 1.0 - tf.switch_case(extra, [lambda n=n: _ms_ssim(y_true, y_pred, n)
-                                        for n in range(1, len(_MS_WEIGHTS) + 1)])
+    return 1.0 - tf.switch_case(
+        extra, [lambda n=n: _ms_ssim(y_true, y_pred, n) for n in range(1, len(_MS_WEIGHTS) + 1)]
+    )
 
 
 def mixed_loss(y_true, y_pred, alpha: float = 0.84):
@@ -133,15 +152,22 @@ def feature_extractor(kind: str = "vgg19", *, layer: str = "block5_conv4", seed:
     if kind not in ("vgg19", "random"):
         raise ValueError(f"kind must be 'vgg19' or 'random', got {kind!r}")
     try:
-        vgg = (keras.applications.VGG19(weights="imagenet", include_top=False, input_shape=(None, None, 3))
-               if kind == "vgg19" else _random_vgg19(seed))
+        vgg = (
+            keras.applications.VGG19(weights="imagenet", include_top=False, input_shape=(None, None, 3))
+            if kind == "vgg19"
+            else _random_vgg19(seed)
+        )
     except Exception as error:  # no network, blocked download, corrupt cache
         if not allow_random:
-            raise RuntimeError(f"ImageNet VGG19 weights are not available ({error}); pass allow_random=True "
-                               "to use random-weight features instead") from None
-        warnings.warn(f"ImageNet VGG19 weights are not available here ({type(error).__name__}); the perceptual "
-                      "loss uses a VGG19 with fixed random weights instead (see srkit.losses.feature_extractor)",
-                      stacklevel=2)
+            raise RuntimeError(
+                f"ImageNet VGG19 weights are not available ({error}); pass allow_random=True "
+                "to use random-weight features instead"
+            ) from None
+        warnings.warn(
+            f"ImageNet VGG19 weights are not available here ({type(error).__name__}); the perceptual "
+            "loss uses a VGG19 with fixed random weights instead (see srkit.losses.feature_extractor)",
+            stacklevel=2,
+        )
         return feature_extractor("random", layer=layer, seed=seed)
     vgg.trainable = False
     features = keras.Model(vgg.input, vgg.get_layer(layer).output, name=f"{kind}_{layer}")
@@ -162,8 +188,14 @@ def _random_vgg19(seed: int) -> keras.Model:
     x, k = x_in, 0
     for block, (filters, convs) in enumerate(_VGG19_BLOCKS, start=1):
         for conv in range(1, convs + 1):
-            x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{block}_conv{conv}",
-                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed + k))(x)
+            x = layers.Conv2D(
+                filters,
+                3,
+                padding="same",
+                activation="relu",
+                name=f"block{block}_conv{conv}",
+                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + k),
+            )(x)
             k += 1
         x = layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool")(x)
     return keras.Model(x_in, x, name="vgg19")
@@ -220,8 +252,9 @@ class SRGAN(keras.Model):
     and ``evaluate`` work as usual; ``predict``/calling the model runs the generator. Saving: save ``model.generator``.
     """
 
-    def __init__(self, generator: keras.Model, disc: keras.Model, *, content_loss=l1,
-                 adversarial_weight: float = 1e-3, **kwargs):
+    def __init__(
+        self, generator: keras.Model, disc: keras.Model, *, content_loss=l1, adversarial_weight: float = 1e-3, **kwargs
+    ):
         super().__init__(**kwargs)
         self.generator, self.disc = generator, disc
         self.content_loss, self.adversarial_weight = content_loss, float(adversarial_weight)
@@ -267,8 +300,18 @@ class SRGAN(keras.Model):
         return {"content": self.trackers["content"].result()}
 
 
-_NAMED = {"l1": l1, "mae": l1, "l2": l2, "mse": l2, "charbonnier": charbonnier, "ssim": ssim_loss,
-          "ms-ssim": ms_ssim_loss, "mixed": mixed_loss, "gradient": gradient_loss, "fft": fft_loss}
+_NAMED = {
+    "l1": l1,
+    "mae": l1,
+    "l2": l2,
+    "mse": l2,
+    "charbonnier": charbonnier,
+    "ssim": ssim_loss,
+    "ms-ssim": ms_ssim_loss,
+    "mixed": mixed_loss,
+    "gradient": gradient_loss,
+    "fft": fft_loss,
+}
 
 
 def get(name: str):

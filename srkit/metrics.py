@@ -9,9 +9,10 @@ how faithful its pixels are), with the same conventions (lesson 06).
 
 Images are uint8 (0..255), or floats in [0, 1]; both arguments must use the same convention.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from scipy.ndimage import correlate1d
@@ -45,8 +46,10 @@ def prepare(image: np.ndarray, *, crop_border: int, y_channel: bool) -> np.ndarr
         if not np.all(np.isfinite(image)):
             raise ValueError("image contains NaN or infinite values")
         if image.size and image.max() > FLOAT_MAX:
-            raise ValueError(f"float images must be in [0, 1], but this one reaches {float(image.max()):g} "
-                             "(0..255 values?): pass uint8 images, or divide float ones by 255")
+            raise ValueError(
+                f"float images must be in [0, 1], but this one reaches {float(image.max()):g} "
+                "(0..255 values?): pass uint8 images, or divide float ones by 255"
+            )
         scale = 255.0
     else:
         raise TypeError(f"images must be uint8 (0..255) or float (0..1), got dtype {image.dtype}")
@@ -55,8 +58,10 @@ def prepare(image: np.ndarray, *, crop_border: int, y_channel: bool) -> np.ndarr
     if image.ndim not in (2, 3):
         raise ValueError(f"image must be H x W or H x W x C, got shape {image.shape}")
     if image.ndim == 3 and image.shape[-1] != 3:  # alpha (RGBA, gray + alpha) is not part of the picture
-        raise ValueError(f"images must be gray (H x W) or RGB (H x W x 3), got shape {image.shape}; "
-                         "drop an alpha channel first (image[..., :3] or srkit.data.as_rgb)")
+        raise ValueError(
+            f"images must be gray (H x W) or RGB (H x W x 3), got shape {image.shape}; "
+            "drop an alpha channel first (image[..., :3] or srkit.data.as_rgb)"
+        )
     if y_channel and image.ndim == 3:
         image = rgb2y(image)  # uint8 -> rounded uint8 Y, as MATLAB; float -> float Y in [0, 1]
     image = image.astype(np.float64) * scale
@@ -76,7 +81,9 @@ def _pair(a: np.ndarray, b: np.ndarray, crop_border: int, y_channel: bool) -> tu
         raise ValueError(f"images must have the same shape, got {a.shape} and {b.shape}")
     if (a.dtype == np.uint8) != (b.dtype == np.uint8):
         raise TypeError(f"compare uint8 with uint8 or float with float, got {a.dtype} and {b.dtype}")
-    return prepare(a, crop_border=crop_border, y_channel=y_channel), prepare(b, crop_border=crop_border, y_channel=y_channel)
+    return prepare(a, crop_border=crop_border, y_channel=y_channel), prepare(
+        b, crop_border=crop_border, y_channel=y_channel
+    )
 
 
 def psnr(reference: np.ndarray, test: np.ndarray, *, crop_border: int, y_channel: bool) -> float:
@@ -157,12 +164,19 @@ def gradient_wasserstein(reference: np.ndarray, test: np.ndarray, *, crop_border
     if min(x.shape[:2]) < 2:
         raise ValueError(f"gradients need images of at least 2x2 after cropping, got {x.shape[:2]}")
     x, y = (x, y) if x.ndim == 3 else (x[..., None], y[..., None])
-    return float(np.mean([np.mean(np.abs(_gradient_magnitudes(x[..., c]) - _gradient_magnitudes(y[..., c])))
-                          for c in range(x.shape[-1])]))
+    return float(
+        np.mean(
+            [
+                np.mean(np.abs(_gradient_magnitudes(x[..., c]) - _gradient_magnitudes(y[..., c])))
+                for c in range(x.shape[-1])
+            ]
+        )
+    )
 
 
-def mean_over_set(metric: Callable[..., float], references: Iterable[np.ndarray], tests: Iterable[np.ndarray],
-                  **conventions) -> tuple[float, list[float]]:
+def mean_over_set(
+    metric: Callable[..., float], references: Iterable[np.ndarray], tests: Iterable[np.ndarray], **conventions
+) -> tuple[float, list[float]]:
     """Per-image values of ``metric`` and their mean, the way tables average over a set.
 
     (Not the PSNR of the pooled MSE, which weights large images more and is a different number.)

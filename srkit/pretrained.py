@@ -6,6 +6,7 @@ The weights in ``srkit/weights/`` were trained for this course on the bundled tr
 (a corrupted download or an edited file) and loads the rest with ``safe_mode=True`` (no code in a model
 file can run). Names say the architecture and the scale: ``espcn-x3``, ``edsr-small-x4``, ...
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,18 @@ import json
 import os
 from pathlib import Path
 
-__all__ = ["WEIGHTS", "PretrainedError", "manifest", "names", "info", "training_stages", "path", "load", "install",
-           "transfer"]
+__all__ = [
+    "WEIGHTS",
+    "PretrainedError",
+    "manifest",
+    "names",
+    "info",
+    "training_stages",
+    "path",
+    "load",
+    "install",
+    "transfer",
+]
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 
@@ -69,8 +80,10 @@ def _verified_bytes(name: str, folder: str | os.PathLike) -> tuple[Path, bytes]:
         raise PretrainedError(f"{name}: weight file {file} is missing; reinstall srkit") from None
     actual = hashlib.sha256(data).hexdigest()
     if actual != entry["sha256"]:
-        raise PretrainedError(f"{name}: {file} is corrupted or modified (SHA-256 {actual}, expected "
-                              f"{entry['sha256']}); reinstall srkit or restore the file from git")
+        raise PretrainedError(
+            f"{name}: {file} is corrupted or modified (SHA-256 {actual}, expected "
+            f"{entry['sha256']}); reinstall srkit or restore the file from git"
+        )
     return file, data
 
 
@@ -96,12 +109,24 @@ def load(name: str, folder: str | os.PathLike = WEIGHTS):
         return keras.models.load_model(copy, safe_mode=True, compile=False)
 
 
-_TRAINING_KEYS = ("command", "seed", "steps", "seconds", "data", "batch_size", "lr_patch", "loss", "learning_rate",
-                  "best_val_psnr", "versions")
+_TRAINING_KEYS = (
+    "command",
+    "seed",
+    "steps",
+    "seconds",
+    "data",
+    "batch_size",
+    "lr_patch",
+    "loss",
+    "learning_rate",
+    "best_val_psnr",
+    "versions",
+)
 
 
-def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None,
-            folder: str | os.PathLike = WEIGHTS) -> dict:
+def install(
+    run_dir: str | os.PathLike, name: str, *, scores: dict | None = None, folder: str | os.PathLike = WEIGHTS
+) -> dict:
     """Copy ``best.keras`` of a training run into the weights folder as ``name`` and record it in the manifest
     with its SHA-256, its training record and ``scores`` (how the maintainers ship weights). Both files are
     written to temporary names and replaced only when complete: on an error the installed files are unchanged
@@ -122,11 +147,21 @@ def install(run_dir: str | os.PathLike, name: str, *, scores: dict | None = None
     try:
         # re-saved without the optimizer state: half the size, and proof that it loads in safe mode
         keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False).save(tmp)
-        entry = dict(file=target.name, sha256=_sha256(tmp), architecture=record["model"], scale=record["scale"],
-                     parameters=record["parameters"], training={k: record[k] for k in _TRAINING_KEYS}
-                     | {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales", "hr_shifts") if record.get(k)}
-                     | ({"precision": record["precision"]} if record.get("precision", "float32") != "float32" else {}),
-                     scores=scores or {})
+        entry = dict(
+            file=target.name,
+            sha256=_sha256(tmp),
+            architecture=record["model"],
+            scale=record["scale"],
+            parameters=record["parameters"],
+            training={k: record[k] for k in _TRAINING_KEYS}
+            | {
+                k: record[k]
+                for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales", "hr_shifts")
+                if record.get(k)
+            }
+            | ({"precision": record["precision"]} if record.get("precision", "float32") != "float32" else {}),
+            scores=scores or {},
+        )
         if record.get("init_from") in entries:  # fine-tuned from a shipped model: keep how that one was trained
             entry["training"]["starts_from"] = entries[record["init_from"]]["training"]
         entries[name] = entry

@@ -5,6 +5,7 @@ Table 3); VDSR from Kim et al., CVPR 2016, Table 3; ESPCN from Shi et al., CVPR 
 (PSNR only); SRCNN 9-1-5 (91 images) from Dong et al., ECCV 2014, Table 1; EDSR-baseline from later
 lightweight-SR papers (e.g. Ahn et al., CARN, ECCV 2018). Keys: (method, scale, set) -> (PSNR, SSIM or None).
 """
+
 from __future__ import annotations
 
 __all__ = ["PUBLISHED", "CITATIONS", "SET_ALIASES", "UNPUBLISHED_SETS", "published"]
@@ -62,8 +63,14 @@ CITATIONS = {
 
 
 #: accepted spellings of each set, lower-cased: the table's own names and srkit.download's data-set names
-SET_ALIASES = {"set5": "Set5", "set5_edsr": "Set5", "set14": "Set14", "b100": "B100", "bsd100": "B100",
-               "urban100": "Urban100"}
+SET_ALIASES = {
+    "set5": "Set5",
+    "set5_edsr": "Set5",
+    "set14": "Set14",
+    "b100": "B100",
+    "bsd100": "B100",
+    "urban100": "Urban100",
+}
 #: sets srkit knows that no paper reports on: the bundled splits (``srkit.data.bundled``)
 UNPUBLISHED_SETS = ("train", "validation", "test")
 
@@ -87,9 +94,11 @@ def _set(set_name: str, strict: bool = True) -> str | None:
         return SET_ALIASES[key]
     if key in UNPUBLISHED_SETS or "/" in key or "\\" in key or not strict:
         return None
-    raise ValueError(f"no published figures for set {set_name!r}; known sets: {', '.join(_SETS)} "
-                     f"(also spelt {', '.join(sorted(SET_ALIASES))}, any case), or {', '.join(UNPUBLISHED_SETS)} "
-                     f"(bundled, no published figures)")
+    raise ValueError(
+        f"no published figures for set {set_name!r}; known sets: {', '.join(_SETS)} "
+        f"(also spelt {', '.join(sorted(SET_ALIASES))}, any case), or {', '.join(UNPUBLISHED_SETS)} "
+        f"(bundled, no published figures)"
+    )
 
 
 def published(method: str, scale: int, set_name: str, *, strict: bool = True) -> tuple[float, float | None] | None:

@@ -44,11 +44,12 @@ the horizontal like a textbook plot: a vertical edge (intensity changing along x
 horizontal edge angle pi/2. Angle bucket k is centred on k pi / angles, so the horizontal and vertical
 edges that photographs are full of fall in the middle of a bucket rather than on a boundary.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import numpy as np
 from scipy.ndimage import correlate1d
@@ -58,8 +59,16 @@ from .metrics import gaussian_window
 from .resize import imresize, modcrop
 
 __all__ = [
-    "DEFAULT_STRENGTH_THRESHOLDS", "DEFAULT_COHERENCE_THRESHOLDS", "GradientStructure", "RaisrModel",
-    "gradient_structure", "quantize", "hash_pixels", "pixel_types", "training_pair", "fit",
+    "DEFAULT_STRENGTH_THRESHOLDS",
+    "DEFAULT_COHERENCE_THRESHOLDS",
+    "GradientStructure",
+    "RaisrModel",
+    "gradient_structure",
+    "quantize",
+    "hash_pixels",
+    "pixel_types",
+    "training_pair",
+    "fit",
 ]
 
 #: Strength (sqrt(lambda_1), grey levels / 255 per pixel) and coherence thresholds of :func:`hash_pixels`
@@ -74,10 +83,9 @@ DEFAULT_COHERENCE_THRESHOLDS = (0.25, 0.5)
 class GradientStructure:
     """The three per-pixel features of the structure tensor (angle, strength, coherence), each an H x W float array."""
 
-    angle: np.ndarray       #: orientation of the dominant gradient, radians in [0, pi)
-    strength: np.ndarray    #: sqrt(lambda_1)
-    coherence: np.ndarray   #: (sqrt(l1) - sqrt(l2)) / (sqrt(l1) + sqrt(l2)), in [0, 1]
-
+    angle: np.ndarray  #: orientation of the dominant gradient, radians in [0, pi)
+    strength: np.ndarray  #: sqrt(lambda_1)
+    coherence: np.ndarray  #: (sqrt(l1) - sqrt(l2)) / (sqrt(l1) + sqrt(l2)), in [0, 1]
 
 
 def _check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
@@ -124,10 +132,13 @@ def gradient_structure(image: np.ndarray, *, window: int = 9, sigma: float = 2.0
     return GradientStructure(angle=angle, strength=s1, coherence=coherence)
 
 
-def quantize(structure: GradientStructure, *, angles: int = 24,
-             strength_thresholds: Iterable[float] = DEFAULT_STRENGTH_THRESHOLDS,
-             coherence_thresholds: Iterable[float] = DEFAULT_COHERENCE_THRESHOLDS,
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def quantize(
+    structure: GradientStructure,
+    *,
+    angles: int = 24,
+    strength_thresholds: Iterable[float] = DEFAULT_STRENGTH_THRESHOLDS,
+    coherence_thresholds: Iterable[float] = DEFAULT_COHERENCE_THRESHOLDS,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bucket numbers (angle, strength, coherence), each an int array like the features.
 
     Angle bucket k is centred on k pi / ``angles``; strength bucket j counts the thresholds below the
@@ -154,10 +165,18 @@ def pixel_types(shape: tuple[int, int], scale: int) -> np.ndarray:
     return (i[:, None] * scale + j[None, :]).astype(np.int64)
 
 
-def hash_pixels(image: np.ndarray, *, angles: int = 24, strengths: int = 3, coherences: int = 3,
-                scale: int = 1, strength_thresholds: Iterable[float] | None = None,
-                coherence_thresholds: Iterable[float] | None = None, window: int = 9,
-                sigma: float = 2.0) -> np.ndarray:
+def hash_pixels(
+    image: np.ndarray,
+    *,
+    angles: int = 24,
+    strengths: int = 3,
+    coherences: int = 3,
+    scale: int = 1,
+    strength_thresholds: Iterable[float] | None = None,
+    coherence_thresholds: Iterable[float] | None = None,
+    window: int = 9,
+    sigma: float = 2.0,
+) -> np.ndarray:
     """The bucket of every pixel of a (bicubic-upscaled) float image: an H x W int array.
 
     The bucket is ``np.ravel_multi_index((type, angle, strength, coherence), (scale**2, angles,
@@ -171,20 +190,31 @@ def hash_pixels(image: np.ndarray, *, angles: int = 24, strengths: int = 3, cohe
     if strengths < 1 or coherences < 1:
         raise ValueError(f"strengths and coherences must be >= 1, got {strengths} and {coherences}")
     if strength_thresholds is None:
-        strength_thresholds = (DEFAULT_STRENGTH_THRESHOLDS if strengths == 3
-                               else tuple(np.geomspace(0.002, 0.05, strengths - 1)) if strengths > 1 else ())
+        strength_thresholds = (
+            DEFAULT_STRENGTH_THRESHOLDS
+            if strengths == 3
+            else tuple(np.geomspace(0.002, 0.05, strengths - 1))
+            if strengths > 1
+            else ()
+        )
     if coherence_thresholds is None:
-        coherence_thresholds = (DEFAULT_COHERENCE_THRESHOLDS if coherences == 3
-                                else tuple(np.linspace(0, 1, coherences + 1)[1:-1]))
+        coherence_thresholds = (
+            DEFAULT_COHERENCE_THRESHOLDS if coherences == 3 else tuple(np.linspace(0, 1, coherences + 1)[1:-1])
+        )
     strength_thresholds, coherence_thresholds = tuple(strength_thresholds), tuple(coherence_thresholds)
     if len(strength_thresholds) != strengths - 1 or len(coherence_thresholds) != coherences - 1:
         raise ValueError("need strengths - 1 strength thresholds and coherences - 1 coherence thresholds")
     image = _check_image(image)
     scale = _check_scale(scale)
-    a, s, c = quantize(gradient_structure(image, window=window, sigma=sigma), angles=angles,
-                       strength_thresholds=strength_thresholds, coherence_thresholds=coherence_thresholds)
-    return np.ravel_multi_index((pixel_types(image.shape, scale), a, s, c),
-                                (scale * scale, angles, strengths, coherences))
+    a, s, c = quantize(
+        gradient_structure(image, window=window, sigma=sigma),
+        angles=angles,
+        strength_thresholds=strength_thresholds,
+        coherence_thresholds=coherence_thresholds,
+    )
+    return np.ravel_multi_index(
+        (pixel_types(image.shape, scale), a, s, c), (scale * scale, angles, strengths, coherences)
+    )
 
 
 def _check_scale(scale) -> int:
@@ -210,7 +240,7 @@ def _filter_image(image: np.ndarray, buckets: np.ndarray, filters: np.ndarray) -
     out = np.zeros_like(image)
     for t in range(patch * patch):
         di, dj = divmod(t, patch)
-        out += padded[di:di + h, dj:dj + w] * taps[buckets, t]
+        out += padded[di : di + h, dj : dj + w] * taps[buckets, t]
     return out
 
 
@@ -241,8 +271,14 @@ class RaisrModel:
         self.strength_thresholds = tuple(float(t) for t in self.strength_thresholds)
         self.coherence_thresholds = tuple(float(t) for t in self.coherence_thresholds)
         f = self.filters
-        if (f.ndim != 6 or f.shape[0] != self.scale**2 or f.shape[2] != len(self.strength_thresholds) + 1
-                or f.shape[3] != len(self.coherence_thresholds) + 1 or f.shape[4] != f.shape[5] or f.shape[4] % 2 == 0):
+        if (
+            f.ndim != 6
+            or f.shape[0] != self.scale**2
+            or f.shape[2] != len(self.strength_thresholds) + 1
+            or f.shape[3] != len(self.coherence_thresholds) + 1
+            or f.shape[4] != f.shape[5]
+            or f.shape[4] % 2 == 0
+        ):
             raise ValueError(f"filters of shape {f.shape} do not match scale {self.scale} and the thresholds")
         if self.counts.shape != f.shape[:4]:
             raise ValueError(f"counts of shape {self.counts.shape} do not match filters {f.shape}")
@@ -259,9 +295,17 @@ class RaisrModel:
     def hash(self, upscaled: np.ndarray) -> np.ndarray:
         """Bucket index of every pixel of a bicubic-upscaled image, with this model's settings."""
         _, angles, strengths, coherences = self.grid
-        return hash_pixels(upscaled, angles=angles, strengths=strengths, coherences=coherences, scale=self.scale,
-                           strength_thresholds=self.strength_thresholds,
-                           coherence_thresholds=self.coherence_thresholds, window=self.window, sigma=self.sigma)
+        return hash_pixels(
+            upscaled,
+            angles=angles,
+            strengths=strengths,
+            coherences=coherences,
+            scale=self.scale,
+            strength_thresholds=self.strength_thresholds,
+            coherence_thresholds=self.coherence_thresholds,
+            window=self.window,
+            sigma=self.sigma,
+        )
 
     def upscale(self, lr_y: np.ndarray) -> np.ndarray:
         """Super-resolve a float Y image in [0, 1] by ``scale``: bicubic, then the per-bucket filters.
@@ -287,19 +331,32 @@ class RaisrModel:
 
     def save(self, path) -> None:
         """Write the model with ``np.savez`` (plain arrays, no pickle)."""
-        np.savez(path, scale=self.scale, filters=self.filters, counts=self.counts,
-                 strength_thresholds=np.asarray(self.strength_thresholds),
-                 coherence_thresholds=np.asarray(self.coherence_thresholds),
-                 window=self.window, sigma=self.sigma, lam=self.lam)
+        np.savez(
+            path,
+            scale=self.scale,
+            filters=self.filters,
+            counts=self.counts,
+            strength_thresholds=np.asarray(self.strength_thresholds),
+            coherence_thresholds=np.asarray(self.coherence_thresholds),
+            window=self.window,
+            sigma=self.sigma,
+            lam=self.lam,
+        )
 
     @classmethod
-    def load(cls, path) -> "RaisrModel":
+    def load(cls, path) -> RaisrModel:
         """Read a model written by :meth:`save` (``allow_pickle=False``)."""
         with np.load(path, allow_pickle=False) as z:
-            return cls(scale=int(z["scale"]), filters=z["filters"], counts=z["counts"],
-                       strength_thresholds=tuple(z["strength_thresholds"]),
-                       coherence_thresholds=tuple(z["coherence_thresholds"]),
-                       window=int(z["window"]), sigma=float(z["sigma"]), lam=float(z["lam"]))
+            return cls(
+                scale=int(z["scale"]),
+                filters=z["filters"],
+                counts=z["counts"],
+                strength_thresholds=tuple(z["strength_thresholds"]),
+                coherence_thresholds=tuple(z["coherence_thresholds"]),
+                window=int(z["window"]),
+                sigma=float(z["sigma"]),
+                lam=float(z["lam"]),
+            )
 
 
 # --------------------------------------------------------------------------- training
@@ -362,9 +419,22 @@ def _symmetries(patch: int, scale: int, angles: int) -> list[tuple[np.ndarray, n
     return out
 
 
-def fit(data, *, scale: int, patch: int = 9, angles: int = 24, strengths: int = 3, coherences: int = 3,
-        lam: float = 0.01, min_samples: int = 100, symmetry: bool = True, window: int = 9, sigma: float = 2.0,
-        max_samples: int | None = 400_000, seed: int = 0) -> RaisrModel:
+def fit(
+    data,
+    *,
+    scale: int,
+    patch: int = 9,
+    angles: int = 24,
+    strengths: int = 3,
+    coherences: int = 3,
+    lam: float = 0.01,
+    min_samples: int = 100,
+    symmetry: bool = True,
+    window: int = 9,
+    sigma: float = 2.0,
+    max_samples: int | None = 400_000,
+    seed: int = 0,
+) -> RaisrModel:
     """Learn RAISR filters from HR training images (regularised least squares per hash bucket).
 
     Args:
@@ -396,8 +466,12 @@ def fit(data, *, scale: int, patch: int = 9, angles: int = 24, strengths: int = 
     """
     start = time.perf_counter()
     scale = _check_scale(scale)
-    for name, value in (("angles", angles), ("strengths", strengths), ("coherences", coherences),
-                        ("max_samples", 1 if max_samples is None else max_samples)):
+    for name, value in (
+        ("angles", angles),
+        ("strengths", strengths),
+        ("coherences", coherences),
+        ("max_samples", 1 if max_samples is None else max_samples),
+    ):
         _check_count(value, name)
     if isinstance(patch, bool) or not isinstance(patch, (int, np.integer)) or patch < 1 or patch % 2 == 0:
         raise ValueError(f"patch must be a positive odd integer, got {patch!r}")
@@ -419,7 +493,7 @@ def fit(data, *, scale: int, patch: int = 9, angles: int = 24, strengths: int = 
             raise ValueError(f"training image of {up.shape} is too small for {patch}x{patch} patches")
         feats = gradient_structure(up, window=window, sigma=sigma)
         inner = np.zeros(up.shape, bool)
-        inner[r:up.shape[0] - r, r:up.shape[1] - r] = True
+        inner[r : up.shape[0] - r, r : up.shape[1] - r] = True
         sel = np.flatnonzero(inner)
         if max_samples is not None and sel.size > max_samples:
             sel = np.sort(rng.choice(sel, size=max_samples, replace=False))
@@ -472,11 +546,23 @@ def fit(data, *, scale: int, patch: int = 9, angles: int = 24, strengths: int = 
         lhs = q[ok] + lam * np.eye(d)
         rhs = v[ok] + lam * identity
         filters[ok] = _solve(lhs, rhs)
-    model = RaisrModel(scale=scale, filters=filters.reshape(grid + (patch, patch)), counts=counts.reshape(grid),
-                       strength_thresholds=s_thr, coherence_thresholds=c_thr, window=window, sigma=sigma, lam=lam)
-    model.info = {"seconds": time.perf_counter() - start, "images": len(pairs),
-                  "samples": int(sum(sel.size for *_, sel in prepared)),
-                  "buckets_fitted": int(ok.sum()), "buckets": n_buckets}
+    model = RaisrModel(
+        scale=scale,
+        filters=filters.reshape(grid + (patch, patch)),
+        counts=counts.reshape(grid),
+        strength_thresholds=s_thr,
+        coherence_thresholds=c_thr,
+        window=window,
+        sigma=sigma,
+        lam=lam,
+    )
+    model.info = {
+        "seconds": time.perf_counter() - start,
+        "images": len(pairs),
+        "samples": int(sum(sel.size for *_, sel in prepared)),
+        "buckets_fitted": int(ok.sum()),
+        "buckets": n_buckets,
+    }
     return model
 
 
@@ -498,7 +584,8 @@ def _class_thresholds(values: np.ndarray, classes: int, feature: str) -> tuple[f
             f"the training images are too flat to split into {classes} {feature} classes: {share:.0%} of the "
             f"sampled pixels have {feature} {tied:.3g}, so the quantiles that would separate the classes "
             f"coincide ({', '.join(f'{t:.3g}' for t in thresholds)}); train on more textured images or pass "
-            f"fewer {feature}s (e.g. {feature}s={max(1, classes - 1)})")
+            f"fewer {feature}s (e.g. {feature}s={max(1, classes - 1)})"
+        )
     return tuple(thresholds)
 
 

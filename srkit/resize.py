@@ -19,9 +19,10 @@ Published super-resolution tables make their low-resolution (LR) inputs with MAT
 :func:`imresize` follows those rules for ``method`` in nearest, bilinear, bicubic, lanczos2 and
 lanczos3 (MATLAB's set). :func:`imresize_tf` is the same algorithm in TensorFlow for tf.data.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -49,6 +50,7 @@ def _lanczos(a: int) -> Callable[[np.ndarray], np.ndarray]:
     def kernel(x: np.ndarray) -> np.ndarray:
         eps = np.finfo(np.float64).eps  # MATLAB's guard against 0/0 at x = 0
         return (np.sin(np.pi * x) * np.sin(np.pi * x / a) + eps) / (np.pi**2 * x**2 / a + eps) * (np.abs(x) < a)
+
     return kernel
 
 
@@ -70,7 +72,9 @@ def _method(method: str) -> tuple[Callable[[np.ndarray], np.ndarray], float, boo
     return METHODS[name]
 
 
-def _contributions(in_len: int, out_len: int, scale: float, method: str, antialias: bool) -> tuple[np.ndarray, np.ndarray]:
+def _contributions(
+    in_len: int, out_len: int, scale: float, method: str, antialias: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Weights (out_len x P) and 0-based input indices (out_len x P) of each output pixel, as MATLAB's
     ``contributions`` sub-function computes them."""
     kernel, width, _ = _method(method)
@@ -135,9 +139,14 @@ def _plan(shape: Sequence[int], scale, output_shape) -> tuple[tuple[int, int], t
     return out, scales
 
 
-def imresize(image: np.ndarray, scale: float | Sequence[float] | None = None, *,
-             output_shape: Sequence[int] | None = None, method: str = "bicubic",
-             antialias: bool | None = None) -> np.ndarray:
+def imresize(
+    image: np.ndarray,
+    scale: float | Sequence[float] | None = None,
+    *,
+    output_shape: Sequence[int] | None = None,
+    method: str = "bicubic",
+    antialias: bool | None = None,
+) -> np.ndarray:
     """Resize like MATLAB ``imresize(image, scale, method)`` (or ``imresize(image, [h w], method)``).
 
     Args:
@@ -195,7 +204,9 @@ def _weight_matrix(in_len, out_len, scale, method, antialias) -> np.ndarray:
     return matrix.astype(np.float32)
 
 
-def imresize_tf(image, scale: float, *, method: str = "bicubic", antialias: bool | None = None, round_uint8: bool | None = None):
+def imresize_tf(
+    image, scale: float, *, method: str = "bicubic", antialias: bool | None = None, round_uint8: bool | None = None
+):
     """:func:`imresize` in TensorFlow, for tf.data pipelines (float32 arithmetic, dynamic shapes).
 
     ``image`` is an (H, W, C) tensor. Each 1-D pass is a matrix product with the same weights as
@@ -222,7 +233,9 @@ def imresize_tf(image, scale: float, *, method: str = "bicubic", antialias: bool
     out_w = tf.cast(tf.math.ceil(tf.cast(shape[1], tf.float64) * scale - 1e-9), tf.int32)
 
     def matrix(in_len, out_len):
-        m = tf.numpy_function(lambda i, o: _weight_matrix(i, o, scale, method, antialias), [in_len, out_len], tf.float32)
+        m = tf.numpy_function(
+            lambda i, o: _weight_matrix(i, o, scale, method, antialias), [in_len, out_len], tf.float32
+        )
         return tf.reshape(m, [out_len, in_len])
 
     x = tf.einsum("oh,hwc->owc", matrix(shape[0], out_h), x)

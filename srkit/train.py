@@ -15,6 +15,7 @@ Scaling out (``--strategy``, :func:`make_strategy`): ``mirrored`` copies the mod
 them; ``multi-worker`` does the same across machines described by the ``TF_CONFIG`` environment variable;
 ``tpu`` uses a Colab/Cloud TPU.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,9 +26,9 @@ import shlex
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -35,8 +36,19 @@ from . import budget as budget_mod
 from . import data
 from .evaluate import evaluate
 
-__all__ = ["Preset", "PRESETS", "PRECISIONS", "STRATEGIES", "preset", "make_strategy", "train", "use_xla",
-           "build_model", "ValidationMetrics", "main"]
+__all__ = [
+    "Preset",
+    "PRESETS",
+    "PRECISIONS",
+    "STRATEGIES",
+    "preset",
+    "make_strategy",
+    "train",
+    "use_xla",
+    "build_model",
+    "ValidationMetrics",
+    "main",
+]
 
 
 @dataclass(frozen=True)
@@ -47,11 +59,11 @@ class Preset:
     scale: int
     steps: dict
     hyperparameters: dict = field(default_factory=dict)
-    lr_patch: int = 16            # LR patch size (HR = lr_patch * scale)
+    lr_patch: int = 16  # LR patch size (HR = lr_patch * scale)
     batch_size: int = 16
     learning_rate: float = 1e-3
-    loss: str = "l1"              # "l1" or "l2"
-    epochs: int = 10              # validation points per run (steps are split evenly)
+    loss: str = "l1"  # "l1" or "l2"
+    epochs: int = 10  # validation points per run (steps are split evenly)
 
 
 # steps per budget: quick (CI, seconds), cpu (a few minutes on 2 cores), gpu (a Colab GPU session)
@@ -61,17 +73,23 @@ _BASE = {
     "fsrcnn": dict(model="fsrcnn", steps=dict(quick=40, cpu=8_000, gpu=100_000), loss="l2"),
     "fsrcnn-s": dict(model="fsrcnn-s", steps=dict(quick=40, cpu=10_000, gpu=100_000), loss="l2"),
     # ReLU instead of the paper's tanh (why, measured: srkit.models.espcn and MODEL_CARD.md)
-    "espcn": dict(model="espcn", steps=dict(quick=40, cpu=15_000, gpu=100_000), loss="l2",
-                  hyperparameters=dict(activation="relu")),
+    "espcn": dict(
+        model="espcn", steps=dict(quick=40, cpu=15_000, gpu=100_000), loss="l2", hyperparameters=dict(activation="relu")
+    ),
     "vdsr": dict(model="vdsr", steps=dict(quick=20, cpu=1_000, gpu=60_000), lr_patch=14, learning_rate=1e-4),
     "edsr-small": dict(model="edsr-small", steps=dict(quick=20, cpu=3_000, gpu=100_000), lr_patch=24),
     # trained with --precision mixed_bfloat16 on a CPU with AMX (4.7x faster than float32 here)
-    "edsr-medium": dict(model="edsr-medium", steps=dict(quick=10, cpu=1_000, gpu=100_000), lr_patch=24,
-                        learning_rate=5e-4),
+    "edsr-medium": dict(
+        model="edsr-medium", steps=dict(quick=10, cpu=1_000, gpu=100_000), lr_patch=24, learning_rate=5e-4
+    ),
     "unet": dict(model="unet", steps=dict(quick=20, cpu=3_000, gpu=100_000), lr_patch=24),
-    "edsr-baseline": dict(model="edsr-baseline", steps=dict(quick=10, cpu=300, gpu=100_000), lr_patch=24, learning_rate=1e-4),
+    "edsr-baseline": dict(
+        model="edsr-baseline", steps=dict(quick=10, cpu=300, gpu=100_000), lr_patch=24, learning_rate=1e-4
+    ),
 }
-PRESETS: dict[str, Preset] = {f"{name}-x{s}": Preset(scale=s, **base) for name, base in _BASE.items() for s in (2, 3, 4)}
+PRESETS: dict[str, Preset] = {
+    f"{name}-x{s}": Preset(scale=s, **base) for name, base in _BASE.items() for s in (2, 3, 4)
+}
 
 
 STRATEGIES = ("default", "mirrored", "multi-worker", "tpu")
@@ -101,8 +119,10 @@ def make_strategy(name: str = "default", *, logical_cpus: int | None = None):
         try:
             tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * logical_cpus)
         except RuntimeError:
-            raise RuntimeError("TensorFlow has already started in this process: logical CPU devices must be made "
-                               "first (run `python -m srkit.train ... --logical-cpus N` in a fresh process)") from None
+            raise RuntimeError(
+                "TensorFlow has already started in this process: logical CPU devices must be made "
+                "first (run `python -m srkit.train ... --logical-cpus N` in a fresh process)"
+            ) from None
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -111,8 +131,10 @@ def make_strategy(name: str = "default", *, logical_cpus: int | None = None):
         return tf.distribute.MirroredStrategy(devices)
     if name == "multi-worker":
         if "TF_CONFIG" not in os.environ:
-            raise ValueError("the multi-worker strategy needs TF_CONFIG, e.g. "
-                             '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}')
+            raise ValueError(
+                "the multi-worker strategy needs TF_CONFIG, e.g. "
+                '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}'
+            )
         return tf.distribute.MultiWorkerMirroredStrategy()
     try:
         # a TPU by name or address (Cloud TPU nodes, the older Colab runtime), else the TPU attached to this
@@ -122,8 +144,10 @@ def make_strategy(name: str = "default", *, logical_cpus: int | None = None):
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, RuntimeError, tf.errors.OpError) as error:
-        raise RuntimeError(f"no TPU found ({str(error).splitlines()[0] if str(error) else type(error).__name__}): "
-                           "choose a TPU runtime on Colab, or another strategy") from None
+        raise RuntimeError(
+            f"no TPU found ({str(error).splitlines()[0] if str(error) else type(error).__name__}): "
+            "choose a TPU runtime on Colab, or another strategy"
+        ) from None
     return tf.distribute.TPUStrategy(resolver)
 
 
@@ -166,8 +190,15 @@ def ValidationMetrics(images: dict, scale: int, degradation: str = "bicubic", *,
                 twin.set_weights(self.model.get_weights())  # mixed precision keeps float32 variables
                 scored = twin
             try:
-                result = evaluate(_Upscaler(scored, scale), images, scale=scale, crop_border=scale, protocol="rgb",
-                                  degradation=degradation, seed=1000)
+                result = evaluate(
+                    _Upscaler(scored, scale),
+                    images,
+                    scale=scale,
+                    crop_border=scale,
+                    protocol="rgb",
+                    degradation=degradation,
+                    seed=1000,
+                )
                 psnr, ssim = result.mean_psnr, result.mean_ssim
             except ValueError as error:  # NaN/inf outputs: the run diverged
                 if "NaN" not in str(error):
@@ -191,8 +222,9 @@ def _checkpoint(path: Path, *, twin=None, initial_value_threshold=None):
         def set_model(self, model):
             super().set_model(model if twin is None else twin)
 
-    return _Checkpoint(str(path), monitor="val_psnr", mode="max", save_best_only=True,
-                       initial_value_threshold=initial_value_threshold)
+    return _Checkpoint(
+        str(path), monitor="val_psnr", mode="max", save_best_only=True, initial_value_threshold=initial_value_threshold
+    )
 
 
 #: Keras dtype policies a run can train in (``--precision``): mixed ones compute in 16 bits, keep float32 weights
@@ -275,8 +307,10 @@ def _epoch_log(path: Path, epochs: dict[int, dict]):
             self._start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
-            epochs[epoch] = {**{k: float(v) for k, v in (logs or {}).items()},
-                             "seconds": time.perf_counter() - self._start}
+            epochs[epoch] = {
+                **{k: float(v) for k, v in (logs or {}).items()},
+                "seconds": time.perf_counter() - self._start,
+            }
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps({str(e): epochs[e] for e in sorted(epochs)}, indent=1))
             os.replace(tmp, path)
@@ -296,18 +330,36 @@ def _training_images(source: str | None) -> tuple[dict, str]:
         except ValueError as error:
             raise ValueError(f"{source!r} is neither a folder nor a downloaded data set: {error}") from None
         if found is None:
-            raise ValueError(f"{source!r} is neither a folder nor a downloaded data set "
-                             f"(fetch one with `python -m srkit.download {source}`)")
+            raise ValueError(
+                f"{source!r} is neither a folder nor a downloaded data set "
+                f"(fetch one with `python -m srkit.download {source}`)"
+            )
         path = found
     return data.load_folder(path, as_rgb=False), str(path)
 
 
-def train(preset_name: str, *, budget: str | None = None, steps: int | None = None, data_source: str | None = None,
-          out: str | os.PathLike | None = None, seed: int = 0, strategy=None, verbose: int = 2,
-          command: str | None = None, extra_callbacks: list | None = None, init_from: str | None = None,
-          degradation: str = "bicubic", copies: int | None = None, min_std: float = 0.0,
-          hr_scales: Sequence[float] = (), learning_rate: float | None = None, precision: str = "float32",
-          lr_patch: int | None = None, hr_shifts: bool = False):
+def train(
+    preset_name: str,
+    *,
+    budget: str | None = None,
+    steps: int | None = None,
+    data_source: str | None = None,
+    out: str | os.PathLike | None = None,
+    seed: int = 0,
+    strategy=None,
+    verbose: int = 2,
+    command: str | None = None,
+    extra_callbacks: list | None = None,
+    init_from: str | None = None,
+    degradation: str = "bicubic",
+    copies: int | None = None,
+    min_std: float = 0.0,
+    hr_scales: Sequence[float] = (),
+    learning_rate: float | None = None,
+    precision: str = "float32",
+    lr_patch: int | None = None,
+    hr_shifts: bool = False,
+):
     """Train a preset; returns (model, record). Files go to ``out`` (default ``data/runs/<preset>-<budget>``).
 
     ``strategy`` is a ``tf.distribute`` strategy (the model is built in its scope, batches are split).
@@ -353,9 +405,12 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     total = p.steps[budget] if steps is None else steps
     epochs, per_epoch, per_call = split_steps(total, p.epochs)
     if epochs < min(p.epochs, total) or per_call < min(8, per_epoch):
-        warnings.warn(f"{total} steps split into {epochs} epoch(s) of {per_epoch} steps, {per_call} per call "
-                      f"(exact, but fewer validations and backups, or slower, than a round number such as "
-                      f"{round(total, -max(1, len(str(total)) - 2))})", stacklevel=2)
+        warnings.warn(
+            f"{total} steps split into {epochs} epoch(s) of {per_epoch} steps, {per_call} per call "
+            f"(exact, but fewer validations and backups, or slower, than a round number such as "
+            f"{round(total, -max(1, len(str(total)) - 2))})",
+            stacklevel=2,
+        )
     if not 0 <= min_std < 0.5:  # the standard deviation of [0, 1] values is at most 0.5
         raise ValueError(f"min_std must be in [0, 0.5), got {min_std}")
     hr_scales = [float(f) for f in hr_scales]
@@ -380,8 +435,16 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
     if copies is None:
         copies = 4 if degradation in ("noise", "blur-noise", "real") else 1
     pairs = data.make_pairs(train_images, p.scale, degradation=degradation, copies=copies, seed=seed)
-    ds = data.patch_dataset(pairs, scale=p.scale, patch_size=patch, batch_size=p.batch_size, color=arch.color,
-                            upsample_input=arch.pre_upsampled, seed=seed, min_std=min_std)
+    ds = data.patch_dataset(
+        pairs,
+        scale=p.scale,
+        patch_size=patch,
+        batch_size=p.batch_size,
+        color=arch.color,
+        upsample_input=arch.pre_upsampled,
+        seed=seed,
+        min_std=min_std,
+    )
 
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
@@ -393,22 +456,28 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
 
             transferred = pretrained.transfer(init_from, model)
             if not transferred:
-                raise ValueError(f"no layer of {init_from!r} matches {p.model!r} by name and shape: nothing to fine-tune from")
+                raise ValueError(
+                    f"no layer of {init_from!r} matches {p.model!r} by name and shape: nothing to fine-tune from"
+                )
         schedule = keras.optimizers.schedules.CosineDecay(p.learning_rate, decay_steps=total, alpha=0.01)
         # XLA and several steps per call: 2-3x faster for these small models on a CPU (measured, ESPCN x3)
-        model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0 if p.model == "vdsr" else None),
-                      loss="mae" if p.loss == "l1" else "mse",
-                      jit_compile=use_xla(precision, strategy.num_replicas_in_sync),
-                      # nor can Keras loop several steps per call there (a placeholder error with MirroredStrategy)
-                      steps_per_execution=per_call if strategy.num_replicas_in_sync == 1 else 1)
+        model.compile(
+            optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0 if p.model == "vdsr" else None),
+            loss="mae" if p.loss == "l1" else "mse",
+            jit_compile=use_xla(precision, strategy.num_replicas_in_sync),
+            # nor can Keras loop several steps per call there (a placeholder error with MirroredStrategy)
+            steps_per_execution=per_call if strategy.num_replicas_in_sync == 1 else 1,
+        )
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     done = 0 if multi_worker else _backed_up_epochs(run_dir)
     if done:
         # resuming: go on with the batches the killed attempt had not reached yet (the stream is seeded),
         # instead of replaying the first epochs' patches -- a resumed run ends as an uninterrupted one would
         if verbose:
-            print(f"resuming after epoch {done}: drawing and skipping the {done * per_epoch} batches "
-                  "it trained on (about 500 per second on 2 CPU cores)")
+            print(
+                f"resuming after epoch {done}: drawing and skipping the {done * per_epoch} batches "
+                "it trained on (about 500 per second on 2 CPU cores)"
+            )
         ds = ds.skip(done * per_epoch)
     earlier = {} if multi_worker else _earlier_epochs(run_dir)  # a killed run that resumes: its finished epochs
     earlier_best = max((e["val_psnr"] for e in earlier.values() if "val_psnr" in e), default=None)
@@ -419,48 +488,75 @@ def train(preset_name: str, *, budget: str | None = None, steps: int | None = No
         # before the epoch is logged, so a run killed in between never logs a best score it did not save
         _checkpoint(run_dir / "best.keras", twin=twin, initial_value_threshold=earlier_best),
         *([] if multi_worker else [_epoch_log(run_dir / EPOCH_LOG, all_epochs)]),
-        *([] if multi_worker else [keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-                                   keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False)]),
+        *(
+            []
+            if multi_worker
+            else [
+                keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+                keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
+            ]
+        ),
         *(extra_callbacks or []),
     ]
     start = time.perf_counter()
     if multi_worker:
-        history = _fit_multi_worker(model, ds, strategy, epochs=epochs, steps_per_epoch=per_epoch,
-                                    callbacks=callbacks, verbose=verbose)
+        history = _fit_multi_worker(
+            model, ds, strategy, epochs=epochs, steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose
+        )
     else:
         history = model.fit(ds, epochs=epochs, steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - start
     if not (run_dir / "best.keras").exists():
-        raise RuntimeError(f"{run_dir}: no checkpoint -- training diverged before its first validation (NaN); "
-                           "try a lower --learning-rate")
+        raise RuntimeError(
+            f"{run_dir}: no checkpoint -- training diverged before its first validation (NaN); "
+            "try a lower --learning-rate"
+        )
     best = keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False)
     resumed_after = min(history.epoch, default=epochs) if earlier else None
     if earlier:  # resumed: the record covers the whole run, not only its last part
         seconds += sum(v["seconds"] for e, v in earlier.items() if e < resumed_after)
-        history.history = {k: [all_epochs[e][k] for e in sorted(all_epochs) if k in all_epochs[e]]
-                           for k in history.history}
+        history.history = {
+            k: [all_epochs[e][k] for e in sorted(all_epochs) if k in all_epochs[e]] for k in history.history
+        }
     val_psnr = history.history.get("val_psnr", [])
     record = dict(
-        preset=preset_name, **{k: v for k, v in asdict(p).items() if k != "steps"}, parameters=models.count_params(best),
-        budget=budget, steps=per_epoch * epochs, seed=seed, data=source_name, degradation=degradation,
-        copies=copies, min_std=min_std, hr_scales=hr_scales, hr_shifts=hr_shifts, init_from=init_from, precision=precision, replicas=strategy.num_replicas_in_sync,
+        preset=preset_name,
+        **{k: v for k, v in asdict(p).items() if k != "steps"},
+        parameters=models.count_params(best),
+        budget=budget,
+        steps=per_epoch * epochs,
+        seed=seed,
+        data=source_name,
+        degradation=degradation,
+        copies=copies,
+        min_std=min_std,
+        hr_scales=hr_scales,
+        hr_shifts=hr_shifts,
+        init_from=init_from,
+        precision=precision,
+        replicas=strategy.num_replicas_in_sync,
         strategy="MultiWorkerMirroredStrategy" if multi_worker else type(strategy).__name__,
-        transferred_layers=len(transferred), train_images=sorted(train_images),
-        validation_images=sorted(val_images), seconds=round(seconds, 1),
-        resumed_after_epochs=resumed_after, best_val_psnr=max((v for v in val_psnr if v == v), default=None),  # NaN: a diverged epoch
+        transferred_layers=len(transferred),
+        train_images=sorted(train_images),
+        validation_images=sorted(val_images),
+        seconds=round(seconds, 1),
+        resumed_after_epochs=resumed_after,
+        best_val_psnr=max((v for v in val_psnr if v == v), default=None),  # NaN: a diverged epoch
         history={k: [float(x) for x in v] for k, v in history.history.items()},
-        command=command or f"python -m srkit.train --preset {preset_name} --budget {budget}"
-                           + (f" --steps {steps}" if steps is not None else "") + f" --seed {seed}"
-                           + (f" --data {shlex.quote(str(data_source))}" if isinstance(data_source, (str, os.PathLike)) else "")
-                           + (f" --out {shlex.quote(str(out))}" if out is not None else "")
-                           + (f" --init-from {init_from}" if init_from else "")
-                           + (f" --degradation {degradation}" if degradation != "bicubic" else "")
-                           + (f" --min-std {min_std:g}" if min_std else "")
-                           + (" --hr-scales " + " ".join(f"{f:g}" for f in hr_scales) if hr_scales else "")
-                           + (" --hr-shifts" if hr_shifts else "")
-                           + (f" --learning-rate {learning_rate:g}" if learning_rate is not None else "")
-                           + (f" --lr-patch {lr_patch}" if lr_patch is not None else "")
-                           + (f" --precision {precision}" if precision != "float32" else ""),
+        command=command
+        or f"python -m srkit.train --preset {preset_name} --budget {budget}"
+        + (f" --steps {steps}" if steps is not None else "")
+        + f" --seed {seed}"
+        + (f" --data {shlex.quote(str(data_source))}" if isinstance(data_source, (str, os.PathLike)) else "")
+        + (f" --out {shlex.quote(str(out))}" if out is not None else "")
+        + (f" --init-from {init_from}" if init_from else "")
+        + (f" --degradation {degradation}" if degradation != "bicubic" else "")
+        + (f" --min-std {min_std:g}" if min_std else "")
+        + (" --hr-scales " + " ".join(f"{f:g}" for f in hr_scales) if hr_scales else "")
+        + (" --hr-shifts" if hr_shifts else "")
+        + (f" --learning-rate {learning_rate:g}" if learning_rate is not None else "")
+        + (f" --lr-patch {lr_patch}" if lr_patch is not None else "")
+        + (f" --precision {precision}" if precision != "float32" else ""),
         versions=dict(python=platform.python_version(), tensorflow=tf.__version__, keras=keras.__version__),
         machine=dict(cpus=os.cpu_count(), gpus=len(tf.config.list_physical_devices("GPU"))),
     )
@@ -492,7 +588,9 @@ def _fit_multi_worker(model, ds, strategy, *, epochs: int, steps_per_epoch: int,
             # mixed_float16 wraps the optimizer in a LossScaleOptimizer, which divides the gradients by the
             # loss scale: the loss must be multiplied by it first (fit() does this; a custom loop must too)
             scaled = model.optimizer.scale_loss(loss)
-        model.optimizer.apply_gradients(zip(tape.gradient(scaled, model.trainable_variables), model.trainable_variables))
+        model.optimizer.apply_gradients(
+            zip(tape.gradient(scaled, model.trainable_variables), model.trainable_variables)
+        )
         return loss
 
     @tf.function
@@ -500,8 +598,9 @@ def _fit_multi_worker(model, ds, strategy, *, epochs: int, steps_per_epoch: int,
         return strategy.reduce("SUM", strategy.run(replica_step, args=next(it)), axis=None)
 
     history = keras.callbacks.History()
-    callback_list = keras.callbacks.CallbackList([*callbacks, history], model=model, epochs=epochs,
-                                                 steps=steps_per_epoch, verbose=verbose)
+    callback_list = keras.callbacks.CallbackList(
+        [*callbacks, history], model=model, epochs=epochs, steps=steps_per_epoch, verbose=verbose
+    )
     callback_list.on_train_begin()
     for epoch in range(epochs):
         callback_list.on_epoch_begin(epoch)
@@ -515,34 +614,79 @@ def _fit_multi_worker(model, ds, strategy, *, epochs: int, steps_per_epoch: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m srkit.train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m srkit.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--preset", required=True, help=f"one of: {', '.join(sorted(PRESETS))}")
-    parser.add_argument("--budget", choices=budget_mod.BUDGETS, default=None, help="default: detected (see srkit.budget)")
+    parser.add_argument(
+        "--budget", choices=budget_mod.BUDGETS, default=None, help="default: detected (see srkit.budget)"
+    )
     parser.add_argument("--steps", type=int, default=None, help="training steps (overrides the budget)")
-    parser.add_argument("--data", default=None, help="folder of HR images or a downloaded set (default: bundled train split)")
-    parser.add_argument("--out", default=None, help="run folder (default: data/runs/PRESET-BUDGET); same folder resumes")
+    parser.add_argument(
+        "--data", default=None, help="folder of HR images or a downloaded set (default: bundled train split)"
+    )
+    parser.add_argument(
+        "--out", default=None, help="run folder (default: data/runs/PRESET-BUDGET); same folder resumes"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--init-from", default=None,
-                        help="fine-tune: start from a shipped model (e.g. edsr-small-x2) or a .keras file")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="default",
-                        help="distribute training: mirrored (all GPUs, or --logical-cpus), multi-worker (TF_CONFIG), tpu")
-    parser.add_argument("--logical-cpus", type=int, default=None,
-                        help="with --strategy mirrored and no GPU: split the CPU into N logical devices (to learn)")
-    parser.add_argument("--degradation", choices=data.DEGRADATIONS, default="bicubic",
-                        help="how training and validation LR images are made (default: the benchmarks' bicubic)")
-    parser.add_argument("--min-std", type=float, default=0.0,
-                        help="skip training patches whose HR standard deviation (0..1) is below this (default 0: keep all)")
-    parser.add_argument("--hr-scales", type=float, nargs="+", default=[], metavar="FACTOR",
-                        help="also train on every image shrunk by these factors in (0, 1), e.g. 0.9 0.8 0.7 0.6 0.5")
-    parser.add_argument("--hr-shifts", action="store_true",
-                        help="also train on every image shifted by 0..scale-1 pixels: LR from every phase of the sampling grid")
-    parser.add_argument("--learning-rate", type=float, default=None,
-                        help="peak learning rate of the cosine schedule (default: the preset's)")
-    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
-                        help="mixed_bfloat16: 2-3x faster on CPUs with AMX; mixed_float16: GPUs (default float32)")
-    parser.add_argument("--lr-patch", type=int, default=None,
-                        help="LR training patch size in pixels (HR patches are this times the scale; default: the preset's)")
+    parser.add_argument(
+        "--init-from", default=None, help="fine-tune: start from a shipped model (e.g. edsr-small-x2) or a .keras file"
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="default",
+        help="distribute training: mirrored (all GPUs, or --logical-cpus), multi-worker (TF_CONFIG), tpu",
+    )
+    parser.add_argument(
+        "--logical-cpus",
+        type=int,
+        default=None,
+        help="with --strategy mirrored and no GPU: split the CPU into N logical devices (to learn)",
+    )
+    parser.add_argument(
+        "--degradation",
+        choices=data.DEGRADATIONS,
+        default="bicubic",
+        help="how training and validation LR images are made (default: the benchmarks' bicubic)",
+    )
+    parser.add_argument(
+        "--min-std",
+        type=float,
+        default=0.0,
+        help="skip training patches whose HR standard deviation (0..1) is below this (default 0: keep all)",
+    )
+    parser.add_argument(
+        "--hr-scales",
+        type=float,
+        nargs="+",
+        default=[],
+        metavar="FACTOR",
+        help="also train on every image shrunk by these factors in (0, 1), e.g. 0.9 0.8 0.7 0.6 0.5",
+    )
+    parser.add_argument(
+        "--hr-shifts",
+        action="store_true",
+        help="also train on every image shifted by 0..scale-1 pixels: LR from every phase of the sampling grid",
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="peak learning rate of the cosine schedule (default: the preset's)",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="float32",
+        help="mixed_bfloat16: 2-3x faster on CPUs with AMX; mixed_float16: GPUs (default float32)",
+    )
+    parser.add_argument(
+        "--lr-patch",
+        type=int,
+        default=None,
+        help="LR training patch size in pixels (HR patches are this times the scale; default: the preset's)",
+    )
     args = parser.parse_args(argv)
     try:
         preset(args.preset)
@@ -563,10 +707,24 @@ def main(argv: list[str] | None = None) -> int:
         strategy = make_strategy(args.strategy, logical_cpus=args.logical_cpus)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
-    _, record = train(args.preset, budget=args.budget, steps=args.steps, data_source=args.data, out=args.out,
-                      seed=args.seed, command=command, init_from=args.init_from, degradation=args.degradation,
-                      strategy=strategy, min_std=args.min_std, hr_scales=args.hr_scales, learning_rate=args.learning_rate,
-                      precision=args.precision, lr_patch=args.lr_patch, hr_shifts=args.hr_shifts)
+    _, record = train(
+        args.preset,
+        budget=args.budget,
+        steps=args.steps,
+        data_source=args.data,
+        out=args.out,
+        seed=args.seed,
+        command=command,
+        init_from=args.init_from,
+        degradation=args.degradation,
+        strategy=strategy,
+        min_std=args.min_std,
+        hr_scales=args.hr_scales,
+        learning_rate=args.learning_rate,
+        precision=args.precision,
+        lr_patch=args.lr_patch,
+        hr_shifts=args.hr_shifts,
+    )
     print(json.dumps({k: record[k] for k in ("preset", "steps", "seconds", "best_val_psnr", "parameters", "replicas")}))
     return 0
 

@@ -6,10 +6,11 @@ Widgets are plain ipywidgets showing PNG images rendered here, so they work in J
 Notebook and Colab (call ``google.colab.output.enable_custom_widget_manager()`` there, as every lesson's
 set-up cell does) without any extra front-end extension.
 """
+
 from __future__ import annotations
 
 import io
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -43,9 +44,16 @@ def _check_zoom(zoom, shape) -> tuple[int, int, int, int]:
     return y, x, h, w
 
 
-def compare(images: Mapping[str, np.ndarray], *, zoom: tuple[int, int, int, int] | None = None,
-            reference: str | None = None, crop_border: int = 0, y_channel: bool = True, columns: int | None = None,
-            panel_size: float = 4.0):
+def compare(
+    images: Mapping[str, np.ndarray],
+    *,
+    zoom: tuple[int, int, int, int] | None = None,
+    reference: str | None = None,
+    crop_border: int = 0,
+    y_channel: bool = True,
+    columns: int | None = None,
+    panel_size: float = 4.0,
+):
     """A matplotlib figure with one panel per image (same size; uint8 or [0, 1] float), each with the
     ``zoom`` region ``(y, x, h, w)`` outlined and shown enlarged in an inset, and -- when ``reference`` names
     one of the images (default: ``"HR"`` if present) -- PSNR/SSIM against it under each title (measured with
@@ -71,8 +79,13 @@ def compare(images: Mapping[str, np.ndarray], *, zoom: tuple[int, int, int, int]
     columns = columns or min(n, 4)
     rows = -(-n // columns)
     aspect = shape[0] / shape[1]
-    fig, axes = plt.subplots(rows, columns, figsize=(panel_size * columns, panel_size * aspect * rows + 0.6 * rows),
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(panel_size * columns, panel_size * aspect * rows + 0.6 * rows),
+        squeeze=False,
+        layout="constrained",
+    )
     for ax in axes.ravel():
         ax.axis("off")
     for ax, (name, im) in zip(axes.ravel(), arrays.items()):
@@ -81,8 +94,10 @@ def compare(images: Mapping[str, np.ndarray], *, zoom: tuple[int, int, int, int]
         title = name
         if reference is not None and name != reference:
             ref = arrays[reference]
-            title += (f"\n{psnr(ref, im, crop_border=crop_border, y_channel=y_channel):.2f} dB / "
-                      f"{ssim(ref, im, crop_border=crop_border, y_channel=y_channel):.4f}")
+            title += (
+                f"\n{psnr(ref, im, crop_border=crop_border, y_channel=y_channel):.2f} dB / "
+                f"{ssim(ref, im, crop_border=crop_border, y_channel=y_channel):.4f}"
+            )
         elif reference is not None:
             title += "\n(reference)"
         ax.set_title(title, fontsize=10)
@@ -90,11 +105,14 @@ def compare(images: Mapping[str, np.ndarray], *, zoom: tuple[int, int, int, int]
             y, x, h, w = zoom
             ax.add_patch(Rectangle((x - 0.5, y - 0.5), w, h, fill=False, edgecolor="yellow", linewidth=1.5))
             inset = ax.inset_axes([0.6, 0.0, 0.4, 0.4 * shape[1] / shape[0] * h / w])
-            inset.imshow(im[y:y + h, x:x + w], cmap="gray" if gray else None, vmin=0, vmax=255,
-                         interpolation="nearest")
-            inset.set_xticks([]); inset.set_yticks([])
+            inset.imshow(
+                im[y : y + h, x : x + w], cmap="gray" if gray else None, vmin=0, vmax=255, interpolation="nearest"
+            )
+            inset.set_xticks([])
+            inset.set_yticks([])
             for spine in inset.spines.values():
-                spine.set_edgecolor("yellow"); spine.set_linewidth(1.5)
+                spine.set_edgecolor("yellow")
+                spine.set_linewidth(1.5)
     return fig
 
 
@@ -114,18 +132,32 @@ def swipe_frame(before: np.ndarray, after: np.ndarray, position: float) -> np.nd
     return frame
 
 
-def swipe(before: np.ndarray, after: np.ndarray, *, labels: tuple[str, str] = ("before", "after"),
-          position: float = 50, width: int | None = None):
+def swipe(
+    before: np.ndarray,
+    after: np.ndarray,
+    *,
+    labels: tuple[str, str] = ("before", "after"),
+    position: float = 50,
+    width: int | None = None,
+):
     """A before/after widget: a slider reveals ``after`` (left of the divider) over ``before``.
     Returns an ``ipywidgets.VBox`` (children: the slider, the image)."""
     import ipywidgets as widgets
 
     frame = swipe_frame(before, after, position)  # checks the inputs
-    slider = widgets.FloatSlider(value=position, min=0, max=100, step=0.5, readout_format=".0f",
-                                 description=f"{labels[1]} | {labels[0]}",
-                                 style={"description_width": "initial"}, layout=widgets.Layout(width="100%"))
-    image = widgets.Image(value=to_png(frame), format="png",
-                          layout=widgets.Layout(width=f"{width or frame.shape[1]}px"))
+    slider = widgets.FloatSlider(
+        value=position,
+        min=0,
+        max=100,
+        step=0.5,
+        readout_format=".0f",
+        description=f"{labels[1]} | {labels[0]}",
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="100%"),
+    )
+    image = widgets.Image(
+        value=to_png(frame), format="png", layout=widgets.Layout(width=f"{width or frame.shape[1]}px")
+    )
 
     def update(change):
         image.value = to_png(swipe_frame(before, after, change["new"]))
@@ -149,11 +181,18 @@ def _upscaler_for(model) -> Callable[[np.ndarray, int], np.ndarray]:
         if pretrained.info(model)["scale"] != scale:
             raise ValueError(f"{model} upscales by {pretrained.info(model)['scale']}, not {scale}")
         return upscale(lr, model=model, scale=scale)
+
     return run
 
 
-def explorer(images: Mapping[str, np.ndarray], models: Mapping[str, object] | None = None, *,
-             scales: tuple[int, ...] = (2, 3, 4), zoom_size: int = 64, panel_size: float = 3.2):
+def explorer(
+    images: Mapping[str, np.ndarray],
+    models: Mapping[str, object] | None = None,
+    *,
+    scales: tuple[int, ...] = (2, 3, 4),
+    zoom_size: int = 64,
+    panel_size: float = 3.2,
+):
     """The classroom explorer: choose an HR image, a scale and methods; see HR and every method's output
     (PSNR/SSIM on Y, ``crop_border=scale``, as published tables) with a zoomed inset you move with sliders.
 
@@ -166,8 +205,7 @@ def explorer(images: Mapping[str, np.ndarray], models: Mapping[str, object] | No
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    from . import data
-    from . import pretrained
+    from . import data, pretrained
 
     if not images:
         raise ValueError("explorer() needs at least one image")
@@ -202,8 +240,9 @@ def explorer(images: Mapping[str, np.ndarray], models: Mapping[str, object] | No
     controls = dict(
         image=widgets.Dropdown(options=list(images), description="image"),
         scale=widgets.Dropdown(options=list(scales), value=scales[min(1, len(scales) - 1)], description="scale"),
-        methods=widgets.SelectMultiple(options=list(models), value=tuple(list(models)[:3]), description="methods",
-                                       rows=min(6, len(models))),
+        methods=widgets.SelectMultiple(
+            options=list(models), value=tuple(list(models)[:3]), description="methods", rows=min(6, len(models))
+        ),
         zoom_y=widgets.IntSlider(value=h0 // 3, min=0, max=h0, description="zoom y"),
         zoom_x=widgets.IntSlider(value=w0 // 3, min=0, max=w0, description="zoom x"),
         size=widgets.IntSlider(value=zoom_size, min=16, max=256, step=8, description="zoom size"),
@@ -236,13 +275,20 @@ def explorer(images: Mapping[str, np.ndarray], models: Mapping[str, object] | No
         plt.close(fig)
         output.value = buffer.getvalue()
         missing = [m for m in c["methods"].value if m not in outs]
-        status.value = (f"x{scale}: PSNR/SSIM on Y, {scale}-pixel border cropped"
-                        + (f" &middot; not shipped at x{scale}: {', '.join(missing)}" if missing else ""))
+        status.value = f"x{scale}: PSNR/SSIM on Y, {scale}-pixel border cropped" + (
+            f" &middot; not shipped at x{scale}: {', '.join(missing)}" if missing else ""
+        )
 
     for widget in controls.values():
         widget.observe(render, names="value")
     render()
-    box = widgets.VBox([widgets.HBox([controls["image"], controls["scale"], controls["methods"]]),
-                        widgets.HBox([controls["zoom_y"], controls["zoom_x"], controls["size"]]), status, output])
+    box = widgets.VBox(
+        [
+            widgets.HBox([controls["image"], controls["scale"], controls["methods"]]),
+            widgets.HBox([controls["zoom_y"], controls["zoom_x"], controls["size"]]),
+            status,
+            output,
+        ]
+    )
     box.controls, box.output = controls, output
     return box

@@ -5,6 +5,7 @@ is still missing skips the tests that need it with one line saying why and what 
 (CI has ``../shared`` and installs Chromium) a missing one is an error instead, so CI never passes by
 skipping.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,9 +50,11 @@ def set5_root() -> Path:
     if root is None:
         root, why = _download_set5()
     if root is None:
-        unavailable("Set5 not found in $SRKIT_BENCHMARKS, ../shared/benchmarks or srkit's download folder"
-                    + (f", and downloading it failed ({why})" if why else "")
-                    + ": run `python -m srkit.download set5` once online, or set SRKIT_BENCHMARKS")
+        unavailable(
+            "Set5 not found in $SRKIT_BENCHMARKS, ../shared/benchmarks or srkit's download folder"
+            + (f", and downloading it failed ({why})" if why else "")
+            + ": run `python -m srkit.download set5` once online, or set SRKIT_BENCHMARKS"
+        )
     return root
 
 
@@ -77,8 +80,10 @@ def find_chromium() -> str | None:
 def chromium() -> str:
     path = find_chromium()
     if path is None:
-        unavailable("no Chromium found ($SRKIT_CHROMIUM, `chromium` on the PATH, or Playwright's): "
-                    "install one with `python -m playwright install chromium` (or `apt-get install chromium`)")
+        unavailable(
+            "no Chromium found ($SRKIT_CHROMIUM, `chromium` on the PATH, or Playwright's): "
+            "install one with `python -m playwright install chromium` (or `apt-get install chromium`)"
+        )
     return path
 
 
@@ -101,9 +106,19 @@ def camera() -> np.ndarray:
 # machine (seconds per file, summed): lessons 05 360, 07 280, 08 270, 06 260, test_train 120,
 # test_distributed 80, lesson 04 80, test_benchmark 75, lesson 03 70, test_pretrained 65, test_models 55.
 # Only the order changes; everything else keeps its collected order after these.
-LONGEST_FIRST = ("05_going_deeper", "07_evaluation", "08_applications", "06_losses", "test_train.py",
-                 "test_distributed.py", "04_efficient", "test_benchmark.py", "03_srcnn", "test_pretrained.py",
-                 "test_models.py")
+LONGEST_FIRST = (
+    "05_going_deeper",
+    "07_evaluation",
+    "08_applications",
+    "06_losses",
+    "test_train.py",
+    "test_distributed.py",
+    "04_efficient",
+    "test_benchmark.py",
+    "03_srcnn",
+    "test_pretrained.py",
+    "test_models.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,5 +1,6 @@
 """Bad and unusual inputs (issue: model and data security): each gives a correct result or one clear
 error naming the problem, never a deep TensorFlow traceback, and never a half-written output file."""
+
 import struct
 import zlib
 
@@ -17,8 +18,8 @@ def _png_claiming(path, width, height):
     Image.fromarray(np.zeros((1, 1), np.uint8)).save(path)
     raw = bytearray(path.read_bytes())
     ihdr = raw.index(b"IHDR")
-    raw[ihdr + 4:ihdr + 12] = struct.pack(">II", width, height)
-    raw[ihdr + 17:ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(raw[ihdr:ihdr + 17])))
+    raw[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    raw[ihdr + 17 : ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(raw[ihdr : ihdr + 17])))
     path.write_bytes(bytes(raw))
     return path
 
@@ -42,14 +43,17 @@ def test_layouts_keep_their_kind(astronaut):
     assert f.dtype == np.float64 and 0 <= f.min() and f.max() <= 1
 
 
-@pytest.mark.parametrize("bad, error, message", [
-    (np.array([[np.nan, 0.5]]), ValueError, "NaN or infinite"),
-    (np.array([[np.inf, 0.5]], np.float32), ValueError, "NaN or infinite"),
-    (np.zeros((0, 5)), ValueError, "empty"),
-    (np.zeros((4, 4), np.int32), TypeError, "uint8 .* or float"),
-    (np.zeros((4, 4, 2), np.uint8), ValueError, "H x W"),
-    (np.zeros((2, 3, 3, 3), np.uint8), ValueError, "H x W"),
-])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        (np.array([[np.nan, 0.5]]), ValueError, "NaN or infinite"),
+        (np.array([[np.inf, 0.5]], np.float32), ValueError, "NaN or infinite"),
+        (np.zeros((0, 5)), ValueError, "empty"),
+        (np.zeros((4, 4), np.int32), TypeError, "uint8 .* or float"),
+        (np.zeros((4, 4, 2), np.uint8), ValueError, "H x W"),
+        (np.zeros((2, 3, 3, 3), np.uint8), ValueError, "H x W"),
+    ],
+)
 def test_bad_arrays(bad, error, message):
     with pytest.raises(error, match=message):
         upscale(bad, model="espcn-x3")

@@ -1,4 +1,5 @@
 """Acceptance: the bicubic baseline reproduces the published Set5 row under both protocol variants."""
+
 import numpy as np
 import pytest
 
@@ -18,7 +19,9 @@ def test_set5_bicubic_matches_the_published_row(rows):
     assert len(rows) == 6
     for r in rows:
         assert r["n"] == 5
-        assert (r["pub_psnr"], r["pub_ssim"]) == PUBLISHED_BICUBIC[r["scale"]] == published("bicubic", r["scale"], "Set5")
+        assert (
+            (r["pub_psnr"], r["pub_ssim"]) == PUBLISHED_BICUBIC[r["scale"]] == published("bicubic", r["scale"], "Set5")
+        )
         assert abs(r["psnr"] - r["pub_psnr"]) <= 0.03, r
         assert abs(r["ssim"] - r["pub_ssim"]) <= 0.002, r
 
@@ -30,7 +33,9 @@ def test_y_first_protocol_reproduces_the_row_to_the_last_digit(rows):
 
 
 def test_command_line_prints_the_table(set5_root, capsys):
-    assert benchmark.main(["bicubic", "--data", str(set5_root), "--sets", "Set5", "--scales", "3", "--protocol", "y"]) == 0
+    assert (
+        benchmark.main(["bicubic", "--data", str(set5_root), "--sets", "Set5", "--scales", "3", "--protocol", "y"]) == 0
+    )
     out = capsys.readouterr().out
     assert "Set5" in out and "30.39" in out and "0.8682" in out
 
@@ -70,14 +75,18 @@ def test_gray_images_are_scored_as_their_own_luma(camera):
     gray = {"camera": camera[:240, :240]}
     for protocol in ("rgb", "y"):
         result = evaluate(bicubic_upscaler(3), gray, scale=3, crop_border=3, protocol=protocol)
-        fake_rgb = evaluate(bicubic_upscaler(3), {"camera": as_rgb(gray["camera"])}, scale=3, crop_border=3,
-                            protocol=protocol)
+        fake_rgb = evaluate(
+            bicubic_upscaler(3), {"camera": as_rgb(gray["camera"])}, scale=3, crop_border=3, protocol=protocol
+        )
         assert fake_rgb.mean_psnr - result.mean_psnr == pytest.approx(20 * np.log10(255 / 219), abs=0.1)
 
 
 def test_frame_speed_benchmark_runs():
     r = benchmark.frame_speed("espcn-x3", 96, 48, repeats=1, mixed_precision=True)
-    assert r["output"] == "96x48" and min(r["network_ms"], r["network_xla_ms"], r["network_tflite_ms"], r["upscale_ms"]) > 0
+    assert (
+        r["output"] == "96x48"
+        and min(r["network_ms"], r["network_xla_ms"], r["network_tflite_ms"], r["upscale_ms"]) > 0
+    )
     assert r["network_mixed_ms"] > 0 and 0 < r["mixed_max_error"] < 0.01 and r["device"] in ("CPU", "GPU")
     with pytest.raises(ValueError, match="multiple of the scale"):
         benchmark.frame_speed("espcn-x3", 100, 48, repeats=1)
@@ -128,20 +137,36 @@ def test_find_benchmarks_prefers_the_environment_variable(tmp_path, monkeypatch)
 
 
 def _row(model, scale, set_name, psnr, bicubic, published_as=None, ref=None):
-    return dict(model=model, scale=scale, set=set_name, psnr=psnr, ssim=0.9, bicubic_psnr=bicubic,
-                bicubic_ssim=0.85, published=ref, published_as=published_as, parameters=1000, ms_512=5.0)
+    return dict(
+        model=model,
+        scale=scale,
+        set=set_name,
+        psnr=psnr,
+        ssim=0.9,
+        bicubic_psnr=bicubic,
+        bicubic_ssim=0.85,
+        published=ref,
+        published_as=published_as,
+        parameters=1000,
+        ms_512=5.0,
+    )
 
 
 def test_models_frame_puts_gains_beside_the_published_figures():
     import pandas as pd
 
-    rows = [_row("fsrcnn-x3", 3, "test", 27.9, 27.2, "fsrcnn"),
-            _row("fsrcnn-x3", 3, "Set5", 31.7, 30.4, "fsrcnn", published("fsrcnn", 3, "Set5")),
-            _row("espcn-x2", 2, "Set5", 35.2, 33.6, "espcn-91")]
+    rows = [
+        _row("fsrcnn-x3", 3, "test", 27.9, 27.2, "fsrcnn"),
+        _row("fsrcnn-x3", 3, "Set5", 31.7, 30.4, "fsrcnn", published("fsrcnn", 3, "Set5")),
+        _row("espcn-x2", 2, "Set5", 35.2, 33.6, "espcn-91"),
+    ]
     frame = benchmark.models_frame(rows)
     assert isinstance(frame, pd.DataFrame) and len(frame) == 3
-    assert list(frame[["model", "set"]].itertuples(index=False, name=None)) == \
-        [("espcn-x2", "Set5"), ("fsrcnn-x3", "Set5"), ("fsrcnn-x3", "test")]  # by scale, set, model
+    assert list(frame[["model", "set"]].itertuples(index=False, name=None)) == [
+        ("espcn-x2", "Set5"),
+        ("fsrcnn-x3", "Set5"),
+        ("fsrcnn-x3", "test"),
+    ]  # by scale, set, model
     set5 = frame.iloc[1]
     assert set5["gain_psnr"] == pytest.approx(31.7 - 30.4) and set5["gain_ssim"] == pytest.approx(0.05)
     assert (set5["published_psnr"], set5["published_ssim"]) == (33.18, 0.914)  # FSRCNN, RCAN Table 3
@@ -166,7 +191,10 @@ def test_evaluation_to_frame_holds_the_per_image_numbers(astronaut, camera):
     frame = result.to_frame()
     assert list(frame.index) == ["astronaut", "camera"] and frame.index.name == "image"
     assert list(frame.columns) == ["psnr", "ssim", "ms"]
-    assert frame.loc["camera", "psnr"] == result.psnr["camera"] and frame.loc["astronaut", "ssim"] == result.ssim["astronaut"]
+    assert (
+        frame.loc["camera", "psnr"] == result.psnr["camera"]
+        and frame.loc["astronaut", "ssim"] == result.ssim["astronaut"]
+    )
     assert frame["psnr"].mean() == pytest.approx(result.mean_psnr) and (frame["ms"] > 0).all()
     assert frame.loc["camera", "ms"] == pytest.approx(1000 * result.seconds["camera"])
 
@@ -219,21 +247,29 @@ def test_training_needs_a_positive_number_of_steps(steps, capsys):
 def test_markdown_commands_drop_only_the_run_folder(monkeypatch):
     from srkit import pretrained
 
-    commands = ["python -m srkit.train --preset espcn-x3 --out data/runs/a --steps 500 --seed 0",
-                "python -m srkit.train --preset espcn-x3 --init-from espcn-x3 --out=data/runs/b --min-std 0.04"]
+    commands = [
+        "python -m srkit.train --preset espcn-x3 --out data/runs/a --steps 500 --seed 0",
+        "python -m srkit.train --preset espcn-x3 --init-from espcn-x3 --out=data/runs/b --min-std 0.04",
+    ]
     monkeypatch.setattr(pretrained, "training_stages", lambda name: [dict(command=c, seconds=60.0) for c in commands])
     monkeypatch.setattr(pretrained, "info", lambda name: dict(architecture="espcn", scale=3))
     table = benchmark._markdown_models([_row("espcn-x3", 3, "test", 28.0, 27.0)], ["test"])
-    assert ("`python -m srkit.train --preset espcn-x3 --steps 500 --seed 0`, then "
-            "`python -m srkit.train --preset espcn-x3 --init-from espcn-x3 --min-std 0.04`") in table
+    assert (
+        "`python -m srkit.train --preset espcn-x3 --steps 500 --seed 0`, then "
+        "`python -m srkit.train --preset espcn-x3 --init-from espcn-x3 --min-std 0.04`"
+    ) in table
     assert "--out" not in table and "2.0 min" in table
 
 
 def test_markdown_commands_drop_a_shell_quoted_run_folder_whole():
-    assert (benchmark._without_out("python -m srkit.train --preset espcn-x3 --out '/a b/c' --seed 0")
-            == "python -m srkit.train --preset espcn-x3 --seed 0")
-    assert (benchmark._without_out("python -m srkit.train --out='/a b/c' --hr-scales 0.9 0.8 --note 'x y'")
-            == "python -m srkit.train --hr-scales 0.9 0.8 --note 'x y'")
+    assert (
+        benchmark._without_out("python -m srkit.train --preset espcn-x3 --out '/a b/c' --seed 0")
+        == "python -m srkit.train --preset espcn-x3 --seed 0"
+    )
+    assert (
+        benchmark._without_out("python -m srkit.train --out='/a b/c' --hr-scales 0.9 0.8 --note 'x y'")
+        == "python -m srkit.train --hr-scales 0.9 0.8 --note 'x y'"
+    )
 
 
 def test_module_docstring_lists_every_subcommand():  # it is also the --help text
@@ -244,12 +280,17 @@ def test_module_docstring_lists_every_subcommand():  # it is also the --help tex
 def test_published_names_are_case_insensitive_and_unknown_names_are_errors():
     vdsr = (37.53, 0.9587)  # Kim et al., CVPR 2016, Table 3: Set5 x2
     assert published("vdsr", 2, "Set5") == published("VDSR", 2, "Set5") == published("vdsr", 2, "set5") == vdsr
-    assert published("EDSR", 4, "bsd100") == published("edsr", 4, "b100") == published("edsr", 4, "B100") == (27.71, 0.742)
+    assert (
+        published("EDSR", 4, "bsd100") == published("edsr", 4, "b100") == published("edsr", 4, "B100") == (27.71, 0.742)
+    )
     assert published("bicubic", 3, "set5_edsr") == published("bicubic", 3, "Set5")
     # known names without a figure stay None (srkit.benchmark relies on it)
     assert published("espcn", 2, "Set5") is None and published("vdsr", 8, "Set5") is None
     assert published("", 3, "Set5") is None and published("fsrcnn", 3, "test") is None
-    for method, set_name, choices in [("vdsr-plus", "Set5", "known methods: bicubic"), ("vdsr", "Set15", "known sets: Set5")]:
+    for method, set_name, choices in [
+        ("vdsr-plus", "Set5", "known methods: bicubic"),
+        ("vdsr", "Set15", "known sets: Set5"),
+    ]:
         with pytest.raises(ValueError, match=choices):
             published(method, 2, set_name)
     # a learner's own set (benchmark --data D --sets Manga109) has no figure, but a misspelt method is still an error

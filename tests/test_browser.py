@@ -7,6 +7,7 @@ Screenshots are saved under ``$SRKIT_ARTIFACTS`` (default ``data/test-artifacts/
 ``.ci/run`` installs, or Playwright's own: ``python -m playwright install chromium``; see ``conftest.find_chromium``)
 and the ``playwright`` package (in the ``dev`` extra).
 """
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,9 @@ import nbformat
 import numpy as np
 import pytest
 
-ARTIFACTS = Path(os.environ.get("SRKIT_ARTIFACTS", Path(__file__).resolve().parents[1] / "data" / "test-artifacts")) / "browser"
+ARTIFACTS = (
+    Path(os.environ.get("SRKIT_ARTIFACTS", Path(__file__).resolve().parents[1] / "data" / "test-artifacts")) / "browser"
+)
 
 NOTEBOOK = [
     """import numpy as np, skimage.data
@@ -57,10 +60,25 @@ def lab(tmp_path_factory, chromium):
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter"), "JUPYTER_RUNTIME_DIR": str(root / ".runtime")}
     log = open(root / "lab.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--allow-root",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
-         "--ServerApp.disable_check_xsrf=False", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--allow-root",
+            f"--ServerApp.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=",
+            "--ServerApp.disable_check_xsrf=False",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=root,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -69,7 +87,7 @@ def lab(tmp_path_factory, chromium):
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(f"JupyterLab exited: {(root / 'lab.log').read_text()[-2000:]}")
+                    raise RuntimeError(f"JupyterLab exited: {(root / 'lab.log').read_text()[-2000:]}") from None
                 time.sleep(0.5)
         else:
             raise RuntimeError("JupyterLab did not start within 60 s")
@@ -150,8 +168,11 @@ def test_swipe_and_explorer_work_in_jupyterlab(lab, chromium):
             (ARTIFACTS / "blocked_requests.txt").write_text("\n".join(outside))
             browser.close()
 
-    errors = [text for kind, text in console if kind in ("error", "pageerror")
-              and any(w in text.lower() for w in ("widget", "model", "view", "comm"))]
+    errors = [
+        text
+        for kind, text in console
+        if kind in ("error", "pageerror") and any(w in text.lower() for w in ("widget", "model", "view", "comm"))
+    ]
     assert not errors, f"widget errors in the browser console: {errors}"
     assert swipe_change > 0.05, f"moving the swipe slider changed only {swipe_change:.1%} of the image"
     assert explorer_change > 0.05, f"changing the scale changed only {explorer_change:.1%} of the explorer"

@@ -53,11 +53,13 @@ def test_bad_input():
 def test_float_output_is_clipped_to_0_1_like_matlab():
     # MATLAB's ycbcr2rgb.m clips double output: rgb = min(max(rgb, 0.0), 1.0)
     ycc = np.array([[[235, 128, 240], [16, 240, 128], [126, 128, 128]]], np.float64) / 255  # red > 1, ...
-    raw = (ycc * 255 - [16, 128, 128]) @ np.linalg.inv(np.array(
-        [[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])).T
+    raw = (ycc * 255 - [16, 128, 128]) @ np.linalg.inv(
+        np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
+    ).T
     assert raw.max() > 1 and raw.min() < 0  # the triples lie outside the RGB cube
     rgb = ycbcr2rgb(ycc)
     np.testing.assert_allclose(rgb, np.clip(raw, 0, 1), atol=1e-12)
     assert rgb.min() == 0 and rgb.max() == 1
-    np.testing.assert_array_equal(ycbcr2rgb((ycc * 255).round().astype(np.uint8)),
-                                  np.clip(np.floor(raw * 255 + 0.5), 0, 255).astype(np.uint8))
+    np.testing.assert_array_equal(
+        ycbcr2rgb((ycc * 255).round().astype(np.uint8)), np.clip(np.floor(raw * 255 + 0.5), 0, 255).astype(np.uint8)
+    )

@@ -38,7 +38,7 @@ def test_no_image_leaks_between_splits(everything):
     assert len(digests) == len(everything)
     names = list(everything)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             if split_of[a] != split_of[b]:
                 agree = (fingerprint(everything[a]) == fingerprint(everything[b])).mean()
                 assert agree < 0.9, f"{a} and {b} look like the same picture"
@@ -80,7 +80,16 @@ def test_formats_and_modes(tmp_path, rgb):
     Image.fromarray(rgb).convert("CMYK").save(tmp_path / "h_cmyk.jpg")
     (tmp_path / "notes.txt").write_text("not an image, and ignored because of its suffix")
     images = data.load_folder(tmp_path)
-    assert list(images) == ["a.png", "b.bmp", "c.tif", "d.jpg", "e_rgba.png", "f_palette.png", "g_gray.png", "h_cmyk.jpg"]
+    assert list(images) == [
+        "a.png",
+        "b.bmp",
+        "c.tif",
+        "d.jpg",
+        "e_rgba.png",
+        "f_palette.png",
+        "g_gray.png",
+        "h_cmyk.jpg",
+    ]
     for name, image in images.items():
         assert image.shape == (20, 30, 3) and image.dtype == np.uint8, name
     for lossless in ("a.png", "b.bmp", "c.tif", "e_rgba.png"):
@@ -99,8 +108,12 @@ def _png16_rgb(path, array):
 
     h, w, _ = array.shape
     rows = b"".join(b"\x00" + array[i].astype(">u2").tobytes() for i in range(h))
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_sixteen_bit_images_keep_their_high_byte(tmp_path):
@@ -216,7 +229,6 @@ def test_make_pairs_draws_new_noise_per_image_and_copy(astronaut):
         data.make_pairs([crop], 3, copies=0)
 
 
-
 def test_degraded_images_are_remembered_but_never_shared(astronaut):
     crop = modcrop(astronaut[:120, :150], 3)
     first = data.degrade(crop, 3)
@@ -232,10 +244,13 @@ def test_degraded_images_are_remembered_but_never_shared(astronaut):
     noisy = data.degrade(crop, 3, kind="noise", seed=4)
     np.testing.assert_array_equal(noisy, data.degrade(crop, 3, kind="noise", seed=4))
     assert not np.array_equal(noisy, data.degrade(crop, 3, kind="noise", seed=5))
-    assert not np.array_equal(data.degrade(crop, 3, kind="noise", seed=None), data.degrade(crop, 3, kind="noise", seed=None))
+    assert not np.array_equal(
+        data.degrade(crop, 3, kind="noise", seed=None), data.degrade(crop, 3, kind="noise", seed=None)
+    )
     # the parameters are part of what is remembered
     assert not np.array_equal(data.degrade(crop, 3, kind="noise", seed=4, noise_sigma=5), noisy)
     assert data.degrade(crop.astype(np.float64) / 255, 3).dtype == np.float32
+
 
 def _nearest_pairs(n=3, scale=3):
     rng = np.random.default_rng(5)
@@ -263,7 +278,9 @@ def test_patch_pipeline_crops_are_aligned_and_augmented():
 
 
 def test_patch_pipeline_is_reproducible_with_a_seed():
-    first = lambda seed: next(iter(data.patch_dataset(_nearest_pairs(), scale=3, patch_size=24, seed=seed)))[0].numpy()
+    def first(seed):
+        return next(iter(data.patch_dataset(_nearest_pairs(), scale=3, patch_size=24, seed=seed)))[0].numpy()
+
     np.testing.assert_array_equal(first(7), first(7))
     assert not np.array_equal(first(7), first(8))
 
@@ -294,9 +311,9 @@ def test_patch_pipeline_weighting_and_flat_patch_rejection():
     pairs = [(flat, flat.repeat(3, 0).repeat(3, 1)), (busy, busy.repeat(3, 0).repeat(3, 1))]
     _, hr = next(iter(data.patch_dataset(pairs, scale=3, patch_size=24, batch_size=64, seed=0, weighting="uniform")))
     stds = hr.numpy().std(axis=(1, 2, 3))
-    assert (stds < 1e-6).any() and (stds > 0.1).any()       # both images are sampled
+    assert (stds < 1e-6).any() and (stds > 0.1).any()  # both images are sampled
     _, hr = next(iter(data.patch_dataset(pairs, scale=3, patch_size=24, batch_size=64, seed=0, min_std=0.05)))
-    assert (hr.numpy().std(axis=(1, 2, 3)) >= 0.05).all()    # flat patches are dropped
+    assert (hr.numpy().std(axis=(1, 2, 3)) >= 0.05).all()  # flat patches are dropped
     with pytest.raises(ValueError, match="drops every patch"):  # not a filter that waits forever
         data.patch_dataset(pairs, scale=3, patch_size=24, min_std=0.45)
     with pytest.raises(ValueError, match="weighting"):
@@ -305,11 +322,14 @@ def test_patch_pipeline_weighting_and_flat_patch_rejection():
 
 def test_downscaled_copies_add_shrunk_images_after_the_originals():
     rng = np.random.default_rng(3)
-    images = {"a": rng.integers(0, 256, (100, 80, 3), dtype=np.uint8), "b": rng.integers(0, 256, (40, 50), dtype=np.uint8)}
+    images = {
+        "a": rng.integers(0, 256, (100, 80, 3), dtype=np.uint8),
+        "b": rng.integers(0, 256, (40, 50), dtype=np.uint8),
+    }
     out = data.downscaled_copies(images, [0.9, 0.5])
     assert list(out) == ["a", "b", "a@0.9", "a@0.5", "b@0.9", "b@0.5"]
     assert out["a"] is images["a"] and out["a@0.5"].shape == (50, 40, 3) and out["b@0.9"].shape == (36, 45)
-    np.testing.assert_array_equal(out["a@0.9"], imresize(images["a"], 0.9))   # MATLAB bicubic, antialiased
+    np.testing.assert_array_equal(out["a@0.9"], imresize(images["a"], 0.9))  # MATLAB bicubic, antialiased
     assert out["b@0.5"].dtype == np.uint8
     assert list(data.downscaled_copies(images, [0.9, 0.5], min_size=40)) == ["a", "b", "a@0.9", "a@0.5"]
     for bad in (0, 1, 1.5, -0.5):
@@ -319,7 +339,10 @@ def test_downscaled_copies_add_shrunk_images_after_the_originals():
 
 def test_shifted_copies_sample_every_phase_of_the_lr_grid():
     rng = np.random.default_rng(4)
-    images = {"a": rng.integers(0, 256, (31, 40, 3), dtype=np.uint8), "b": rng.integers(0, 256, (12, 15), dtype=np.uint8)}
+    images = {
+        "a": rng.integers(0, 256, (31, 40, 3), dtype=np.uint8),
+        "b": rng.integers(0, 256, (12, 15), dtype=np.uint8),
+    }
     out = data.shifted_copies(images, 2)
     assert list(out) == ["a", "b", "a+0,1", "a+1,0", "a+1,1", "b+0,1", "b+1,0", "b+1,1"]
     assert out["a"] is images["a"] and out["a+1,0"].shape == (30, 40, 3) and out["b+1,1"].shape == (11, 14)
@@ -328,7 +351,9 @@ def test_shifted_copies_sample_every_phase_of_the_lr_grid():
     # the point: each shift gives another LR image of the same scene, not a translated copy of the same one
     lr = {name: lr for name, (lr, _) in zip(out, data.make_pairs(out, 2))}
     assert lr["a"].shape == (15, 20, 3) and lr["a+0,1"].shape == lr["a+1,1"].shape == (15, 19, 3)  # modcrop
-    assert not np.array_equal(lr["a+0,1"], lr["a"][:, :19]) and not np.array_equal(lr["a+0,1"][:, :-1], lr["a"][:, 1:19])
+    assert not np.array_equal(lr["a+0,1"], lr["a"][:, :19]) and not np.array_equal(
+        lr["a+0,1"][:, :-1], lr["a"][:, 1:19]
+    )
     with pytest.raises(ValueError, match="too small to shift"):
         data.shifted_copies({"tiny": np.zeros((5, 40), np.uint8)}, 3)
     # min_size (a training patch): copies that a shift leaves one LR row or column short are left out

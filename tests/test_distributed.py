@@ -5,6 +5,7 @@ single-device run, so the first loss must agree closely and training must move t
 batches reach the replicas through tf.distribute's rebatching.) (2) MultiWorkerMirroredStrategy with two worker
 processes on 127.0.0.1 (TF_CONFIG), trained by srkit's custom loop (Keras 3's fit cannot drive it), against a
 single-process run."""
+
 import json
 import subprocess
 import sys
@@ -35,8 +36,11 @@ def test_mirrored_strategy_on_two_cpus_matches_one_device(tmp_path):
     first1, first2 = result["loss1"][0], result["loss2"][0]
     assert abs(first1 - first2) < 0.02 * first1, (result["loss1"], result["loss2"])
     assert result["loss2"][1] < 0.8 * first2, "the mirrored run must learn"
-    assert abs(result["loss2"][1] - result["loss1"][1]) < 0.05 * result["loss1"][1], \
-        ("its loss must fall like the single run's", result["loss1"], result["loss2"])
+    assert abs(result["loss2"][1] - result["loss1"][1]) < 0.05 * result["loss1"][1], (
+        "its loss must fall like the single run's",
+        result["loss1"],
+        result["loss2"],
+    )
     # Adam moves every weight by about the learning rate (1e-3) whatever its gradient's size, so a weight whose
     # gradient is near zero may move either way in the two runs: the typical weight must agree, not the worst one
     assert result["mean_gap"] < 2e-4, f"weights differ by {result['mean_gap']} on average after the same two steps"
@@ -80,11 +84,22 @@ def test_multi_worker_strategy_two_processes_stay_in_sync_and_match_one_worker(t
     procs = []
     for index in range(2):
         config = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
-        procs.append(subprocess.Popen([sys.executable, "-c", WORKER, str(tmp_path / "multi"), "multi-worker"],
-                                      env={**env, "TF_CONFIG": config}, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True))
-    single = subprocess.run([sys.executable, "-c", WORKER, str(tmp_path / "single"), "default"], env=env,
-                            capture_output=True, text=True, timeout=600)
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, str(tmp_path / "multi"), "multi-worker"],
+                env={**env, "TF_CONFIG": config},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    single = subprocess.run(
+        [sys.executable, "-c", WORKER, str(tmp_path / "single"), "default"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     outputs = []
     for p in procs:
         try:
@@ -137,9 +152,26 @@ def test_strategy_names_and_clear_errors(monkeypatch):
 
 def test_command_line_mirrored_over_two_logical_cpus(tmp_path):
     # 20 steps = 10 epochs of 2 steps: several steps per epoch (one Keras call each under a strategy)
-    run = subprocess.run([sys.executable, "-m", "srkit.train", "--preset", "espcn-x3", "--steps", "20", "--strategy",
-                          "mirrored", "--logical-cpus", "2", "--out", str(tmp_path)], capture_output=True, text=True,
-                         timeout=600)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "srkit.train",
+            "--preset",
+            "espcn-x3",
+            "--steps",
+            "20",
+            "--strategy",
+            "mirrored",
+            "--logical-cpus",
+            "2",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert json.loads(run.stdout.strip().splitlines()[-1])["replicas"] == 2
     record = json.loads((tmp_path / "record.json").read_text())

@@ -1,4 +1,5 @@
 """Tests for srkit.download, against a local HTTP server on 127.0.0.1 only (never the internet)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,9 +16,9 @@ import pytest
 
 from srkit import download as dl
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3   # not real images; only bytes matter here
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3  # not real images; only bytes matter here
 BMP = b"BM" + bytes(reversed(range(256))) * 2
-PAYLOAD = bytes(range(256)) * 400                     # 100 KiB: spans several read blocks
+PAYLOAD = bytes(range(256)) * 400  # 100 KiB: spans several read blocks
 
 
 def sha(data: bytes) -> str:
@@ -28,7 +29,7 @@ def sha(data: bytes) -> str:
 @dataclass
 class ServerState:
     files: dict[str, bytes] = field(default_factory=dict)
-    modes: dict[str, str] = field(default_factory=dict)   # path -> range | norange | truncate | truncate_once
+    modes: dict[str, str] = field(default_factory=dict)  # path -> range | norange | truncate | truncate_once
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     bytes_sent: int = 0
 
@@ -64,8 +65,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if mode == "truncate" or (mode == "truncate_once" and first):
-            body = body[: len(body) // 2]   # announce everything, send half, hang up (HTTP/1.0)
-        state.bytes_sent += len(body)   # counted before writing, so the client cannot race ahead
+            body = body[: len(body) // 2]  # announce everything, send half, hang up (HTTP/1.0)
+        state.bytes_sent += len(body)  # counted before writing, so the client cannot race ahead
         self.wfile.write(body)
 
 
@@ -122,8 +123,16 @@ TINY = {"Tiny/HR/a.png": PNG, "Tiny/HR/b_GT.bmp": BMP, "Tiny/readme.txt": b"tiny
 
 
 def tiny_entry(url: str, data: bytes, **overrides) -> dl.Dataset:
-    fields = dict(name="tiny", urls=(url,), sha256=sha(data), size=len(data), archive="zip",
-                  folder="tiny", image_dir="Tiny/HR", manifest={"b_GT.bmp": sha(BMP)})
+    fields = dict(
+        name="tiny",
+        urls=(url,),
+        sha256=sha(data),
+        size=len(data),
+        archive="zip",
+        folder="tiny",
+        image_dir="Tiny/HR",
+        manifest={"b_GT.bmp": sha(BMP)},
+    )
     fields.update(overrides)
     return dl.Dataset(**fields)
 
@@ -141,12 +150,12 @@ def test_download_extracts_verifies_and_is_idempotent(server, tmp_path, kind):
     assert images == tmp_path / "tiny" / "Tiny" / "HR"
     assert (images / "a.png").read_bytes() == PNG and (images / "b_GT.bmp").read_bytes() == BMP
     assert len(server.state.requests) == 1
-    assert not (tmp_path / "downloads" / f"tiny.{kind}").exists()      # archive removed after unpacking
+    assert not (tmp_path / "downloads" / f"tiny.{kind}").exists()  # archive removed after unpacking
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
 
     again = dl.download("TINY", root=tmp_path, registry=registry, progress=False)
     assert again == images
-    assert len(server.state.requests) == 1                            # second call: no HTTP at all
+    assert len(server.state.requests) == 1  # second call: no HTTP at all
 
     dl.download("tiny", root=tmp_path, registry=registry, progress=False, force=True)
     assert len(server.state.requests) == 2
@@ -215,8 +224,8 @@ def test_truncated_body_is_retried_then_fails_cleanly(server, tmp_path):
     message = str(info.value)
     assert server.url + "/f.bin" in message and "truncated" in message
     assert re.search(r"received \d+ of \d+ bytes", message)
-    assert len(server.state.requests) == 3                 # 1 try + 2 retries
-    assert leftovers(tmp_path) == []                       # neither dest nor dest.part
+    assert len(server.state.requests) == 3  # 1 try + 2 retries
+    assert leftovers(tmp_path) == []  # neither dest nor dest.part
 
 
 def test_truncated_body_is_resumed_on_retry(server, tmp_path):
@@ -226,7 +235,7 @@ def test_truncated_body_is_resumed_on_retry(server, tmp_path):
     assert dest.read_bytes() == PAYLOAD
     (_, first), (_, second) = server.state.requests
     assert first is None and second == f"bytes={len(PAYLOAD) // 2}-"
-    assert server.state.bytes_sent == len(PAYLOAD)        # the first half was not sent twice
+    assert server.state.bytes_sent == len(PAYLOAD)  # the first half was not sent twice
 
 
 def test_wrong_checksum_names_both_digests_and_leaves_nothing(server, tmp_path):
@@ -244,8 +253,14 @@ def test_wrong_checksum_names_both_digests_and_leaves_nothing(server, tmp_path):
 def test_wrong_size_is_reported_in_bytes(server, tmp_path):
     server.state.files["/f.bin"] = PAYLOAD
     with pytest.raises(dl.ChecksumError, match=rf"received {len(PAYLOAD)} bytes, expected {len(PAYLOAD) + 1}"):
-        dl.fetch(server.url + "/f.bin", sha256=sha(PAYLOAD), dest=tmp_path / "f.bin",
-                 size=len(PAYLOAD) + 1, progress=False, retries=0)
+        dl.fetch(
+            server.url + "/f.bin",
+            sha256=sha(PAYLOAD),
+            dest=tmp_path / "f.bin",
+            size=len(PAYLOAD) + 1,
+            progress=False,
+            retries=0,
+        )
     assert leftovers(tmp_path) == []
 
 
@@ -265,7 +280,7 @@ def test_part_file_is_resumed_with_range(server, tmp_path):
     dl.fetch(server.url + "/f.bin", sha256=sha(PAYLOAD), dest=dest, progress=False)
     assert dest.read_bytes() == PAYLOAD
     assert server.state.requests == [("/f.bin", f"bytes={have}-")]
-    assert server.state.bytes_sent == len(PAYLOAD) - have   # only the remainder travelled
+    assert server.state.bytes_sent == len(PAYLOAD) - have  # only the remainder travelled
     assert leftovers(tmp_path) == ["f.bin"]
 
 
@@ -273,7 +288,7 @@ def test_server_without_range_support_restarts_cleanly(server, tmp_path):
     server.state.files["/f.bin"] = PAYLOAD
     server.state.modes["/f.bin"] = "norange"
     dest = tmp_path / "f.bin"
-    (tmp_path / "f.bin.part").write_bytes(b"X" * 5000)     # wrong bytes: appending would corrupt
+    (tmp_path / "f.bin.part").write_bytes(b"X" * 5000)  # wrong bytes: appending would corrupt
     dl.fetch(server.url + "/f.bin", sha256=sha(PAYLOAD), dest=dest, progress=False, retries=0)
     assert dest.read_bytes() == PAYLOAD
     assert len(server.state.requests) == 1 and server.state.bytes_sent == len(PAYLOAD)
@@ -283,22 +298,29 @@ def test_checksum_mismatch_at_the_right_size_is_not_retried(server, tmp_path):
     server.state.files["/f.bin"] = PAYLOAD
     wanted = sha(b"the file we expected")
     with pytest.raises(dl.ChecksumError) as info:
-        dl.fetch(server.url + "/f.bin", sha256=wanted, dest=tmp_path / "f.bin", size=len(PAYLOAD),
-                 progress=False, retries=2)
+        dl.fetch(
+            server.url + "/f.bin", sha256=wanted, dest=tmp_path / "f.bin", size=len(PAYLOAD), progress=False, retries=2
+        )
     message = str(info.value)
     assert wanted in message and sha(PAYLOAD) in message
     assert "would give the same bytes" in message and "another mirror" in message
-    assert len(server.state.requests) == 1                 # not 1 + 2 retries of the same bytes
-    assert leftovers(tmp_path) == []                       # neither dest nor dest.part
+    assert len(server.state.requests) == 1  # not 1 + 2 retries of the same bytes
+    assert leftovers(tmp_path) == []  # neither dest nor dest.part
 
 
 def test_stale_part_of_the_right_size_is_downloaded_again_once(server, tmp_path):
     server.state.files["/f.bin"] = PAYLOAD
-    (tmp_path / "f.bin.part").write_bytes(b"X" * len(PAYLOAD))   # e.g. left by an older, corrupted run
+    (tmp_path / "f.bin.part").write_bytes(b"X" * len(PAYLOAD))  # e.g. left by an older, corrupted run
     with pytest.raises(dl.ChecksumError, match="would give the same bytes"):
-        dl.fetch(server.url + "/f.bin", sha256=sha(b"other"), dest=tmp_path / "f.bin", size=len(PAYLOAD),
-                 progress=False, retries=2)
-    assert server.state.requests == [("/f.bin", None)]     # the stale part dropped, one whole download
+        dl.fetch(
+            server.url + "/f.bin",
+            sha256=sha(b"other"),
+            dest=tmp_path / "f.bin",
+            size=len(PAYLOAD),
+            progress=False,
+            retries=2,
+        )
+    assert server.state.requests == [("/f.bin", None)]  # the stale part dropped, one whole download
     assert leftovers(tmp_path) == []
 
 
@@ -306,8 +328,9 @@ def test_bad_mirror_is_left_after_one_download(server, tmp_path):
     good, bad = make_zip(TINY), make_zip({**TINY, "Tiny/readme.txt": b"TINY"})
     assert len(good) == len(bad)
     server.state.files.update({"/bad/tiny.zip": bad, "/good/tiny.zip": good})
-    entry = tiny_entry(server.url + "/bad/tiny.zip", good,
-                       urls=(server.url + "/bad/tiny.zip", server.url + "/good/tiny.zip"))
+    entry = tiny_entry(
+        server.url + "/bad/tiny.zip", good, urls=(server.url + "/bad/tiny.zip", server.url + "/good/tiny.zip")
+    )
     images = dl.download("tiny", root=tmp_path, registry={"tiny": entry}, progress=False, retries=2)
     assert (images / "a.png").read_bytes() == PNG
     assert [path for path, _ in server.state.requests] == ["/bad/tiny.zip", "/good/tiny.zip"]
@@ -380,7 +403,7 @@ def zip_with_symlink(name: str, target: str) -> bytes:
     with zipfile.ZipFile(buffer, "w") as bundle:
         bundle.writestr("d/a.png", PNG)
         info = zipfile.ZipInfo(name)
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         bundle.writestr(info, target)
     return buffer.getvalue()
 
@@ -399,9 +422,11 @@ def tar_with_hardlink(name: str, target: str) -> bytes:
 
 @pytest.mark.parametrize("kind", ["tar symlink", "tar hardlink", "zip symlink"])
 def test_links_are_refused_even_inside_the_archive(tmp_path, kind):
-    data = {"tar symlink": lambda: make_targz({"d/a.png": PNG}, links={"d/alias.png": "a.png"}),
-            "tar hardlink": lambda: tar_with_hardlink("d/alias.png", "d/a.png"),
-            "zip symlink": lambda: zip_with_symlink("d/alias.png", "a.png")}[kind]()
+    data = {
+        "tar symlink": lambda: make_targz({"d/a.png": PNG}, links={"d/alias.png": "a.png"}),
+        "tar hardlink": lambda: tar_with_hardlink("d/alias.png", "d/a.png"),
+        "zip symlink": lambda: zip_with_symlink("d/alias.png", "a.png"),
+    }[kind]()
     archive = tmp_path / ("links.zip" if kind.startswith("zip") else "links.tar")
     archive.write_bytes(data)
     with pytest.raises(dl.UnsafeArchiveError, match=r"refusing link 'd/alias\.png'.*contain none"):

@@ -1,11 +1,12 @@
 """environment.yml must install what pyproject.toml declares (conda cannot be run on the CI machine)."""
+
 import ast
 import importlib.metadata
 import re
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 from packaging.specifiers import SpecifierSet
 
@@ -63,7 +64,9 @@ def test_everything_srkit_imports_is_declared():
     providers = importlib.metadata.packages_distributions()
     for module in sorted(_third_party_imports(REPO / "srkit")):
         dists = {d.lower().replace("_", "-") for d in providers.get(module, [])}
-        assert dists & declared, f"srkit imports {module} (from {sorted(dists) or 'nowhere'}), not declared in pyproject.toml"
+        assert dists & declared, (
+            f"srkit imports {module} (from {sorted(dists) or 'nowhere'}), not declared in pyproject.toml"
+        )
 
 
 def test_constraints_pin_every_declared_package_exactly():

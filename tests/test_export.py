@@ -84,7 +84,7 @@ def test_save_tflite_refuses_to_overwrite_unless_asked(tmp_path, fake_tflite):
 
 
 def test_save_tflite_uses_its_own_temporary_file_and_removes_it_on_error(tmp_path, fake_tflite, monkeypatch):
-    other = tmp_path / ".m.tflite.tmp"            # the old fixed name, here another writer's file
+    other = tmp_path / ".m.tflite.tmp"  # the old fixed name, here another writer's file
     other.write_bytes(b"not ours")
 
     def fail(src, dst):

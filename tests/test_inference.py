@@ -3,8 +3,8 @@ import pytest
 
 from srkit import models
 from srkit.color import rgb2ycbcr
-from srkit.resize import imresize
 from srkit.inference import describe, upscale
+from srkit.resize import imresize
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,9 @@ def test_tiled_equals_untiled_with_self_ensemble(trained_like, name):
     stride grid of the flipped whole image as well, or the tile sees another pixel phase."""
     x = np.random.default_rng(2).random((90, 70)).astype(np.float32)  # 70 = 4k + 2: not on the U-Net's stride grid
     whole = upscale(x, model=trained_like[name], scale=3, tile=None, self_ensemble=True)
-    np.testing.assert_allclose(upscale(x, model=trained_like[name], scale=3, tile=24, self_ensemble=True), whole,
-                               atol=2e-5)
+    np.testing.assert_allclose(
+        upscale(x, model=trained_like[name], scale=3, tile=24, self_ensemble=True), whole, atol=2e-5
+    )
 
 
 @pytest.mark.parametrize("name", ["srcnn-915", "unet"])
@@ -106,7 +107,7 @@ def test_self_ensemble_averages_the_eight_symmetries():
     import keras
 
     keras.utils.set_random_seed(1)
-    net = models.build("espcn", scale=3, bicubic_residual=True)   # bicubic + a small, asymmetric residual
+    net = models.build("espcn", scale=3, bicubic_residual=True)  # bicubic + a small, asymmetric residual
     last = net.get_layer("subpixel_conv")
     last.set_weights([0.05 * w for w in last.get_weights()])
     x = np.random.default_rng(3).uniform(0.25, 0.75, size=(21, 16)).astype(np.float32)

@@ -12,7 +12,9 @@ def pair():
     rng = np.random.default_rng(0)
     sharp = rng.uniform(size=(2, 48, 48, 1)).astype(np.float32)
     blurred = sharp.copy()
-    blurred[:, 1:-1, 1:-1] = sum(sharp[:, 1 + dy:47 + dy, 1 + dx:47 + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9
+    blurred[:, 1:-1, 1:-1] = (
+        sum(sharp[:, 1 + dy : 47 + dy, 1 + dx : 47 + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9
+    )
     return sharp, blurred
 
 
@@ -74,8 +76,14 @@ def test_srgan_trains_with_fit_and_callbacks():
     hr = rng.uniform(size=(8, 24, 24, 1)).astype(np.float32)
     g_before, d_before = gen.get_weights()[0].copy(), disc.get_weights()[0].copy()
     seen = []
-    history = gan.fit(lr, hr, batch_size=4, epochs=2, verbose=0,
-                      callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(dict(logs)))])
+    history = gan.fit(
+        lr,
+        hr,
+        batch_size=4,
+        epochs=2,
+        verbose=0,
+        callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(dict(logs)))],
+    )
     assert set(history.history) >= {"loss", "content", "adversarial", "d_loss"} and len(seen) == 2
     assert not np.allclose(gen.get_weights()[0], g_before) and not np.allclose(disc.get_weights()[0], d_before)
     assert gan(lr[:1]).shape == (1, 24, 24, 1)

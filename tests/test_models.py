@@ -1,17 +1,20 @@
+import keras
 import numpy as np
 import pytest
 
-import keras
 from srkit import models
 from srkit.resize import imresize
 
 # Parameter counts (weights + biases unless stated) computed from the papers' architectures.
 PAPER_COUNTS = {
-    ("srcnn-915", 3): 8_129,        # Dong et al. 2014: 9-1-5, n1=64, n2=32, one channel
-    ("srcnn-955", 3): 57_281,       # 9-5-5
-    ("espcn", 2): 21_284, ("espcn", 3): 22_729, ("espcn", 4): 24_752,  # Shi et al. 2016 on Y
-    ("vdsr", 3): 665_921,           # Kim et al. 2016: 20 layers x 64
-    ("edsr-baseline", 2): 1_369_859, ("edsr-baseline", 4): 1_517_571,  # Lim et al. 2017, 16 x 64, RGB
+    ("srcnn-915", 3): 8_129,  # Dong et al. 2014: 9-1-5, n1=64, n2=32, one channel
+    ("srcnn-955", 3): 57_281,  # 9-5-5
+    ("espcn", 2): 21_284,
+    ("espcn", 3): 22_729,
+    ("espcn", 4): 24_752,  # Shi et al. 2016 on Y
+    ("vdsr", 3): 665_921,  # Kim et al. 2016: 20 layers x 64
+    ("edsr-baseline", 2): 1_369_859,
+    ("edsr-baseline", 4): 1_517_571,  # Lim et al. 2017, 16 x 64, RGB
 }
 PAPER_WEIGHTS_ONLY = {("fsrcnn", 3): 12_464, ("fsrcnn-s", 3): 3_937}  # Dong et al. 2016 count kernels only
 
@@ -36,8 +39,11 @@ def test_output_shapes(name, scale):
     channels = model.input_shape[-1]
     assert channels == (1 if arch.color == "y" else 3)
     h, w = 13, 10
-    x = np.random.default_rng(0).random((1, h * scale, w * scale, channels) if arch.pre_upsampled
-                                        else (1, h, w, channels)).astype("float32")
+    x = (
+        np.random.default_rng(0)
+        .random((1, h * scale, w * scale, channels) if arch.pre_upsampled else (1, h, w, channels))
+        .astype("float32")
+    )
     assert model.predict(x, verbose=0).shape == (1, h * scale, w * scale, channels)
 
 
@@ -56,12 +62,14 @@ def test_every_weighted_layer_has_a_fixed_name():
     order they are built in a process (``p_re_lu_7``), so a model built second would match nothing of a shipped one."""
     for name in models.names():
         first, second = models.build(name, scale=3), models.build(name, scale=3)
-        assert [l.name for l in first.layers if l.weights] == [l.name for l in second.layers if l.weights], name
+        assert [layer.name for layer in first.layers if layer.weights] == [
+            layer.name for layer in second.layers if layer.weights
+        ], name
 
 
 def test_no_lambda_layers():
     for name in models.names():
-        assert not any(isinstance(l, keras.layers.Lambda) for l in models.build(name, scale=3).layers), name
+        assert not any(isinstance(layer, keras.layers.Lambda) for layer in models.build(name, scale=3).layers), name
 
 
 @pytest.mark.parametrize("channels", [1, 3])

@@ -10,7 +10,6 @@ from srkit import pretrained
 @pytest.fixture()
 def shipped(tmp_path):
     """A weights folder with one installed model, made the way the maintainers install runs."""
-    import keras
 
     from srkit import models
 
@@ -18,9 +17,22 @@ def shipped(tmp_path):
     run.mkdir()
     model = models.build("espcn", scale=2)
     model.save(run / "best.keras")
-    record = dict(model="espcn", scale=2, parameters=models.count_params(model), command="python -m srkit.train ...",
-                  seed=0, steps=10, seconds=1.0, data="bundled train split", batch_size=16, lr_patch=16, loss="l2",
-                  learning_rate=1e-3, best_val_psnr=30.0, versions={})
+    record = dict(
+        model="espcn",
+        scale=2,
+        parameters=models.count_params(model),
+        command="python -m srkit.train ...",
+        seed=0,
+        steps=10,
+        seconds=1.0,
+        data="bundled train split",
+        batch_size=16,
+        lr_patch=16,
+        loss="l2",
+        learning_rate=1e-3,
+        best_val_psnr=30.0,
+        versions={},
+    )
     (run / "record.json").write_text(json.dumps(record))
     folder = tmp_path / "weights"
     pretrained.install(run, "espcn-x2", scores={"test": {"psnr": 30.0}}, folder=folder)
@@ -43,8 +55,12 @@ def test_a_fine_tuned_model_keeps_its_first_stage(shipped, tmp_path):
     run.mkdir()
     model.save(run / "best.keras")
     first = pretrained.info("espcn-x2", folder)["training"]
-    record = dict(json.loads((tmp_path / "run" / "record.json").read_text()), init_from="espcn-x2",
-                  command="python -m srkit.train --init-from espcn-x2 ...", seconds=2.0)
+    record = dict(
+        json.loads((tmp_path / "run" / "record.json").read_text()),
+        init_from="espcn-x2",
+        command="python -m srkit.train --init-from espcn-x2 ...",
+        seconds=2.0,
+    )
     (run / "record.json").write_text(json.dumps(record))
     pretrained.install(run, "espcn-x2", folder=folder)
     stages = pretrained.training_stages("espcn-x2", folder)
@@ -78,7 +94,8 @@ def test_install_records_non_default_hyperparameters_and_sampling(shipped, tmp_p
         (run / "record.json").write_text(json.dumps(dict(first, precision=precision)))
         pretrained.install(run, "espcn-x2", folder=folder)
         assert pretrained.info("espcn-x2", folder)["training"].get("precision") == (
-            None if precision == "float32" else precision)
+            None if precision == "float32" else precision
+        )
 
 
 def test_corrupted_file_is_refused(shipped):
@@ -144,6 +161,7 @@ def test_a_failed_install_changes_nothing_and_leaves_no_temporary_file(shipped, 
     run, _ = _other_run(tmp_path)
     before = {f.name: f.read_bytes() for f in folder.iterdir()}
     if failure == "save":  # the disk fills up while the weights are written
+
         def save(self, filepath, *args, **kwargs):
             open(filepath, "wb").write(b"PK\x03\x04 half a zip")
             raise OSError(28, "No space left on device")
@@ -170,14 +188,17 @@ def test_a_failed_install_changes_nothing_and_leaves_no_temporary_file(shipped, 
         monkeypatch.setattr(os, "replace", refuse_manifest)
     else:  # a record without the training keys
         (run / "record.json").write_text(json.dumps({"model": "espcn", "scale": 2, "parameters": 21_284}))
-    with pytest.raises(ValueError if failure == "record" else OSError,
-                       match="missing \\['command'" if failure == "record" else "No space"):
+    with pytest.raises(
+        ValueError if failure == "record" else OSError,
+        match="missing \\['command'" if failure == "record" else "No space",
+    ):
         pretrained.install(run, "espcn-x2", folder=folder)
     monkeypatch.undo()
     assert {f.name: f.read_bytes() for f in folder.iterdir()} == before  # no temporary file, nothing replaced
     x = np.random.default_rng(0).random((1, 8, 8, 1)).astype("float32")
-    np.testing.assert_allclose(pretrained.load("espcn-x2", folder).predict(x, verbose=0), model.predict(x, verbose=0),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        pretrained.load("espcn-x2", folder).predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6
+    )
 
 
 def test_load_uses_the_bytes_it_verified(shipped, tmp_path, monkeypatch):

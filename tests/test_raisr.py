@@ -1,4 +1,5 @@
 """RAISR (srkit.raisr): hashing, fitting, upscaling, symmetry, saving, and input checks."""
+
 import numpy as np
 import pytest
 
@@ -25,8 +26,7 @@ def _split(buckets: np.ndarray, scale: int = 1):
 
 
 # --------------------------------------------------------------------------- hashing
-@pytest.mark.parametrize("theta, bucket", [(0.0, 0), (np.pi / 2, 12), (np.pi / 4, 6), (3 * np.pi / 4, 18),
-                                           (np.pi, 0)])
+@pytest.mark.parametrize("theta, bucket", [(0.0, 0), (np.pi / 2, 12), (np.pi / 4, 6), (3 * np.pi / 4, 18), (np.pi, 0)])
 def test_edge_gets_its_angle_bucket_and_high_coherence(theta, bucket):
     image, near = _edge(theta)
     _, angle, strength, coherence = _split(raisr.hash_pixels(image))
@@ -76,8 +76,16 @@ def test_symmetry_maps_match_the_hash_of_transformed_images():
     lr, _ = raisr.training_pair(bundled("validation")["coffee"][:120, :160], 2)
     up = imresize(lr, 2)
     t0, a0, s0, c0 = _split(raisr.hash_pixels(up, scale=2), scale=2)
-    transforms = [lambda x: x, lambda x: x[:, ::-1], lambda x: x[::-1], lambda x: x[::-1, ::-1],
-                  lambda x: x.T, lambda x: x.T[:, ::-1], lambda x: x.T[::-1], lambda x: x.T[::-1, ::-1]]
+    transforms = [
+        lambda x: x,
+        lambda x: x[:, ::-1],
+        lambda x: x[::-1],
+        lambda x: x[::-1, ::-1],
+        lambda x: x.T,
+        lambda x: x.T[:, ::-1],
+        lambda x: x.T[::-1],
+        lambda x: x.T[::-1, ::-1],
+    ]
     index = np.arange(9 * 9).reshape(9, 9)
     for perm, type_map, angle_map in raisr._symmetries(9, 2, ANGLES):
         (f,) = [f for f in transforms if np.array_equal(f(index).ravel(), perm)]
@@ -111,9 +119,13 @@ def test_identity_filters_reproduce_bicubic(small_model):
     lr, _ = raisr.training_pair(bundled("test")["coins"][:100, :120], 2)
     identity = np.zeros_like(small_model.filters)
     identity[..., 4, 4] = 1.0
-    model = raisr.RaisrModel(scale=2, filters=identity, counts=small_model.counts,
-                             strength_thresholds=small_model.strength_thresholds,
-                             coherence_thresholds=small_model.coherence_thresholds)
+    model = raisr.RaisrModel(
+        scale=2,
+        filters=identity,
+        counts=small_model.counts,
+        strength_thresholds=small_model.strength_thresholds,
+        coherence_thresholds=small_model.coherence_thresholds,
+    )
     np.testing.assert_allclose(model.upscale(lr), np.clip(imresize(lr, 2), 0, 1), atol=1e-12)
 
 
@@ -194,15 +206,24 @@ def test_bad_inputs_raise_clear_errors(small_model):
     with pytest.raises(ValueError, match="pixel type"):
         small_model.filter(0, 0, 0, (2, 0))
     with pytest.raises(ValueError, match="do not match"):
-        raisr.RaisrModel(scale=3, filters=small_model.filters, counts=small_model.counts,
-                         strength_thresholds=small_model.strength_thresholds,
-                         coherence_thresholds=small_model.coherence_thresholds)
+        raisr.RaisrModel(
+            scale=3,
+            filters=small_model.filters,
+            counts=small_model.counts,
+            strength_thresholds=small_model.strength_thresholds,
+            coherence_thresholds=small_model.coherence_thresholds,
+        )
 
 
 def test_fit_checks_its_counts_and_refuses_flat_training_images():
     hr = bundled("train")["astronaut"][:60, :60]
-    for kw, name in [({"max_samples": 0}, "max_samples"), ({"strengths": 0}, "strengths"),
-                     ({"coherences": 2.0}, "coherences"), ({"angles": 0}, "angles"), ({"strengths": True}, "strengths")]:
+    for kw, name in [
+        ({"max_samples": 0}, "max_samples"),
+        ({"strengths": 0}, "strengths"),
+        ({"coherences": 2.0}, "coherences"),
+        ({"angles": 0}, "angles"),
+        ({"strengths": True}, "strengths"),
+    ]:
         with pytest.raises(ValueError, match=f"{name} must be a whole number >= 1"):
             raisr.fit([hr], scale=2, **kw)
     flat = np.full((60, 60), 128, np.uint8)  # almost every pixel has strength 0: the 1/3 and 2/3 quantiles tie

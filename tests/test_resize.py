@@ -12,7 +12,7 @@ def photo(astronaut):
 
 def test_output_size_follows_matlab():
     img = np.zeros((255, 100), np.uint8)
-    assert imresize(img, 1 / 3).shape == (85, 34)       # ceil(100/3) = 34, and 255/3 is exactly 85
+    assert imresize(img, 1 / 3).shape == (85, 34)  # ceil(100/3) = 34, and 255/3 is exactly 85
     assert imresize(imresize(img, 1 / 3), 3).shape == (255, 102)
     assert imresize(img, output_shape=(10, 20)).shape == (10, 20)
 
@@ -78,8 +78,7 @@ def test_uint8_rounds_after_each_pass_rows_first(photo):
 
 def test_bilinear_is_half_pixel_linear_interpolation():
     x = np.array([[0.0, 1.0, 2.0, 3.0]])
-    np.testing.assert_allclose(imresize(x, (1, 2), method="bilinear")[0],
-                               [0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3])
+    np.testing.assert_allclose(imresize(x, (1, 2), method="bilinear")[0], [0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3])
 
 
 @pytest.mark.parametrize("scale", [1 / 2, 1 / 3, 1 / 4, 2, 3])

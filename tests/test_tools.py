@@ -1,4 +1,5 @@
 """tools/repeat_runs.py: asserts rewritten to record their margins must still pass and fail as written."""
+
 import importlib.util
 import json
 from pathlib import Path
@@ -29,9 +30,11 @@ def _run(repeat_runs, source, tmp_path):
 
 
 def test_margins_of_orderings_are_recorded(repeat_runs, tmp_path):
-    source = ("import numpy as np\nx = 3.0\nassert x > 1 + 0.5 and x < 4, 'msg'\nassert 1 < x <= 3.5\n"
-              "for d in (0.01, 0.02):\n    assert abs(x - 3 - d) < 0.05\nassert np.array([1, 2]) .max() < 2.5\n"
-              "assert isinstance(x, float)\nassert (2, 21) >= (2, 16)\n")
+    source = (
+        "import numpy as np\nx = 3.0\nassert x > 1 + 0.5 and x < 4, 'msg'\nassert 1 < x <= 3.5\n"
+        "for d in (0.01, 0.02):\n    assert abs(x - 3 - d) < 0.05\nassert np.array([1, 2]) .max() < 2.5\n"
+        "assert isinstance(x, float)\nassert (2, 21) >= (2, 16)\n"
+    )
     asserts, records = _run(repeat_runs, source, tmp_path)
     assert asserts["lesson:3:3:7"] == "x > 1 + 0.5" and asserts["lesson:3:3:23"] == "x < 4"
     margins = [r["margin"] for r in records]

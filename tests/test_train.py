@@ -1,10 +1,10 @@
 import json
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-import keras
 from srkit import train
 
 
@@ -95,30 +95,42 @@ def test_own_folder_of_images(tmp_path):
         def on_train_begin(self, logs=None):
             seen.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
 
-    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "run", verbose=0,
-                            min_std=0.04, learning_rate=2e-4, extra_callbacks=[FirstRate()])
+    _, record = train.train(
+        "espcn-x3",
+        steps=2,
+        data_source=str(folder),
+        out=tmp_path / "run",
+        verbose=0,
+        min_std=0.04,
+        learning_rate=2e-4,
+        extra_callbacks=[FirstRate()],
+    )
     assert record["train_images"] == ["0.png", "1.png"] and record["data"] == str(folder)
     assert f"--data {folder}" in record["command"]  # the fallback command repeats the data, to be re-runnable
     assert record["min_std"] == 0.04 and "--min-std 0.04" in record["command"]
     assert seen == [pytest.approx(2e-4)]
     assert record["learning_rate"] == 2e-4 and "--learning-rate 0.0002" in record["command"]
     # another degradation for the training LR (lessons 07 and 08): recorded, with 4 noise realisations
-    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "real", verbose=0,
-                            degradation="real")
+    _, record = train.train(
+        "espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "real", verbose=0, degradation="real"
+    )
     assert record["degradation"] == "real" and record["copies"] == 4 and "--degradation real" in record["command"]
     # shrunk copies of the training images (--hr-scales): 60 x 80 * 0.8 keeps a 48-pixel patch, * 0.5 does not
-    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "scales", verbose=0,
-                            hr_scales=[0.8, 0.5])
+    _, record = train.train(
+        "espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "scales", verbose=0, hr_scales=[0.8, 0.5]
+    )
     assert record["train_images"] == ["0.png", "0.png@0.8", "1.png", "1.png@0.8"]
     assert record["hr_scales"] == [0.8, 0.5] and "--hr-scales 0.8 0.5" in record["command"]
     # every phase of the LR grid (--hr-shifts): the images shifted by 0..2 pixels at x3
-    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "shifts", verbose=0,
-                            hr_shifts=True)
+    _, record = train.train(
+        "espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "shifts", verbose=0, hr_shifts=True
+    )
     assert len(record["train_images"]) == 2 * 9 and "1.png+2,1" in record["train_images"]
     assert record["hr_shifts"] is True and record["command"].endswith(" --hr-shifts")
     # with both, a shift can take a copy below one patch: 48 x 64 (0.8) shifted down keeps 45 rows at x3
-    _, record = train.train("espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "both", verbose=0,
-                            hr_scales=[0.8], hr_shifts=True)
+    _, record = train.train(
+        "espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "both", verbose=0, hr_scales=[0.8], hr_shifts=True
+    )
     assert "0.png@0.8+0,2" in record["train_images"] and "0.png@0.8+1,0" not in record["train_images"]
     assert len(record["train_images"]) == 2 * 9 + 2 * 3  # each copy keeps its 3 shifts along the rows only
 
@@ -173,10 +185,18 @@ def test_the_custom_training_loop_scales_the_loss_in_float16():
         model = train.build_model(train.preset("espcn-x2"), precision)
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
         before = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
-        train._fit_multi_worker(model, tf.data.Dataset.from_tensors(batch).repeat(), tf.distribute.get_strategy(),
-                                epochs=1, steps_per_epoch=1, callbacks=[], verbose=0)
-        moved[precision] = np.concatenate([np.ravel(keras.ops.convert_to_numpy(w) - b)
-                                           for w, b in zip(model.trainable_weights, before)])
+        train._fit_multi_worker(
+            model,
+            tf.data.Dataset.from_tensors(batch).repeat(),
+            tf.distribute.get_strategy(),
+            epochs=1,
+            steps_per_epoch=1,
+            callbacks=[],
+            verbose=0,
+        )
+        moved[precision] = np.concatenate(
+            [np.ravel(keras.ops.convert_to_numpy(w) - b) for w, b in zip(model.trainable_weights, before)]
+        )
     assert np.median(np.abs(moved["float32"])) == pytest.approx(1e-3, rel=0.1)
     assert np.median(np.abs(moved["mixed_float16"])) == pytest.approx(1e-3, rel=0.1)
     assert np.mean(np.sign(moved["mixed_float16"]) == np.sign(moved["float32"])) > 0.9
@@ -242,14 +262,16 @@ def test_mixed_precision_trains_in_bfloat16_and_ships_float32(tmp_path):
         def on_train_batch_begin(self, batch, logs=None):
             seen.append(self.model.get_layer("head").compute_dtype)
 
-    model, record = train.train("edsr-small-x2", steps=2, out=tmp_path, verbose=0, precision="mixed_bfloat16",
-                                extra_callbacks=[ComputeDtype()])
+    model, record = train.train(
+        "edsr-small-x2", steps=2, out=tmp_path, verbose=0, precision="mixed_bfloat16", extra_callbacks=[ComputeDtype()]
+    )
     assert seen and set(seen) == {"bfloat16"}
     assert {layer.compute_dtype for layer in model.layers} == {"float32"}
     assert record["precision"] == "mixed_bfloat16" and "--precision mixed_bfloat16" in record["command"]
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
-    rescored = evaluate(train._Upscaler(model, 2), data.bundled("validation"), scale=2, crop_border=2,
-                        protocol="rgb", seed=1000)
+    rescored = evaluate(
+        train._Upscaler(model, 2), data.bundled("validation"), scale=2, crop_border=2, protocol="rgb", seed=1000
+    )
     assert rescored.mean_psnr == pytest.approx(record["best_val_psnr"], abs=1e-9)
     with pytest.raises(ValueError, match="unknown precision"):
         train.train("espcn-x2", steps=1, out=tmp_path, precision="float64")
@@ -268,11 +290,13 @@ def test_fine_tuning_starts_from_a_pretrained_model(tmp_path):
     assert "up2_conv" not in copied  # x4 has a second upsampling stage that x2 lacks
     x2.save(tmp_path / "x2.keras")  # a .keras file works as the source too
     assert pretrained.transfer(tmp_path / "x2.keras", models.build("edsr-small", scale=4)) == copied
-    np.testing.assert_array_equal(x4.get_layer("block3_conv1").get_weights()[0], x2.get_layer("block3_conv1").get_weights()[0])
+    np.testing.assert_array_equal(
+        x4.get_layer("block3_conv1").get_weights()[0], x2.get_layer("block3_conv1").get_weights()[0]
+    )
 
     models.build("fsrcnn", scale=3)  # an earlier build in the same process must not change the names
     fsrcnn, shipped = models.build("fsrcnn", scale=3), pretrained.load("fsrcnn-x3")
-    assert len(pretrained.transfer("fsrcnn-x3", fsrcnn)) == sum(bool(l.weights) for l in shipped.layers) == 15
+    assert len(pretrained.transfer("fsrcnn-x3", fsrcnn)) == sum(bool(layer.weights) for layer in shipped.layers) == 15
     x = np.random.default_rng(0).random((1, 20, 24, 1), dtype=np.float32)
     np.testing.assert_array_equal(fsrcnn.predict(x, verbose=0), shipped.predict(x, verbose=0))
 

@@ -17,8 +17,11 @@ def test_compare_titles_carry_the_metrics(hr):
     import matplotlib.pyplot as plt
 
     bicubic = imresize(imresize(hr, 1 / 3), 3)[:96, :120]
-    fig = viz.compare({"HR": hr, "bicubic": bicubic, "nearest": np.repeat(np.repeat(hr[::3, ::3], 3, 0), 3, 1)},
-                      zoom=(10, 20, 32, 32), crop_border=3)
+    fig = viz.compare(
+        {"HR": hr, "bicubic": bicubic, "nearest": np.repeat(np.repeat(hr[::3, ::3], 3, 0), 3, 1)},
+        zoom=(10, 20, 32, 32),
+        crop_border=3,
+    )
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles[0] == "HR\n(reference)" and "dB" in titles[1] and "dB" in titles[2]
     assert len(fig.axes) == 3 and all(len(ax.child_axes) == 1 for ax in fig.axes)  # a zoomed inset in each panel
@@ -61,8 +64,11 @@ def test_explorer_updates_when_the_controls_change(hr, astronaut):
         calls.append(scale)
         return imresize(lr, scale)
 
-    box = viz.explorer({"astronaut": hr, "other": astronaut[100:196, 100:220]},
-                       {"bicubic": "bicubic", "espcn": "espcn", "mine": sharpen}, scales=(2, 3))
+    box = viz.explorer(
+        {"astronaut": hr, "other": astronaut[100:196, 100:220]},
+        {"bicubic": "bicubic", "espcn": "espcn", "mine": sharpen},
+        scales=(2, 3),
+    )
     c, shown = box.controls, [box.output.value]
     assert shown[0][:4] == b"\x89PNG"
     for name, value in [("scale", 2), ("image", "other"), ("zoom_x", 5), ("size", 32), ("methods", ("mine",))]:

@@ -9,6 +9,7 @@ passed with, so a lesson run months later gets the same TensorFlow, Keras and nu
 
 and commit ``constraints.txt`` only if CI passes. The new file replaces the old one only once it is complete.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,10 +33,10 @@ def resolve(python_dir: Path) -> list[str]:
     pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
     subprocess.run([*pip, "install", "--quiet", "--upgrade", "pip"], check=True, env=env)
     subprocess.run([*pip, "install", "--quiet", f"{REPO}[dev]"], check=True, env=env)
-    frozen = subprocess.run([*pip, "freeze", "--exclude-editable"], check=True, env=env, capture_output=True,
-                            text=True).stdout.splitlines()
-    return sorted((line for line in frozen if "==" in line and not line.lower().startswith("srkit==")),
-                  key=str.lower)
+    frozen = subprocess.run(
+        [*pip, "freeze", "--exclude-editable"], check=True, env=env, capture_output=True, text=True
+    ).stdout.splitlines()
+    return sorted((line for line in frozen if "==" in line and not line.lower().startswith("srkit==")), key=str.lower)
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ that chance could close shows up before it fails in CI. Results go to ``data/sta
 one line per assert evaluation, and ``report.md``). Results are appended as each run ends, so a run that
 was stopped goes on where it stopped when started again (``--fresh`` starts over).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,7 @@ PROBE = "__srkit_margin__"
 ORDERED = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 # Runs in the kernel before the lesson: evaluates a comparison once, records its margin, returns its truth.
-PROBE_SOURCE = '''
+PROBE_SOURCE = """
 def {probe}(key, values, ops, _log={log!r}):
     import json as _json, operator as _op
     import numpy as _np
@@ -52,7 +53,7 @@ def {probe}(key, values, ops, _log={log!r}):
     with open(_log, "a") as f:
         f.write(_json.dumps(dict(key=key, ok=ok, margin=margin)) + "\\n")
     return ok
-'''
+"""
 
 
 class _Instrument(ast.NodeTransformer):
@@ -67,14 +68,21 @@ class _Instrument(ast.NodeTransformer):
         self.asserts[key] = ast.get_source_segment(self.source, node.test) or ast.unparse(node.test)
         test = node.test
         if isinstance(test, ast.Compare) and all(type(op) in ORDERED for op in test.ops):
-            call = ast.Call(func=ast.Name(PROBE, ast.Load()),
-                            args=[ast.Constant(key), ast.Tuple([test.left, *test.comparators], ast.Load()),
-                                  ast.Tuple([ast.Constant(ORDERED[type(op)]) for op in test.ops], ast.Load())],
-                            keywords=[])
+            call = ast.Call(
+                func=ast.Name(PROBE, ast.Load()),
+                args=[
+                    ast.Constant(key),
+                    ast.Tuple([test.left, *test.comparators], ast.Load()),
+                    ast.Tuple([ast.Constant(ORDERED[type(op)]) for op in test.ops], ast.Load()),
+                ],
+                keywords=[],
+            )
         else:  # not an ordering: pass or fail only
-            call = ast.Call(func=ast.Name(PROBE, ast.Load()),
-                            args=[ast.Constant(key), ast.Tuple([test], ast.Load()), ast.Tuple([], ast.Load())],
-                            keywords=[])
+            call = ast.Call(
+                func=ast.Name(PROBE, ast.Load()),
+                args=[ast.Constant(key), ast.Tuple([test], ast.Load()), ast.Tuple([], ast.Load())],
+                keywords=[],
+            )
         node.test = ast.copy_location(call, test)
         return node
 
@@ -103,26 +111,41 @@ def run_lesson(path: Path, log: Path, timeout: int) -> dict:
             cell.source, found = instrument(cell.source, f"{path.stem}:{index}")
             asserts.update(found)
     nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE_SOURCE.format(probe=PROBE, log=str(log))))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     client.execute(env={**os.environ, "SRKIT_BUDGET": "quick"})
-    errors = [dict(cell=i - 1, error=f"{o.get('ename')}: {o.get('evalue')}"[:300])
-              for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-              for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        dict(cell=i - 1, error=f"{o.get('ename')}: {o.get('evalue')}"[:300])
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     return dict(lesson=path.name, seconds=round(time.perf_counter() - start, 1), errors=errors, asserts=asserts)
 
 
 def run_tests(out: Path, run: int, jobs: int = 1) -> dict:
     start = time.perf_counter()
     workers = ["-n", str(jobs), "--dist", "loadscope"] if jobs > 1 else []  # as the README's command
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *workers, "tests"],
-                          cwd=REPO, capture_output=True, text=True, env={**os.environ, "SRKIT_BUDGET": "quick"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *workers, "tests"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SRKIT_BUDGET": "quick"},
+    )
     (out / f"tests-{run}.log").write_text(proc.stdout + proc.stderr)
     summary = (proc.stdout.strip().splitlines() or [""])[-1]
     failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", proc.stdout, re.M)
-    return dict(run=run, rc=proc.returncode, summary=summary, failed=failed,
-                seconds=round(time.perf_counter() - start, 1))
+    return dict(
+        run=run, rc=proc.returncode, summary=summary, failed=failed, seconds=round(time.perf_counter() - start, 1)
+    )
 
 
 def _records(path: Path) -> list[dict]:
@@ -148,33 +171,44 @@ def report(out: Path) -> str:
     runs = defaultdict(int)
     for run in lessons:
         runs[run["lesson"]] += 1
-    lines = ["# Lesson asserts over repeated `quick` runs", "",
-             "| lesson | runs | failed runs | slowest run (s) |", "|---|---|---|---|"]
+    lines = [
+        "# Lesson asserts over repeated `quick` runs",
+        "",
+        "| lesson | runs | failed runs | slowest run (s) |",
+        "|---|---|---|---|",
+    ]
     for name in sorted(runs):
         mine = [r for r in lessons if r["lesson"] == name]
-        lines.append(f"| {name} | {len(mine)} | {sum(bool(r['errors']) for r in mine)} | "
-                     f"{max(r['seconds'] for r in mine):.0f} |")
-    lines += ["", "Smallest margin of every assert that compares numbers (how far from failing), and the "
-              "number of evaluations (an assert in a loop counts once per pass); then every other assert's "
-              "pass count.", "",
-              "| assert (lesson:cell:line) | smallest margin | evaluations | failed | condition |",
-              "|---|---|---|---|---|"]
+        lines.append(
+            f"| {name} | {len(mine)} | {sum(bool(r['errors']) for r in mine)} | {max(r['seconds'] for r in mine):.0f} |"
+        )
+    lines += [
+        "",
+        "Smallest margin of every assert that compares numbers (how far from failing), and the "
+        "number of evaluations (an assert in a loop counts once per pass); then every other assert's "
+        "pass count.",
+        "",
+        "| assert (lesson:cell:line) | smallest margin | evaluations | failed | condition |",
+        "|---|---|---|---|---|",
+    ]
     for key in sorted(texts, key=lambda k: (k.split(":")[0], int(k.split(":")[1]), int(k.split(":")[2]))):
         seen = values.get(key, [])
         margins = [r["margin"] for r in seen if r["margin"] is not None]
         text = " ".join(texts[key].split()).replace("|", "\\|")
         text = text if len(text) <= 90 else text[:87] + "..."
         smallest = f"{min(margins) + 0.0:.4g}" if margins else ("–" if seen else "not reached")
-        lines.append(f"| {key.rsplit(':', 1)[0]} | {smallest} | {len(seen)} | {sum(not r['ok'] for r in seen)} "
-                     f"| `{text}` |")
+        lines.append(
+            f"| {key.rsplit(':', 1)[0]} | {smallest} | {len(seen)} | {sum(not r['ok'] for r in seen)} | `{text}` |"
+        )
     errors = [(r["lesson"], e) for r in lessons for e in r["errors"]]
     if errors:
         lines += ["", "## Errors", ""] + [f"- {lesson} cell {e['cell']}: {e['error']}" for lesson, e in errors]
     tests = _records(out / "tests.jsonl")
     if tests:
         lines += ["", "## Unit tests", "", "| run | result | seconds | failed |", "|---|---|---|---|"]
-        lines += [f"| {t['run']} | {t['summary']} | {t['seconds']:.0f} | {', '.join(t['failed']) or '–'} |"
-                  for t in tests]
+        lines += [
+            f"| {t['run']} | {t['summary']} | {t['seconds']:.0f} | {', '.join(t['failed']) or '–'} |" for t in tests
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -185,8 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", type=int, default=3, help="runs of the unit tests (default 3)")
     parser.add_argument("--out", type=Path, default=REPO / "data" / "stability")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (as the README's nbval)")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="lessons run at once, each in its own kernel, and pytest workers for the unit tests (default 1)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="lessons run at once, each in its own kernel, and pytest workers for the unit tests (default 1)",
+    )
     parser.add_argument("--fresh", action="store_true", help="forget earlier results in --out (default: go on)")
     parser.add_argument("--report-only", action="store_true", help="rewrite report.md from what is recorded")
     args = parser.parse_args(argv)

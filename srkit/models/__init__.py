@@ -4,10 +4,11 @@
 the builder, its defaults, the colour space it works in (``y`` or ``rgb``) and whether it expects a
 bicubic-upsampled input (``pre_upsampled``).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import keras
 
@@ -19,15 +20,32 @@ from .srcnn import srcnn
 from .unet import CropLike, PadToMultiple, unet
 from .vdsr import vdsr
 
-__all__ = ["Architecture", "REGISTRY", "build", "names", "count_params", "count_macs", "srcnn", "fsrcnn", "espcn", "vdsr",
-           "edsr", "unet", "DepthToSpace", "Upsample", "ICNR", "PadToMultiple", "CropLike"]
+__all__ = [
+    "Architecture",
+    "REGISTRY",
+    "build",
+    "names",
+    "count_params",
+    "count_macs",
+    "srcnn",
+    "fsrcnn",
+    "espcn",
+    "vdsr",
+    "edsr",
+    "unet",
+    "DepthToSpace",
+    "Upsample",
+    "ICNR",
+    "PadToMultiple",
+    "CropLike",
+]
 
 
 @dataclass(frozen=True)
 class Architecture:
     builder: Callable[..., keras.Model]
-    color: str                      # "y" (luma only) or "rgb"
-    pre_upsampled: bool             # input is the bicubic-upsampled LR image
+    color: str  # "y" (luma only) or "rgb"
+    pre_upsampled: bool  # input is the bicubic-upsampled LR image
     defaults: dict = field(default_factory=dict)
     paper: str = ""
 
@@ -40,10 +58,20 @@ REGISTRY: dict[str, Architecture] = {
     "espcn": Architecture(espcn, "y", False, {}, "Shi et al., CVPR 2016"),
     "vdsr": Architecture(vdsr, "y", True, {}, "Kim, Lee & Lee, CVPR 2016"),
     "edsr-baseline": Architecture(edsr, "rgb", False, dict(blocks=16, filters=64), "Lim et al., CVPRW 2017"),
-    "edsr-small": Architecture(edsr, "y", False, dict(blocks=8, filters=32, channels=1, bicubic_residual=True),
-                               "EDSR blocks, CPU-sized, global residual over bicubic (this course)"),
-    "edsr-medium": Architecture(edsr, "y", False, dict(blocks=16, filters=64, channels=1, bicubic_residual=True),
-                                "EDSR-baseline's body (16 x 64) on Y, global residual over bicubic (this course)"),
+    "edsr-small": Architecture(
+        edsr,
+        "y",
+        False,
+        dict(blocks=8, filters=32, channels=1, bicubic_residual=True),
+        "EDSR blocks, CPU-sized, global residual over bicubic (this course)",
+    ),
+    "edsr-medium": Architecture(
+        edsr,
+        "y",
+        False,
+        dict(blocks=16, filters=64, channels=1, bicubic_residual=True),
+        "EDSR-baseline's body (16 x 64) on Y, global residual over bicubic (this course)",
+    ),
     "unet": Architecture(unet, "y", False, dict(filters=16, levels=2), "Ronneberger et al., MICCAI 2015, for SR"),
 }
 
@@ -81,15 +109,14 @@ def count_macs(model: keras.Model, input_shape: tuple[int, int], channels: int |
     """
     import numpy as np
 
-    convs = [layer for layer in model.layers
-             if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
+    convs = [layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
     if not convs:
         return 0
     probe = keras.Model(model.inputs[0], [layer.input for layer in convs] + [layer.output for layer in convs])
     c = channels or model.inputs[0].shape[-1]
     shapes = [t.shape for t in probe(np.zeros((1, *input_shape, c), dtype="float32"))]
     total = 0
-    for layer, s_in, s_out in zip(convs, shapes[:len(convs)], shapes[len(convs):]):
+    for layer, s_in, s_out in zip(convs, shapes[: len(convs)], shapes[len(convs) :]):
         kh, kw = layer.kernel_size
         pixels = s_in[1] * s_in[2] if isinstance(layer, keras.layers.Conv2DTranspose) else s_out[1] * s_out[2]
         total += int(pixels) * kh * kw * int(s_in[-1]) * int(s_out[-1])

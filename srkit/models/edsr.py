@@ -1,6 +1,7 @@
 """EDSR (Lim, Son, Kim, Nah & Lee, "Enhanced Deep Residual Networks for Single Image Super-Resolution",
 CVPRW 2017): residual blocks *without* batch normalisation (conv-ReLU-conv, scaled by ``res_scale``, plus
 the input), a long skip over the body, and a sub-pixel upsampler. Baseline: 16 blocks x 64 filters."""
+
 from __future__ import annotations
 
 import keras
@@ -25,8 +26,15 @@ def _upsampler(x, scale: int, filters: int):
     return x
 
 
-def edsr(scale: int = 4, *, blocks: int = 16, filters: int = 64, res_scale: float = 1.0, channels: int = 3,
-         bicubic_residual: bool = False) -> keras.Model:
+def edsr(
+    scale: int = 4,
+    *,
+    blocks: int = 16,
+    filters: int = 64,
+    res_scale: float = 1.0,
+    channels: int = 3,
+    bicubic_residual: bool = False,
+) -> keras.Model:
     """EDSR for ``scale`` in {2, 3, 4}: baseline (16 x 64, 1,369,859 parameters at x2 on RGB) by default;
     the paper's large model is ``blocks=32, filters=256, res_scale=0.1``.
 

@@ -1,6 +1,7 @@
 """ESPCN (Shi et al., "Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel
 Convolutional Neural Network", CVPR 2016): three convolutions on the LR image, the last with
 ``channels * scale**2`` outputs, then a sub-pixel shuffle (:class:`~srkit.models.layers.DepthToSpace`)."""
+
 from __future__ import annotations
 
 import keras
@@ -9,8 +10,16 @@ from keras import layers
 from .layers import ICNR, DepthToSpace, Upsample
 
 
-def espcn(scale: int = 3, *, n1: int = 64, n2: int = 32, channels: int = 1, activation: str = "tanh",
-          icnr: bool = True, bicubic_residual: bool = False) -> keras.Model:
+def espcn(
+    scale: int = 3,
+    *,
+    n1: int = 64,
+    n2: int = 32,
+    channels: int = 1,
+    activation: str = "tanh",
+    icnr: bool = True,
+    bicubic_residual: bool = False,
+) -> keras.Model:
     """ESPCN (5-3-3, 64/32 filters, tanh as in the paper); 22,729 parameters at x3 on Y.
 
     ``activation="relu"`` is what the shipped weights use (preset ``espcn-x3``): trained here with tanh, ESPCN

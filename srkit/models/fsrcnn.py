@@ -2,6 +2,7 @@
 works on the LR image and upsamples at the end with a transposed convolution. Layers: feature extraction
 5x5 (d), shrinking 1x1 (s), m mapping layers 3x3 (s), expanding 1x1 (d), deconvolution 9x9 with stride
 ``scale``; PReLU after every layer but the last. FSRCNN is (d, s, m) = (56, 12, 4); FSRCNN-s (32, 5, 1)."""
+
 from __future__ import annotations
 
 import keras
@@ -10,6 +11,7 @@ from keras import layers
 
 def fsrcnn(scale: int = 3, *, d: int = 56, s: int = 12, m: int = 4, channels: int = 1) -> keras.Model:
     """FSRCNN(d, s, m) for ``scale``; weights (without biases/PReLU) 12,464 for (56, 12, 4), 3,937 for (32, 5, 1)."""
+
     def conv_prelu(x, filters: int, size: int, name: str):
         # named, so that fine-tuning (srkit.pretrained.transfer, by layer name) finds every PReLU's slopes
         x = layers.Conv2D(filters, size, padding="same", name=name)(x)
@@ -21,6 +23,12 @@ def fsrcnn(scale: int = 3, *, d: int = 56, s: int = 12, m: int = 4, channels: in
     for i in range(m):
         x = conv_prelu(x, s, 3, f"map{i + 1}")
     x = conv_prelu(x, d, 1, "expand")
-    x = layers.Conv2DTranspose(channels, 9, strides=scale, padding="same", name="deconv",
-                               kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))(x)
+    x = layers.Conv2DTranspose(
+        channels,
+        9,
+        strides=scale,
+        padding="same",
+        name="deconv",
+        kernel_initializer=keras.initializers.RandomNormal(stddev=0.001),
+    )(x)
     return keras.Model(x_in, x, name=f"fsrcnn_{d}_{s}_{m}_x{scale}")

@@ -1,4 +1,5 @@
 """Small registered Keras layers used by the SR models (instead of ``Lambda``, which breaks ``safe_mode``)."""
+
 from __future__ import annotations
 
 import keras
@@ -37,8 +38,10 @@ def bicubic_phase_kernels(scale: int) -> tuple[np.ndarray, int]:
     n = 32
     weights, indices = _contributions(n, n * scale, scale, "bicubic", True)
     m = n // 2
-    taps = [{int(i) - m: float(w) for i, w in zip(indices[m * scale + k], weights[m * scale + k]) if w != 0}
-            for k in range(scale)]
+    taps = [
+        {int(i) - m: float(w) for i, w in zip(indices[m * scale + k], weights[m * scale + k]) if w != 0}
+        for k in range(scale)
+    ]
     lo, hi = min(min(t) for t in taps), max(max(t) for t in taps)
     kernels = np.zeros((scale, hi - lo + 1))
     for k, t in enumerate(taps):
@@ -68,8 +71,9 @@ class Upsample(keras.layers.Layer):
             for j in range(s):
                 for ch in range(c):
                     kernel[:, :, ch, (i * s + j) * c + ch] = np.outer(self._k1[i], self._k1[j])
-        self.kernel = self.add_weight(shape=kernel.shape, initializer=keras.initializers.Constant(kernel),
-                                      trainable=False, name="kernel")
+        self.kernel = self.add_weight(
+            shape=kernel.shape, initializer=keras.initializers.Constant(kernel), trainable=False, name="kernel"
+        )
 
     def _replicate(self, x, axis):
         before, after = -self.low, self.taps - 1 + self.low
@@ -84,7 +88,12 @@ class Upsample(keras.layers.Layer):
 
     def compute_output_shape(self, shape):
         s = self.scale
-        return (shape[0], None if shape[1] is None else shape[1] * s, None if shape[2] is None else shape[2] * s, shape[3])
+        return (
+            shape[0],
+            None if shape[1] is None else shape[1] * s,
+            None if shape[2] is None else shape[2] * s,
+            shape[3],
+        )
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale}

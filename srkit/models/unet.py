@@ -2,6 +2,7 @@
 seed article): an encoder-decoder on the LR image whose skip connections carry fine detail past the
 bottleneck, then a sub-pixel upsampler and a global residual over bicubic. No pooling of the *output*:
 the down-sampling only widens the receptive field, the skips restore full LR resolution."""
+
 from __future__ import annotations
 
 import keras
@@ -72,4 +73,6 @@ def unet(scale: int = 3, *, filters: int = 32, levels: int = 2, channels: int = 
     x = DepthToSpace(scale, name="pixel_shuffle")(x)
     bicubic = Upsample(scale, name="bicubic")(x_in)
     x = CropLike(name="crop")([x, bicubic])
-    return keras.Model(x_in, layers.Add(name="bicubic_residual")([bicubic, x]), name=f"unet_{levels}x{filters}_x{scale}")
+    return keras.Model(
+        x_in, layers.Add(name="bicubic_residual")([bicubic, x]), name=f"unet_{levels}x{filters}_x{scale}"
+    )

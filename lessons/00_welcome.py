@@ -1,0 +1,309 @@
+# %% [markdown]
+# # 00 · Welcome: what super-resolution is, and how this course works
+#
+# **Super-resolution (SR)** recovers a high-resolution (HR) image from a low-resolution (LR) one. In this
+# course you build SR methods from bicubic interpolation up to deep residual networks, measure them exactly
+# the way published papers do, and use them on your own images.
+#
+# **What you will learn in this lesson**
+# - check that your environment is ready (versions, Colab, GPU, training budget);
+# - the map of the course and how the `srkit` package is used in every lesson;
+# - what an LR image is, how it is made from an HR image, and how far plain bicubic interpolation gets back;
+# - how SR quality is scored (PSNR and SSIM on the luma channel, with the border cropped).
+#
+# **Time needed:** about 10 minutes to read; the code runs in under a minute on a CPU.
+
+# %% [markdown]
+# ## Set-up
+# Every lesson starts with the same cell. In JupyterLab it imports `srkit` (installed with
+# `pip install -e ".[dev]"` from the repository root, see the README). On Colab it installs `srkit` first and
+# turns on Colab's custom widget manager, which the interactive comparison widgets of later lessons need.
+# It also prints the **training budget** in force (more on that below).
+
+# %%
+# Set-up: run this cell first. It works in JupyterLab (srkit installed with `pip install -e .`)
+# and on Google Colab (it installs srkit from GitHub and turns on Colab's widget manager).
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up messages
+IN_COLAB = "google.colab" in sys.modules
+if IN_COLAB:
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/srkit-course/srkit"], check=True
+    )
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+try:
+    import srkit
+except ModuleNotFoundError:  # a checkout without `pip install -e .`: use the package beside notebooks/
+    sys.path.insert(0, os.path.abspath(".."))
+    import srkit
+from srkit import budget
+
+print(f"srkit {srkit.__version__} | {budget.describe()}")
+
+# %% [markdown]
+# ## Is everything there?
+# The next cell prints the versions that matter and checks the two that are easy to get wrong:
+# TensorFlow must be 2.16 or newer, because only from 2.16 on is `tf.keras` **Keras 3** — the API this course
+# uses (`keras.ops`, registered layers, Keras 3's `.keras` files), which differs from Keras 2 in many small
+# ways. If an assertion fails, the message says what to do. On a machine without a GPU, TensorFlow prints a
+# few lines about CUDA drivers when it starts: they are harmless.
+
+# %%
+import platform
+
+import keras
+import matplotlib
+import numpy as np
+import PIL
+import skimage
+import tensorflow as tf
+
+print(f"Python       {platform.python_version()}")
+print(f"TensorFlow   {tf.__version__}   (Keras {keras.__version__})")
+print(
+    f"numpy {np.__version__} | scikit-image {skimage.__version__} | matplotlib {matplotlib.__version__} | Pillow {PIL.__version__}"
+)
+print(f"Colab: {IN_COLAB} | GPUs: {[d.name for d in tf.config.list_physical_devices('GPU')] or 'none'}")
+print(budget.describe())
+
+tf_version = tuple(int(p) for p in tf.__version__.split(".")[:2])
+assert tf_version >= (2, 16), (
+    "TensorFlow < 2.16 ships Keras 2: run `pip install -U 'tensorflow>=2.16,<3'` and restart the kernel"
+)
+assert keras.__version__.startswith("3."), (
+    "Keras 3 is needed: run `pip install -U 'keras>=3.3,<4'` and restart the kernel"
+)
+
+# %% [markdown]
+# ## The course map
+# | lesson | what you do |
+# |---|---|
+# | **00 · Welcome** (this one) | set-up, the course map, a first LR / HR / bicubic comparison |
+# | **01 · Images and degradation** | images as arrays, colour spaces and why Y, the degradation model, resizers that disagree, patches, augmentation, the tf.data pipeline |
+# | **02 · Classical baselines** | nearest, bilinear, bicubic, Lanczos; PSNR written by you; RAISR, a method that learns filters from data without deep learning |
+# | **03 · SRCNN** | the first SR network, in six steps: data, network, loss, optimisation, test, apply |
+# | **04 · Efficient upsampling** | FSRCNN and ESPCN; what computation costs; transposed convolution vs sub-pixel; checkerboard artefacts and ICNR; speed vs quality |
+# | **05 · Going deeper** | VDSR's residual learning, EDSR's blocks without batch normalisation, a U-Net; capacity vs quality; ×2 → ×4 fine-tuning; augmentation and self-ensemble |
+# | **06 · Losses and perceptual quality** | why pixel losses blur; L1, L2, Charbonnier, SSIM, MS-SSIM; perceptual and adversarial losses; the perception–distortion trade-off measured; what PSNR misses |
+# | **07 · Evaluation and benchmarks** | the protocol, six ways to get it wrong and what each costs in dB; every shipped model against bicubic and the papers; failure cases on texture and text |
+# | **08 · Applications and deployment** | your own images, real-world degradations (blur, noise, JPEG), microscopy/medical/astronomy caveats, large images in tiles, export to SavedModel and TFLite, scaling out with tf.distribute, model and data security |
+
+# %% [markdown]
+# ## How `srkit` is used
+# `srkit` is the appendix of this course: one small module per concept, and each lesson uses it instead of
+# re-writing it (re-written copies drift apart from the original; that is how courses rot).
+#
+# | module | what it holds |
+# |---|---|
+# | `srkit.color` | RGB ↔ YCbCr exactly as MATLAB's `rgb2ycbcr` (BT.601, Y in 16–235) |
+# | `srkit.resize` | MATLAB-exact `imresize` (the degradation behind every published table), and its interpolation family |
+# | `srkit.metrics` | `psnr` and `ssim` with the conventions as required keywords |
+# | `srkit.data` | the bundled offline images and their train/validation/test split, your own folders, LR/HR pairs, tf.data patches |
+# | `srkit.evaluate` | the published evaluation protocol as one function |
+# | `srkit.raisr` | RAISR, a classical method that learns filters from examples (lesson 02) |
+# | `srkit.models` | the network architectures of lessons 03–05 (SRCNN, FSRCNN, ESPCN, VDSR, EDSR, U-Net) |
+# | `srkit.benchmark`, `srkit.published` | command-line benchmarks, and the published figures to compare with |
+# | `srkit.download` | checksummed downloads of DIV2K and the benchmark sets into `data/` |
+# | `srkit.budget` | the training-budget switch |
+#
+# Helpers take and return plain numpy arrays: uint8 in 0..255, or floats in 0..1. The conventions that
+# change a number are keyword arguments you must write. Here is the real source of `psnr`:
+
+# %%
+import inspect
+
+from srkit.metrics import psnr, ssim
+
+print(inspect.getsource(psnr))
+
+# %% [markdown]
+# ## A first look: LR, HR and bicubic
+# The **bundled** images are photographs that ship inside pip packages (scikit-image, scikit-learn,
+# matplotlib), so the course works offline. They are split once and for all into training, validation and
+# test images: models learn from the training images, checkpoints are chosen on the validation images, and
+# the course's results are reported on the test images (and on the public benchmark Set5, where it has been
+# downloaded) — never on an image that was used to learn or to choose.
+
+# %%
+from srkit import data
+
+for split, names in data.SPLITS.items():
+    print(f"{split:<11}{len(names):>3} images: {', '.join(names)}")
+
+# %% [markdown]
+# An LR image is made from an HR image by the **degradation** used in every published table: crop the HR
+# image to a multiple of the scale (*modcrop*), then shrink it with MATLAB's bicubic `imresize`, which blurs
+# before it subsamples (antialiasing). `make_pair` does both. We then try to undo it with bicubic enlargement,
+# and with the crudest method, nearest neighbour (each LR pixel becomes a 4×4 block).
+
+# %%
+from srkit.resize import imresize
+
+scale = 4
+hr_full = data.bundled("test")["chelsea"]
+lr, hr = data.make_pair(hr_full, scale)
+bicubic = imresize(lr, scale)
+nearest = imresize(lr, scale, method="nearest")
+print(f"HR {hr.shape}  ->  LR {lr.shape}: each LR pixel stands for {scale}x{scale} = {scale * scale} HR pixels")
+
+# %% [markdown]
+# PSNR compares two images through their mean squared error: $\mathrm{PSNR} = 10\log_{10}(255^2/\mathrm{MSE})$ dB,
+# higher is better. SSIM (at most 1, for identical images) compares local means, contrasts and structure. SR papers measure
+# both on the **luma channel Y** with `scale` pixels cropped from every border; so do we.
+
+# %%
+import matplotlib.pyplot as plt
+from matplotlib.patches import Rectangle
+
+scores = {
+    name: (psnr(hr, im, crop_border=scale, y_channel=True), ssim(hr, im, crop_border=scale, y_channel=True))
+    for name, im in [("nearest", nearest), ("bicubic", bicubic)]
+}
+
+y0, x0, size = 60, 170, 80  # a zoom window on the cat's eye, in HR pixels
+panels = [
+    ("HR (ground truth)", hr),
+    (f"LR, {lr.shape[1]}x{lr.shape[0]} pixels", lr),
+    ("nearest x4\n{:.2f} dB / {:.4f}".format(*scores["nearest"]), nearest),
+    ("bicubic x4\n{:.2f} dB / {:.4f}".format(*scores["bicubic"]), bicubic),
+]
+fig, axes = plt.subplots(2, 4, figsize=(15, 7))
+for (title, im), top, bottom in zip(panels, axes[0], axes[1]):
+    s = 1 if im is not lr else scale  # the LR image has fewer pixels: zoom on the same region
+    top.imshow(im)
+    top.set_title(title)
+    top.axis("off")
+    top.add_patch(Rectangle((x0 / s, y0 / s), size / s, size / s, fill=False, edgecolor="yellow", lw=2))
+    bottom.imshow(im[y0 // s : (y0 + size) // s, x0 // s : (x0 + size) // s], interpolation="nearest")
+    bottom.axis("off")
+fig.suptitle("Test image 'chelsea' at x4: PSNR / SSIM on Y, border cropped")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Bicubic is smoother than nearest neighbour and scores higher, but the fine fur around the eye is gone: the
+# LR image simply does not contain it. Learning what such details usually look like, from many examples, is
+# what the rest of the course is about.
+
+# %%
+assert scores["bicubic"][0] > scores["nearest"][0] + 1.0, "bicubic should beat nearest neighbour by more than 1 dB"
+assert scores["bicubic"][1] > scores["nearest"][1]
+
+# %% [markdown]
+# ## Training budgets
+# Training takes time, and the same notebook runs in three places: CI (which must finish in minutes), your
+# laptop's CPU, and a Colab GPU. Each lesson sizes its training with one switch, chosen in this order:
+# the environment variable `SRKIT_BUDGET` (`quick`, `cpu` or `gpu`); `quick` when running in CI; `gpu` when
+# TensorFlow sees a GPU; otherwise `cpu`. Lessons ask for their numbers like this:
+
+# %%
+steps = budget.pick(quick=50, cpu=3000, gpu=30000)
+print(f"budget {budget.current()!r}: a lesson would train for {steps} steps")
+
+# %% [markdown]
+# ## Exercises
+# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that
+# cell, then run the check cell.
+#
+# **Exercise 1.** Score *bicubic* ×2 and ×3 on the same test image. Store the Y-channel PSNRs (border
+# cropped by the scale, as always) in a dict `psnr_by_scale = {2: ..., 3: ..., 4: ...}` (×4 is computed above).
+# Which way does the PSNR move as the scale grows, and why?
+
+# %%
+psnr_by_scale = {4: scores["bicubic"][0]}
+for s in (2, 3):
+    lr_s, hr_s = data.make_pair(hr_full, s)
+    psnr_by_scale[s] = psnr(hr_s, imresize(lr_s, s), crop_border=s, y_channel=True)
+psnr_by_scale
+
+# %%
+for s in (2, 3, 4):
+    lr_s, hr_s = data.make_pair(hr_full, s)
+    expected = psnr(hr_s, imresize(lr_s, s), crop_border=s, y_channel=True)
+    assert abs(psnr_by_scale[s] - expected) < 1e-9, (
+        f"x{s}: expected {expected:.2f} dB; did you crop {s} pixels and use Y?"
+    )
+assert psnr_by_scale[2] > psnr_by_scale[3] > psnr_by_scale[4], "bigger factors lose more information"
+print("Correct: each extra factor throws away more of the image.")
+
+# %% [markdown]
+# **Exercise 2.** Which *test* image is hardest for bicubic ×3? Use `srkit.evaluate.evaluate` with
+# `srkit.evaluate.bicubic_upscaler(3)` on `data.bundled("test")` (it returns per-image PSNRs in `.psnr`) and
+# store the name in `hardest`.
+
+# %%
+from srkit.evaluate import bicubic_upscaler, evaluate
+
+test_images = data.bundled("test")
+result = evaluate(bicubic_upscaler(3), test_images, scale=3, crop_border=3)
+print(result)
+hardest = min(result.psnr, key=result.psnr.get)
+
+# %%
+check = evaluate(bicubic_upscaler(3), test_images, scale=3, crop_border=3)
+assert hardest in test_images, f"{hardest!r} is not a test image"
+assert check.psnr[hardest] == min(check.psnr.values()), "that is not the image with the lowest PSNR"
+print(f"Correct: {hardest} ({check.psnr[hardest]:.2f} dB) - fine texture is what interpolation cannot invent.")
+
+# %% [markdown]
+# **Exercise 3.** The budget can be changed without editing code. Set the environment variable
+# `SRKIT_BUDGET` to `"gpu"` inside this notebook, store what `budget.pick(quick=1, cpu=2, gpu=3)` then returns
+# in `picked`, and put the variable back as it was.
+
+# %%
+previous = os.environ.get("SRKIT_BUDGET")
+os.environ["SRKIT_BUDGET"] = "gpu"
+picked = budget.pick(quick=1, cpu=2, gpu=3)
+if previous is None:
+    del os.environ["SRKIT_BUDGET"]
+else:
+    os.environ["SRKIT_BUDGET"] = previous
+
+# %%
+assert picked == 3, "with SRKIT_BUDGET=gpu, pick() returns the gpu value"
+assert os.environ.get("SRKIT_BUDGET") == previous, "put SRKIT_BUDGET back as it was"
+print(f"Correct; the budget in force is {budget.current()!r} again.")
+
+# %% [markdown]
+# **Exercise 4.** How many HR images could have produced the *same* LR image? Show that the LR image is
+# (almost) blind to the finest detail: add a pattern of vertical stripes (alternately +6 and −6 grey levels,
+# a period of 2 pixels — a visible texture) to the HR image, degrade both at ×4, and store the largest
+# difference between the two LR images in `lr_change` and between the two HR images in `hr_change`.
+
+# %%
+stripes = np.where(np.arange(hr.shape[1]) % 2 == 0, 6, -6)[None, :, None]
+hr_striped = np.clip(hr.astype(int) + stripes, 0, 255).astype(np.uint8)
+hr_change = int(np.abs(hr_striped.astype(int) - hr).max())
+lr_change = int(np.abs(data.degrade(hr_striped, scale).astype(int) - data.degrade(hr, scale)).max())
+print(f"HR images differ by up to {hr_change} grey levels; their LR images by up to {lr_change}")
+
+# %%
+assert hr_change >= 6, "the striped HR image should differ from the original by 6 grey levels"
+assert lr_change <= 2, (
+    "at x4 each LR sample sits midway between two stripes: the symmetric kernel cancels them (~1-2 levels)"
+)
+print("Correct: the striped and the plain HR image give (almost) the same LR image.")
+
+# %% [markdown]
+# ## Summary
+# - SR inverts a degradation: HR → (modcrop, MATLAB bicubic downscale) → LR. Infinitely many HR images
+#   map to the same LR image (add any pattern that the downscaling removes, as in Exercise 4: at ×4 every LR
+#   sample sits midway between two columns of a period-2 pattern, and the symmetric bicubic kernel cancels it),
+#   so SR is *ill-posed* — the data do not determine the answer — and must *guess* the missing detail;
+#   learned methods guess from examples.
+# - Quality is measured with PSNR and SSIM on the luma channel Y with `scale` pixels cropped, averaged per
+#   image — `srkit.metrics` makes you state those conventions at every call.
+# - `srkit` holds everything the lessons use; lessons call it rather than copy it.
+# - Every lesson sizes its training with the budget switch (`quick` / `cpu` / `gpu`, or `SRKIT_BUDGET`).
+#
+# ## Questions you should now be able to answer
+# 1. Why does the ×4 bicubic image score lower than the ×2 one?
+# 2. What does "ill-posed" mean for SR, and what did Exercise 4 show about it?
+# 3. Which two conventions must you state whenever you compute a PSNR for an SR table?
+# 4. Where does your notebook get its images from when there is no internet?

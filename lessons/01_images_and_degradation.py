@@ -1,0 +1,717 @@
+# %% [markdown]
+# # 01 · Images and degradation
+#
+# Before a network can learn to undo a degradation, we have to know exactly what the degradation *is*:
+# how an image is stored, which channel SR methods work on, how a low-resolution (LR) image is made from a
+# high-resolution (HR) one, and how training examples are cut from image pairs and fed to TensorFlow.
+# Each of these steps hides a trap that silently changes results by tenths of a dB or more; this lesson
+# measures them one by one.
+#
+# **What you will learn**
+# - how an image is stored (shape, dtype, range), why `uint8` arithmetic wraps around, and the
+#   "float in [0, 1]" convention;
+# - what YCbCr is, why SR works on the luma channel **Y**, the exact BT.601 formula papers use, and a trap
+#   with gray images that is worth 1.32 dB;
+# - the degradation model $y = (x \circledast k)\downarrow_s + n$: the standard BI, BD and DN degradations, and a harder mix;
+# - why "bicubic" is not one thing: four resizers compared pixel by pixel and in dB;
+# - *modcrop*; patches as the **A** (inputs) and **B** (targets) matrices of a regression; the 8 flips and
+#   rotations used for augmentation;
+# - the `tf.data` pipeline that feeds training, and whether it is fast enough.
+#
+# **Time needed:** about 40 minutes to read and do the exercises. The code runs in well under a minute on
+# a laptop CPU; a GPU does not help here (there is no training in this lesson).
+
+# %% [markdown]
+# ## Set-up
+# The same first cell as in every lesson: it finds (or, on Colab, installs) `srkit` and prints the training budget.
+
+# %%
+# Set-up: run this cell first. It works in JupyterLab (srkit installed with `pip install -e .`)
+# and on Google Colab (it installs srkit from GitHub and turns on Colab's widget manager).
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up messages
+IN_COLAB = "google.colab" in sys.modules
+if IN_COLAB:
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/srkit-course/srkit"], check=True
+    )
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+try:
+    import srkit
+except ModuleNotFoundError:  # a checkout without `pip install -e .`: use the package beside notebooks/
+    sys.path.insert(0, os.path.abspath(".."))
+    import srkit
+from srkit import budget
+
+print(f"srkit {srkit.__version__} | {budget.describe()}")
+
+# %% [markdown]
+# We use `numpy` and `matplotlib` throughout, and load the bundled images once: the **training** images for
+# exploring, and the **test** images for the measurements that report numbers (never for fitting anything).
+# Gray images come as 2-D arrays by default; section 2 shows why that matters for scoring. For exploring
+# we ask for the training images with `rgb=True`, which repeats gray ones to three channels.
+
+# %%
+import inspect
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from srkit import color, data, metrics
+from srkit.data import to_float, to_uint8
+from srkit.metrics import psnr
+from srkit.resize import imresize, modcrop
+
+train = data.bundled("train", rgb=True)  # name -> uint8 H x W x 3 (gray images repeated to 3 channels)
+test = data.bundled("test")  # the default: gray test images stay H x W
+print("train:", ", ".join(f"{n} {im.shape[1]}x{im.shape[0]}" for n, im in train.items()))
+print("test: ", ", ".join(f"{n} {im.shape}" for n, im in test.items()))
+
+# %% [markdown]
+# ## 1. Images are arrays
+# A colour image is a 3-D array: **height × width × channels** (rows first, like a matrix, then columns,
+# then R, G, B). Files store 8 bits per channel, so the pixels arrive as `uint8` integers in 0..255.
+
+# %%
+img = train["astronaut"]
+print(f"type {type(img).__name__}, shape {img.shape} (H, W, C), dtype {img.dtype}, range {img.min()}..{img.max()}")
+print(f"pixel at row 100, column 200: R, G, B = {img[100, 200]}")
+print(f"{img.nbytes / 1e6:.2f} MB in memory = {img.shape[0]} x {img.shape[1]} x {img.shape[2]} bytes")
+
+# %% [markdown]
+# **Pitfall: `uint8` arithmetic wraps around.** A `uint8` holds 0..255; numpy computes `uint8 + uint8` in
+# `uint8` and silently keeps the result modulo 256. Averaging two images or brightening one "by hand"
+# goes wrong without any error message:
+
+# %%
+a = np.array([200, 100, 250], dtype=np.uint8)
+b = np.array([100, 100, 10], dtype=np.uint8)
+print("a + b       =", a + b, "   <- 300 became 44, 260 became 4")
+print("(a + b) / 2 =", (a + b) / 2, "   <- the mean of 200 and 100 is not 22")
+print("b - a       =", b - a, "   <- negative differences wrap to large numbers")
+print("in float    =", (to_float(a) + to_float(b)) / 2 * 255)
+
+# %% [markdown]
+# The convention of this course (and of most SR code) avoids the trap: **compute in float, with pixels
+# in [0, 1]**, and convert back to `uint8` only at the end. `srkit.data.to_float` divides by 255;
+# `srkit.data.to_uint8` multiplies by 255, rounds half away from zero (as MATLAB does) and **clips** to
+# 0..255. Here is the same brightening done both ways:
+
+# %%
+wrapped = img + 100  # uint8 + int stays uint8: bright pixels wrap to dark ones
+brightened = to_uint8(to_float(img) + 100 / 255)  # float, then clipped and rounded back
+fig, axes = plt.subplots(1, 3, figsize=(13, 4.6))
+for ax, im, title in zip(
+    axes, [img, wrapped, brightened], ["original", "img + 100 in uint8 (wrapped)", "to_uint8(to_float(img) + 100/255)"]
+):
+    ax.imshow(im)
+    ax.set_title(title)
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+print(f"{np.mean(wrapped < img):.1%} of the values got darker when we added 100")
+
+# %% [markdown]
+# The round trip `uint8 → float → uint8` is exact, and `to_uint8` clips out-of-range values instead of
+# wrapping them (a network's output often overshoots a little):
+
+# %%
+x = to_float(img)
+print(f"to_float: dtype {x.dtype}, range {x.min():.3f}..{x.max():.3f}")
+print("to_uint8([-0.2, 0, 0.5, 1, 1.3]) =", to_uint8(np.array([-0.2, 0.0, 0.5, 1.0, 1.3])))
+assert np.array_equal(to_uint8(x), img), "uint8 -> float -> uint8 must give back the same image"
+assert np.mean(wrapped < img) > 0.01 and np.all(brightened >= img)
+
+# %% [markdown]
+# ## 2. Colour spaces, and why SR works on Y
+# **YCbCr** separates an image into *luma* Y (brightness) and two *chroma* channels, Cb (blue minus luma)
+# and Cr (red minus luma). The eye resolves fine detail in brightness much better than in colour, which is
+# why JPEG and video codecs store chroma at lower resolution. SRCNN, FSRCNN, ESPCN and VDSR super-resolve
+# **Y only** (chroma is upscaled with bicubic); later networks (EDSR, RCAN, ...) work in RGB, but published
+# tables still **score on Y**. The standard is ITU-R BT.601 in MATLAB's
+# "studio swing": Y lies in 16..235, Cb and Cr in 16..240.
+
+# %%
+ycc = color.rgb2ycbcr(img)  # uint8 in -> uint8 out, rounded as MATLAB
+fig, axes = plt.subplots(1, 4, figsize=(16, 4.4))
+axes[0].imshow(img)
+axes[0].set_title("RGB")
+for c, name in enumerate(["Y (luma)", "Cb (blue - luma)", "Cr (red - luma)"]):
+    axes[c + 1].imshow(ycc[..., c], cmap="gray", vmin=0, vmax=255)
+    axes[c + 1].set_title(f"{name}: {ycc[..., c].min()}..{ycc[..., c].max()}")
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The chroma channels look flat. Let us *measure* where the fine detail is: the **Laplacian**
+# (the second derivative, $\nabla^2 = \partial^2/\partial x^2 + \partial^2/\partial y^2$) responds only to
+# high frequencies, so its mean square is a measure of "detail energy". Y, Cb and Cr span nearly the same
+# range (219 vs 224 levels), so their energies are comparable. We skip the gray images (they have no colour).
+
+# %%
+from scipy import ndimage
+
+y_share = {}
+for name, im in train.items():
+    if np.array_equal(im[..., 0], im[..., 1]) and np.array_equal(im[..., 1], im[..., 2]):
+        continue  # a gray image: Cb = Cr = 128 everywhere
+    channels = color.rgb2ycbcr(to_float(im)) * 255  # float Y, Cb, Cr on the 0..255 scale
+    energy = np.array([np.mean(ndimage.laplace(channels[..., c]) ** 2) for c in range(3)])
+    y_share[name] = energy / energy.sum()
+    print(
+        f"{name:<22} share of Laplacian energy  Y {y_share[name][0]:5.1%}   Cb {y_share[name][1]:5.1%}   Cr {y_share[name][2]:5.1%}"
+    )
+assert min(s[0] for s in y_share.values()) > 0.5, "Y should hold most of the detail in every colour image"
+
+# %% [markdown]
+# Y holds most of the detail in every colour image (70–99 %), so a network that sharpens Y alone gets most
+# of the benefit (and needs only one input and one output channel).
+#
+# **The formula.** With R, G, B in [0, 1], BT.601 gives $Y = 16 + 65.481\,R + 128.553\,G + 24.966\,B$ on the
+# 0..255 scale (the three weights add up to 219 = 235 − 16). Build it yourself and compare it with
+# `srkit.color.rgb2y` and with scikit-image's `rgb2ycbcr`:
+
+# %%
+import skimage.color
+
+R, G, B = (img[..., c] / 255 for c in range(3))  # float64 in [0, 1]
+y_inline = 65.481 * R + 128.553 * G + 24.966 * B + 16  # 0..255 scale, in 16..235
+y_srkit = color.rgb2y(img / 255) * 255  # float in -> float out in [16/255, 235/255]
+y_skimage = skimage.color.rgb2ycbcr(img)[..., 0]  # skimage returns Y in 16..235 directly
+print(f"max |inline - srkit|   = {np.abs(y_inline - y_srkit).max():.1e}")
+print(f"max |inline - skimage| = {np.abs(y_inline - y_skimage).max():.1e}")
+# For uint8 input MATLAB (and srkit) round half away from zero:
+print(
+    "uint8 Y identical to the rounded formula:",
+    np.array_equal(color.rgb2y(img), np.floor(y_inline + 0.5).astype(np.uint8)),
+)
+assert np.abs(y_inline - y_srkit).max() < 1e-9 and np.abs(y_inline - y_skimage).max() < 1e-6
+
+# %% [markdown]
+# Here is srkit's real code (the linear part lives in `color._linear`, with the matrix `color.RGB2YCBCR`):
+
+# %%
+print(inspect.getsource(color.rgb2y))
+print("RGB2YCBCR =\n", color.RGB2YCBCR, "\nYCBCR_OFFSET =", color.YCBCR_OFFSET)
+
+# %% [markdown]
+# **Pitfall: gray images converted to RGB before taking Y.** A gray image stored as R = G = B = v has
+# $Y = 16 + 219\,v$: the *errors* in Y are 219/255 of the errors in gray. Some evaluation scripts convert
+# every image to RGB first, which shrinks the MSE and inflates the PSNR of gray images. `srkit.metrics.psnr`
+# uses a single-channel image as Y directly. Measure the difference on a gray test image with bicubic ×3:
+
+# %%
+gray_name = next(name for name, im in test.items() if im.ndim == 2)
+lr_g, hr_g = data.make_pair(test[gray_name], 3)  # modcrop + MATLAB bicubic (sections 3-5)
+sr_g = imresize(lr_g, 3)
+psnr_right = psnr(hr_g, sr_g, crop_border=3, y_channel=True)  # gray used as Y
+psnr_wrong = psnr(data.as_rgb(hr_g), data.as_rgb(sr_g), crop_border=3, y_channel=True)  # R = G = B, then Y
+print(
+    f"{gray_name} {hr_g.shape}: {psnr_right:.2f} dB as gray, {psnr_wrong:.2f} dB via R=G=B "
+    f"(+{psnr_wrong - psnr_right:.2f} dB for nothing)"
+)
+assert psnr_wrong - psnr_right > 1.0, "the R=G=B detour should inflate PSNR by more than 1 dB"
+
+# %% [markdown]
+# That is why `data.bundled` keeps gray images 2-D unless you ask for `rgb=True`. (Exercise 4 asks you to explain the exact number.)
+
+# %% [markdown]
+# ## 3. The degradation model
+# SR papers model the LR image $y$ as the HR image $x$ convolved with a blur kernel $k$, subsampled by the
+# scale $s$, plus noise $n$:
+# $$ y = (x \circledast k)\downarrow_s + \, n .$$
+# A method trained for one degradation is an expert in *that* degradation only, so training and test LR
+# images must be made the same way. `srkit.data.degrade` offers the three degradations of the RDN paper
+# (Zhang et al., CVPR 2018) — **BI** (bicubic), **BD** (blur, then keep one pixel in `s`) and **DN** (bicubic,
+# then noise) — and three that are not benchmark standards: a harder mix of blur and noise (`blur-noise`),
+# bicubic without antialiasing (`bicubic-noaa`, what many tutorials do by mistake; lesson 07) and a "real"
+# chain of blur, noise and JPEG compression (`real`, lesson 08):
+
+# %%
+print(data.degrade.__doc__)
+
+# %% [markdown]
+# Apply all of them to one image at ×3 and look at the same region (the yellow square) in each. LR crops are
+# shown with `interpolation="nearest"`, so every LR pixel is a visible square.
+
+# %%
+from matplotlib.patches import Rectangle
+
+scale = 3
+hr = modcrop(img, scale)
+lrs = {kind: data.degrade(hr, scale, kind=kind) for kind in data.DEGRADATIONS}
+y0, x0, size = 150, 180, 120  # zoom window in HR pixels (multiples of the scale)
+panels = [("HR", hr, 1)] + [(f"LR '{kind}' {lr.shape[1]}x{lr.shape[0]}", lr, scale) for kind, lr in lrs.items()]
+fig, axes = plt.subplots(2, len(panels), figsize=(3.6 * len(panels), 7.5))
+for (title, im, s), top, bottom in zip(panels, axes[0], axes[1]):
+    top.imshow(im)
+    top.set_title(title)
+    top.add_patch(Rectangle((x0 / s, y0 / s), size / s, size / s, fill=False, edgecolor="yellow", lw=2))
+    bottom.imshow(im[y0 // s : (y0 + size) // s, x0 // s : (x0 + size) // s], interpolation="nearest")
+    top.axis("off")
+    bottom.axis("off")
+fig.suptitle(f"{len(lrs)} degradations at x{scale}: full images (top) and the zoom window (bottom)")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# `blur` (a Gaussian of σ = 1.6 and then every third pixel) is visibly softer than `bicubic`; `noise` adds
+# Gaussian noise of σ = 30 grey levels. `bicubic-noaa` shrinks without antialiasing, so fine detail
+# folds into false patterns (lesson 07 measures what training on it costs), and `real` chains a mild blur,
+# bicubic, noise and JPEG like a camera (lesson 08). Check `blur` and `noise` with numbers: the Laplacian again for sharpness, and the
+# standard deviation of `noise − bicubic` on the pixels far enough from 0 and 255 that clipping does not
+# cut the noise off:
+
+# %%
+sharpness = {kind: np.std(ndimage.laplace(color.rgb2y(to_float(lr)) * 255)) for kind, lr in lrs.items()}
+print("std of the Laplacian of Y:", ", ".join(f"{k} {v:.1f}" for k, v in sharpness.items()))
+base = lrs["bicubic"].astype(np.float64)
+unclipped = np.all((base > 60) & (base < 195), axis=-1)  # more than 2 sigma from 0 and 255
+noise_std = np.std((lrs["noise"] - base)[unclipped])
+print(f"noise std on {unclipped.mean():.0%} of the pixels: {noise_std:.1f} grey levels (asked for 30)")
+assert sharpness["blur"] < sharpness["bicubic"], "the Gaussian blur should give a softer LR image than bicubic"
+assert abs(noise_std - 30) < 3, "the added noise should have a standard deviation close to 30 grey levels"
+
+# %% [markdown]
+# ## 4. The resizer zoo: "bicubic" is not one thing
+# Every published table makes its LR images with MATLAB's `imresize(HR, 1/s, 'bicubic')`, and
+# `srkit.resize.imresize` reproduces it exactly. Most tutorials use whatever resizer is at hand instead.
+# Three common ones, all called "bicubic":
+# - **Pillow** `Image.resize(..., Image.Resampling.BICUBIC)`: the same Keys kernel with antialiasing, but
+#   fixed-point arithmetic and its own rounding;
+# - **TensorFlow** `tf.image.resize(..., "bicubic")`: by default `antialias=False`, so when shrinking it does
+#   *not* widen the kernel: it samples the image without low-pass filtering it first (aliasing);
+# - **TensorFlow with `antialias=True`**: widened kernel, but different edge handling and float32 arithmetic.
+#
+# The cell below wraps each one to take a uint8 HR image (gray or RGB) and return a uint8 LR image.
+
+# %%
+import tensorflow as tf
+from PIL import Image
+
+
+def pillow_bicubic(hr, scale):
+    h, w = hr.shape[:2]
+    return np.asarray(Image.fromarray(hr).resize((w // scale, h // scale), Image.Resampling.BICUBIC))
+
+
+def tf_bicubic(hr, scale, antialias):
+    h, w = hr.shape[:2]
+    x = hr if hr.ndim == 3 else hr[..., None]
+    lr = to_uint8(tf.image.resize(x, (h // scale, w // scale), method="bicubic", antialias=antialias).numpy() / 255)
+    return lr if hr.ndim == 3 else lr[..., 0]
+
+
+resizers = {
+    "MATLAB (srkit imresize)": lambda hr, s: imresize(hr, 1 / s),
+    "Pillow BICUBIC": pillow_bicubic,
+    "tf bicubic": lambda hr, s: tf_bicubic(hr, s, antialias=False),
+    "tf bicubic antialias": lambda hr, s: tf_bicubic(hr, s, antialias=True),
+}
+
+# %% [markdown]
+# Now the experiment, on the **test** split: modcrop each image, make the LR image with each resizer,
+# compare it pixel by pixel with MATLAB's, then upscale it with srkit's (MATLAB) bicubic and score it with
+# the protocol (Y, border of `scale` pixels cropped, mean of per-image PSNRs). Only the LR maker changes.
+
+# %%
+table = {}
+for s in (2, 3):
+    hrs = {name: modcrop(im, s) for name, im in test.items()}
+    reference = {name: imresize(hr, 1 / s) for name, hr in hrs.items()}
+    for rname, resize in resizers.items():
+        lrs_r = {name: resize(hr, s) for name, hr in hrs.items()}
+        diff = np.concatenate([(lrs_r[n].astype(int) - reference[n]).ravel() for n in hrs])
+        mean_psnr, _ = metrics.mean_over_set(
+            psnr, list(hrs.values()), [imresize(lrs_r[n], s) for n in hrs], crop_border=s, y_channel=True
+        )
+        table[rname, s] = dict(differ=np.mean(diff != 0), max_diff=int(np.abs(diff).max()), psnr=mean_psnr)
+
+print(
+    f"{'LR made by':<24}|{'x2: LR px != MATLAB':>20}{'max':>5}{'PSNR':>8}{'delta':>8} |{'x3: LR px != MATLAB':>20}{'max':>5}{'PSNR':>8}{'delta':>8}"
+)
+for rname in resizers:
+    cells = []
+    for s in (2, 3):
+        r, ref = table[rname, s], table["MATLAB (srkit imresize)", s]
+        cells.append(f"{r['differ']:>20.1%}{r['max_diff']:>5}{r['psnr']:>8.2f}{r['psnr'] - ref['psnr']:>+8.2f}")
+    print(f"{rname:<24}|" + " |".join(cells))
+
+# %% [markdown]
+# Read the table row by row:
+# - **Pillow** and **tf with antialiasing** disagree with MATLAB on a good share of LR pixels, but by a few
+#   grey levels at most; the bicubic baseline hardly moves (hundredths of a dB at most).
+# - **tf's default** (`antialias=False`) changes most LR pixels, by tens of grey levels or more on fine texture,
+#   and moves the mean PSNR by tenths of a dB to more than a dB, **in a direction that depends on the scale**: at ×2
+#   tf samples between two pixels with taps (−1/16, 9/16, 9/16, −1/16) — a much weaker low-pass than
+#   MATLAB's antialiased kernel — so its LR image keeps more detail and bicubic recovers more (PSNR goes up);
+#   at ×3 its half-pixel sample points fall exactly on HR pixels, so it simply *decimates*, aliasing fine
+#   texture that no interpolation can undo (PSNR goes down). A model trained or tested on such LR images is solving a different problem;
+#   its numbers cannot be compared with a paper's.
+#
+# The assertions check these relations (not the exact numbers, which depend on the images):
+
+# %%
+matlab, tfd = "MATLAB (srkit imresize)", "tf bicubic"
+delta = {s: table[tfd, s]["psnr"] - table[matlab, s]["psnr"] for s in (2, 3)}
+for s in (2, 3):
+    assert table[matlab, s]["differ"] == 0
+    assert abs(delta[s]) > 0.1, f"x{s}: tf's non-antialiased LR should move the mean PSNR by more than 0.1 dB"
+    for close in ("Pillow BICUBIC", "tf bicubic antialias"):
+        assert table[tfd, s]["differ"] > 2 * table[close, s]["differ"], "tf's default should change many more pixels"
+        assert table[close, s]["max_diff"] * 5 < table[tfd, s]["max_diff"], "and by much more"
+        assert abs(table[close, s]["psnr"] - table[matlab, s]["psnr"]) < abs(delta[s]), (
+            "the antialiased resizers should stay closer to MATLAB than tf's default"
+        )
+assert np.sign(delta[2]) != np.sign(delta[3]), "tf's error changes sign between x2 and x3 on these images"
+print(f"tf default vs MATLAB: {delta[2]:+.2f} dB at x2, {delta[3]:+.2f} dB at x3")
+
+# %% [markdown]
+# Where do the resizers disagree? Below: the same LR crop from each resizer (top) and its difference from
+# MATLAB's in Y (bottom, colours clipped at ±4 grey levels) on a colour test image at ×3. tf's default aliases fine
+# texture; the others differ by a grey level or so here and there (a few at most, more at the image borders): Pillow
+# rounds in fixed point, filters the rows before the columns (MATLAB the columns first) and renormalises its
+# kernel at the borders where MATLAB repeats the edge pixels; tf computes in float32 and rounds once.
+
+# %%
+color_name = next(name for name, im in test.items() if im.ndim == 3)
+hr_c = modcrop(test[color_name], 3)
+lr_ref = imresize(hr_c, 1 / 3)
+r0, c0, n = 20, 40, 50  # LR crop window
+fig, axes = plt.subplots(2, 4, figsize=(16, 8.6), layout="constrained")
+for (rname, resize), top, bottom in zip(resizers.items(), axes[0], axes[1]):
+    lr_r = resize(hr_c, 3)
+    top.imshow(lr_r[r0 : r0 + n, c0 : c0 + n], interpolation="nearest")
+    top.set_title(rname)
+    d = color.rgb2y(lr_r).astype(int) - color.rgb2y(lr_ref)
+    im = bottom.imshow(d[r0 : r0 + n, c0 : c0 + n], cmap="RdBu", vmin=-4, vmax=4)
+    bottom.set_title(
+        f"Y minus MATLAB's Y (whole image):\n{np.mean(d != 0):.0%} of pixels differ, max {np.abs(d).max()}"
+    )
+    top.axis("off")
+    bottom.axis("off")
+fig.colorbar(im, ax=axes[1].tolist(), shrink=0.8, label="grey levels (colours clipped at ±4)")
+fig.suptitle(f"test image '{color_name}', LR x3 from four resizers")
+plt.show()
+
+# %% [markdown]
+# ## 5. Modcrop: HR must be a multiple of the scale
+# MATLAB's `imresize` makes `ceil(scale × size)` pixels. For an image 427 pixels tall at ×3 that is
+# `ceil(142.33) = 143` LR rows, which upscale to 429 rows: two more than the HR image. The SR output and the
+# ground truth no longer have the same shape, and nothing can be compared:
+
+# %%
+odd = train["rocket"]
+lr_odd = imresize(odd, 1 / 3)
+sr_odd = imresize(lr_odd, 3)
+print(f"HR {odd.shape} -> LR {lr_odd.shape} -> SR {sr_odd.shape}")
+try:
+    psnr(odd, sr_odd, crop_border=3, y_channel=True)
+except ValueError as error:
+    print("psnr refuses:", error)
+try:
+    data.degrade(odd, 3)
+except ValueError as error:
+    print("degrade refuses:", error)
+
+# %% [markdown]
+# (Resizing back to the exact HR size instead would stretch the image by a fraction of a pixel and misalign
+# every pixel.) The protocol's answer is **modcrop**: cut the bottom rows and right columns so that both
+# sides are multiples of the scale, keeping the top-left part. `make_pair` does it for you.
+
+# %%
+print(inspect.getsource(modcrop))
+hr_ok = modcrop(odd, 3)
+print(
+    f"modcrop: {odd.shape} -> {hr_ok.shape} -> LR {imresize(hr_ok, 1 / 3).shape} -> SR {imresize(imresize(hr_ok, 1 / 3), 3).shape}"
+)
+assert imresize(imresize(hr_ok, 1 / 3), 3).shape == hr_ok.shape
+
+# %% [markdown]
+# ## 6. Patches: the A and B matrices
+# Networks are trained on small aligned **patches**, not whole images: many examples per image, and batches
+# of equal shape. With LR patches of `p × p` pixels, the LR patch whose top-left corner is at `(i, j)` covers
+# exactly the HR patch of `s·p × s·p` pixels at `(s·i, s·j)`. Stacking all LR patches gives the
+# **A** matrix (inputs) and the matching HR patches the **B** matrix (targets) of a supervised regression:
+
+# %%
+lr, hr = data.make_pair(train["astronaut"], scale)
+A, B = data.grid_patches(lr, hr, scale=scale, lr_size=16, stride=16)
+print(f"LR {lr.shape}, HR {hr.shape}")
+print(f"A (inputs):  {A.shape}  = N patches x 16 x 16 x 3")
+print(f"B (targets): {B.shape}  = N patches x 48 x 48 x 3")
+
+# %%
+texture = A.reshape(len(A), -1).std(axis=1)
+picks = sorted(np.argsort(texture)[::-1][:25:5])  # 5 of the 25 most textured patches
+fig, axes = plt.subplots(2, len(picks), figsize=(15, 6.6))
+for k, top, bottom in zip(picks, axes[0], axes[1]):
+    top.imshow(A[k], interpolation="nearest")
+    top.set_title(f"A[{k}]  16x16")
+    bottom.imshow(B[k], interpolation="nearest")
+    bottom.set_title(f"B[{k}]  48x48")
+    top.axis("off")
+    bottom.axis("off")
+fig.suptitle("aligned LR (top) and HR (bottom) patches at x3")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Are they really aligned? Downscale each HR patch with the same bicubic and compare it with its LR patch.
+# The bicubic kernel at ×3 is 12 HR pixels wide, so the outer 2 LR pixels of a patch were computed from HR
+# pixels *outside* the patch and may differ; the **interior** must match. A patch shifted by a single HR
+# pixel shows how sensitive this check is:
+
+# %%
+down = np.stack([imresize(b, 1 / scale) for b in B]).astype(int)
+interior = np.s_[:, 2:-2, 2:-2]
+err_interior = np.abs(down - A)[interior].max()
+err_border = np.abs(down - A).max()
+k = picks[0]
+i, j = divmod(k, lr.shape[1] // 16)  # grid position of patch k (stride 16)
+shifted = hr[i * 48 + 1 : i * 48 + 49, j * 48 + 1 : j * 48 + 49]  # one HR pixel down and right
+err_shifted = np.abs(imresize(shifted, 1 / scale).astype(int) - A[k])[2:-2, 2:-2].max()
+print(f"max |downscaled B - A|: interior {err_interior}, whole patch {err_border}, one HR pixel off {err_shifted}")
+assert err_interior <= 1, "the interior of a downscaled HR patch should reproduce its LR patch"
+assert err_shifted > 5 * max(err_interior, 1), "a misaligned patch should be detected"
+
+# %% [markdown]
+# ## 7. Augmentation: the 8 symmetries of a square
+# A photograph flipped left–right, or rotated by 90°, is still a plausible photograph, and the degradation
+# commutes with these operations. The 4 rotations, with and without a flip, give **8 versions of every
+# patch pair** for free. `srkit.data.augment_pair(lr, hr, k)` applies the k-th one to both images:
+
+# %%
+k_best = int(np.argmax(texture))  # the most textured patch shows it best
+versions = [
+    tuple(t.numpy() for t in data.augment_pair(tf.constant(A[k_best]), tf.constant(B[k_best]), k)) for k in range(8)
+]
+fig, axes = plt.subplots(2, 8, figsize=(18, 5))
+for k, ((a_k, b_k), top, bottom) in enumerate(zip(versions, axes[0], axes[1])):
+    top.imshow(a_k, interpolation="nearest")
+    top.set_title(f"k={k}: rot {90 * (k % 4)}°" + (" + flip" if k >= 4 else ""))
+    bottom.imshow(b_k, interpolation="nearest")
+    top.axis("off")
+    bottom.axis("off")
+fig.suptitle("augment_pair: the same transform on LR (top) and HR (bottom)")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Check that the 8 versions are all different and that each pair is still aligned (bicubic downscaling
+# commutes with flips and rotations, up to one grey level of rounding):
+
+# %%
+distinct = {a_k.tobytes() for a_k, _ in versions}
+err_aug = max(np.abs(imresize(b_k, 1 / scale).astype(int) - a_k)[2:-2, 2:-2].max() for a_k, b_k in versions)
+print(f"{len(distinct)} distinct versions; max interior misfit after augmentation: {err_aug}")
+assert len(distinct) == 8, "the 8 symmetries of a textured patch should all differ"
+assert err_aug <= 1, "augmentation must keep LR and HR aligned"
+
+# %% [markdown]
+# ## 8. The tf.data pipeline
+# Training lessons draw **random** aligned crops instead of a fixed grid, with a random symmetry each, in
+# batches. `srkit.data.patch_dataset` does it with `tf.data`: whole images are cached in memory, crops and
+# augmentation run in parallel, and the next batches are prefetched while the model trains. Here at ×3, on
+# Y (as SRCNN and ESPCN train), with 48 × 48 HR patches:
+
+# %%
+start = time.perf_counter()
+pairs = data.make_pairs(data.bundled("train"), scale)  # gray images 2-D: their Y is themselves
+ds = data.patch_dataset(pairs, scale=scale, patch_size=48, batch_size=16, color="y", seed=0)
+batch_iter = iter(ds)
+lr_batch, hr_batch = next(batch_iter)
+print(f"pairs made, dataset built and first batch delivered in {time.perf_counter() - start:.1f} s")
+print(ds.element_spec)
+print(
+    f"LR {lr_batch.shape}, HR {hr_batch.shape}, {lr_batch.dtype.name}, "
+    f"HR range {float(tf.reduce_min(hr_batch)):.2f}..{float(tf.reduce_max(hr_batch)):.2f}"
+)
+
+# %%
+fig, axes = plt.subplots(2, 8, figsize=(18, 5))
+for k, (top, bottom) in enumerate(zip(axes[0], axes[1])):
+    top.imshow(lr_batch[k, ..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    bottom.imshow(hr_batch[k, ..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    top.axis("off")
+    bottom.axis("off")
+fig.suptitle("one batch: random crops from all training images, randomly flipped/rotated (LR top, HR bottom, Y)")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Sampling is proportional to image area, so the large Hubble and retina images supply many of the patches,
+# and quite a few patches are nearly flat: a fact worth remembering when a model trained on them is blurry.
+#
+# Random crops must be aligned too. Downscale the HR patches of the batch and compare the interiors with
+# the LR patches, as in section 6. They cannot match exactly here: the LR image was made in RGB and rounded
+# to uint8 before its Y was taken, so expect a fraction of a grey level on average. Shifting every HR patch
+# by one pixel shows what a misalignment would look like:
+
+# %%
+lr_np, hr_np = lr_batch.numpy()[..., 0], hr_batch.numpy()[..., 0]
+misfit = np.mean([np.abs(imresize(h, 1 / scale) - lo)[2:-2, 2:-2] for lo, h in zip(lr_np, hr_np)]) * 255
+misfit_shifted = (
+    np.mean([np.abs(imresize(np.roll(h, 1, axis=(0, 1)), 1 / scale) - lo)[2:-2, 2:-2] for lo, h in zip(lr_np, hr_np)])
+    * 255
+)
+print(
+    f"mean interior misfit in the batch: {misfit:.2f} grey levels aligned, {misfit_shifted:.2f} shifted by one HR pixel"
+)
+assert misfit < 1, "random crops from patch_dataset should be aligned LR/HR pairs"
+assert misfit_shifted > 3 * misfit, "a one-pixel misalignment should stand out clearly"
+
+# %% [markdown]
+# **Is it fast enough?** A training step cannot run faster than the pipeline delivers batches.
+# `srkit.benchmark.training_speed` measures how fast a model trains on one fixed batch (no pipeline at all):
+# SRCNN (batches of 16 patches of 33 × 33) and ESPCN ×3 (16 × 16 LR patches), compiled as `srkit.train`
+# compiles them (on the 2-core machine this course was written on: about 70 and 100 steps/s in float32).
+# `srkit.benchmark.pipeline_throughput` measures the pipeline alone (after a warm-up), over a number of
+# batches that depends on the budget. Timings depend on the machine and on what else it is
+# doing, so we print them rather than assert them:
+
+# %%
+from srkit.benchmark import pipeline_throughput, training_speed
+
+n_batches = budget.pick(quick=200, cpu=1000, gpu=2000)
+rate = pipeline_throughput(scale=scale, patch_size=48, batch_size=16, batches=n_batches, color="y")
+print(f"{n_batches} batches of 16: {rate:.0f} batches/s = {16 * rate:.0f} patches/s on {os.cpu_count()} CPU cores")
+for model, preset_name in [("SRCNN", "srcnn-x3"), ("ESPCN", "espcn-x3")]:
+    steps_per_s = training_speed(preset_name, ["float32"], steps=budget.pick(quick=64, cpu=256, gpu=256))[0][
+        "steps_per_s"
+    ]
+    verdict = "fast enough" if rate > 2 * steps_per_s else "could become the bottleneck"
+    print(f"  {model:<6}{steps_per_s:>4.0f} steps/s: the pipeline delivers {rate / steps_per_s:.1f}x that ({verdict})")
+
+# %% [markdown]
+# The cell above compares the pipeline's rate with what SRCNN and ESPCN consume on your machine; the rate varies
+# from run to run, and during training the pipeline and the
+# model share the same two cores. So for very small models on a CPU, the input pipeline is
+# worth watching (larger batches, or a fixed in-memory array of patches like `A` and `B`, cost less per
+# example); on a GPU, `prefetch` lets the CPU prepare the next batches while the GPU computes.
+
+# %% [markdown]
+# ## Exercises
+# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that
+# cell, then run the check cell.
+#
+# **Exercise 1 (MATLAB's size rule).** Predict, *without calling `imresize`*, the shape of the LR image that
+# `imresize(im, 1/4)` makes from the training image `"motorcycle"` (modcrop **not** applied). MATLAB's rule
+# is `ceil(scale × size)` for height and width; store `(height, width, channels)` in `predicted_shape`.
+
+# %%
+import math
+
+moto = train["motorcycle"]
+predicted_shape = (math.ceil(moto.shape[0] / 4), math.ceil(moto.shape[1] / 4), moto.shape[2])
+print(moto.shape, "->", predicted_shape)
+
+# %%
+actual = imresize(moto, 1 / 4).shape
+assert tuple(predicted_shape) == actual, f"imresize made {actual}; did you round up (ceil) rather than down?"
+assert actual[0] * 4 != moto.shape[0] or actual[1] * 4 != moto.shape[1], "this image is not a multiple of 4"
+print(
+    f"Correct: {moto.shape[:2]} -> {actual[:2]}; upscaled x4 that is {actual[0] * 4}x{actual[1] * 4}, not the HR size - modcrop first."
+)
+
+# %% [markdown]
+# **Exercise 2 (aligning a crop).** With the `lr`, `hr` pair of section 6 (×3), the LR crop
+# `lr[r:r + p, c:c + p]` with `r, c, p = 32, 80, 16` is one of the rows of `A` (stride 16). Store the
+# matching HR crop in `hr_crop` (compute its slice yourself) and the index of that row of `A` in `row`.
+
+# %%
+r, c, p = 32, 80, 16
+hr_crop = hr[scale * r : scale * (r + p), scale * c : scale * (c + p)]
+row = (r // 16) * (lr.shape[1] // 16) + c // 16  # the grid is walked row by row
+print(hr_crop.shape, row)
+
+# %%
+assert np.array_equal(A[row], lr[r : r + p, c : c + p]), (
+    f"A[{row}] is not the LR crop at ({r}, {c}): count the grid row by row"
+)
+assert hr_crop.shape == (scale * p, scale * p, 3), f"the HR crop should be {scale * p}x{scale * p}, got {hr_crop.shape}"
+assert np.array_equal(hr_crop, B[row]), "the HR crop should start at (scale*r, scale*c)"
+print("Correct: LR pixel (r, c) covers HR pixels scale*r .. scale*r + scale - 1.")
+
+# %% [markdown]
+# **Exercise 3 (the mystery resizer).** Someone made the LR image `mystery` from the training image
+# `"flower"` (modcropped to ×3) with one of the four `resizers` of section 4, but did not say which. Find
+# out by comparing `mystery` with what each candidate produces, and store its name (a key of `resizers`)
+# in `guess`. (Don't print `secret`: that would spoil it.)
+
+# %%
+flower = modcrop(train["flower"], 3)
+secret = sorted(resizers)[len("srkit") % 4]  # no peeking
+mystery = resizers[secret](flower, 3)
+del secret
+
+# %%
+differ = {name: np.mean(resize(flower, 3) != mystery) for name, resize in resizers.items()}
+for name, frac in differ.items():
+    print(f"{name:<24} differs on {frac:6.1%} of the values")
+guess = min(differ, key=differ.get)
+
+# %%
+assert guess in resizers, f"{guess!r} is not one of {list(resizers)}"
+assert np.array_equal(resizers[guess](flower, 3), mystery), f"{guess} does not reproduce the mystery image exactly"
+print(f"Correct: {guess}. Two 'bicubic' LR images differ unless made by the same code - ask which one was used.")
+
+# %% [markdown]
+# **Exercise 4 (the gray-image pitfall, in dB).** In section 2, converting a gray image to R = G = B before
+# taking Y raised its PSNR by about 1.3 dB. Compute from the Y formula *how many dB exactly* this adds
+# (hint: how are the errors scaled, and what does that do to the MSE and to $10\log_{10}(255^2/\mathrm{MSE})$?),
+# and store it in `pitfall_db`.
+
+# %%
+weights_sum = 65.481 + 128.553 + 24.966  # = 219: dY = 219/255 * d(gray)
+pitfall_db = 20 * np.log10(255 / weights_sum)  # MSE scales by (219/255)^2
+print(f"{pitfall_db:.4f} dB")
+
+# %%
+hf, sf = to_float(hr_g), to_float(sr_g)  # in float there is no rounding of Y: the effect is exact
+exact = psnr(data.as_rgb(hf), data.as_rgb(sf), crop_border=3, y_channel=True) - psnr(
+    hf, sf, crop_border=3, y_channel=True
+)
+assert abs(pitfall_db - exact) < 1e-6, (
+    f"measured in float: {exact:.4f} dB; is the error factor 219/255, and is PSNR 10 log10 of an MSE (squared)?"
+)
+assert abs(pitfall_db - (psnr_wrong - psnr_right)) < 0.05, "the uint8 measurement of section 2 should agree to rounding"
+print(f"Correct: {pitfall_db:.4f} dB; on uint8 images rounding Y makes it {psnr_wrong - psnr_right:.4f} dB.")
+
+# %% [markdown]
+# ## Summary
+# - Images are `H × W × C` arrays of `uint8`; compute in float in [0, 1] (`to_float`) and convert back with
+#   `to_uint8`, which rounds and clips. `uint8` arithmetic wraps around silently.
+# - SR works on and is scored on **Y** of BT.601 YCbCr (16..235): it holds most of the detail. Use a gray image
+#   as Y directly; the R = G = B detour adds 20 log10(255/219) = 1.32 dB.
+# - LR = (HR ⊛ k)↓s + n. The benchmark degradation is MATLAB's bicubic `imresize`; `degrade` also offers blur,
+#   noise, both, bicubic without antialiasing and a "real" blur + noise + JPEG chain. Train and test on the same degradation.
+# - Resizers called "bicubic" disagree: Pillow and antialiased tf on 10–20 % of LR pixels by a few levels;
+#   tf's default (no antialiasing) on most pixels, shifting the bicubic baseline by tenths of a dB to a dB,
+#   with a sign that depends on the scale.
+# - Modcrop HR to a multiple of the scale. LR patch (i, j) of size p matches HR patch (s·i, s·j) of size s·p:
+#   the A and B matrices. 8 flips/rotations multiply the data for free.
+# - `patch_dataset` feeds random aligned crops through `tf.data`; measure its rate against the step rate of
+#   your model.
+#
+# ## Questions you should now be able to answer
+# 1. What is `np.uint8(250) + np.uint8(10)` in numpy, and how do you add images safely?
+# 2. Why do SR papers train and score on Y rather than on RGB? What range does Y have in MATLAB's convention?
+# 3. A gray image scores 1.32 dB higher in one evaluation script than in another. What probably happened?
+# 4. Write the degradation model and name the six degradations of `srkit.data.degrade`. Which one do
+#    published tables use?
+# 5. Why can the PSNR of the *same* bicubic upscaler differ by a dB between two tutorials?
+# 6. What goes wrong if HR is not modcropped, and why not simply resize the SR output to the HR size?
+# 7. Which HR pixels does the LR pixel (10, 20) cover at ×4?
+# 8. Why do the borders of a downscaled HR patch differ from its LR patch, while the interior matches?
+# 9. Why are flips and rotations valid augmentations for SR, while e.g. a colour jitter on the HR image alone is not?
+# 10. How do you know whether your input pipeline, rather than your model, limits the training speed?

@@ -1,0 +1,361 @@
+# %% [markdown]
+# # 02 · Classical baselines: interpolation, and a method that learns without deep learning
+#
+# Before training networks we need honest baselines. Interpolation (nearest, bilinear, bicubic, Lanczos)
+# is what every SR paper compares against, and RAISR (Romano, Isidoro & Milanfar, 2017) shows that
+# *learning from examples* already beats interpolation — with a few thousand least-squares problems and no
+# neural network at all.
+#
+# **What you will learn**
+# - how the interpolation kernels differ, and how they rank in PSNR/SSIM on the test split, ×2 to ×4;
+# - to compute PSNR yourself, with the published conventions, and match `srkit.metrics.psnr`;
+# - how RAISR hashes pixels by local gradient structure and fits one linear filter per hash bucket;
+# - that this learned method beats bicubic on images it has never seen.
+#
+# **Time needed:** about 20 minutes to read; the code runs in about 1 minute (`quick`), 3 minutes (`cpu`).
+
+# %% [markdown]
+# ## Set-up
+# The same first cell as in every lesson (JupyterLab or Colab), then the imports of this lesson.
+
+# %%
+# Set-up: run this cell first. It works in JupyterLab (srkit installed with `pip install -e .`)
+# and on Google Colab (it installs srkit from GitHub and turns on Colab's widget manager).
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up messages
+IN_COLAB = "google.colab" in sys.modules
+if IN_COLAB:
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/srkit-course/srkit"], check=True
+    )
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+try:
+    import srkit
+except ModuleNotFoundError:  # a checkout without `pip install -e .`: use the package beside notebooks/
+    sys.path.insert(0, os.path.abspath(".."))
+    import srkit
+from srkit import budget
+
+print(f"srkit {srkit.__version__} | {budget.describe()}")
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from srkit import data, raisr
+from srkit.color import rgb2ycbcr, ycbcr2rgb
+from srkit.evaluate import evaluate
+from srkit.metrics import psnr, ssim
+from srkit.resize import METHODS, imresize
+
+test_images = data.bundled("test")
+print("test split:", list(test_images))
+
+# %% [markdown]
+# ## 1. The interpolation family
+# Every resizing method here is the same algorithm with a different **kernel** $k$: output pixel $i$ sits at
+# input position $u_i$, and its value is a weighted sum of nearby input pixels with weights $k(u_i - j)$,
+# normalised to sum to one. When shrinking by $s$, MATLAB (and srkit) stretch the kernel to $k(x/s)/s$ — the
+# antialiasing of lesson 01 — so bicubic then reads $4s$ input pixels per output pixel instead of 4.
+# `srkit.resize.METHODS` holds the kernels MATLAB uses; let us plot them (unstretched, as used to enlarge).
+
+# %%
+x = np.linspace(-3.5, 3.5, 701)
+fig, ax = plt.subplots(figsize=(8, 3.5))
+for name in ("nearest", "bilinear", "bicubic", "lanczos3"):
+    kernel, width, _ = METHODS[name]
+    ax.plot(x, kernel(x), label=f"{name} (support {width:g} px)")
+ax.axhline(0, color="gray", lw=0.5)
+ax.legend()
+ax.set_xlabel("distance in input pixels")
+ax.set_title("Interpolation kernels")
+plt.show()
+
+# %% [markdown]
+# Bicubic (Keys, 1981, with $a=-0.5$) and Lanczos have **negative lobes**: they sharpen a little, where
+# bilinear only averages. Which one is better is an empirical question, so we measure it on the test split
+# with the published protocol (Y channel, `scale` pixels cropped, mean of per-image values). `evaluate`
+# with `protocol="y"` (the SRCNN/VDSR variant) takes Y of the HR image first and hands each upscaler a float
+# Y image in [0, 1]; `protocol="rgb"` (the EDSR variant, used for colour results below) resizes the RGB uint8
+# image and takes Y at the end. The two differ by a few hundredths of a dB.
+
+# %%
+methods = ("nearest", "bilinear", "bicubic", "lanczos3")
+table = {}
+for scale in (2, 3, 4):
+    for method in methods:
+        upscaler = lambda lr, s=scale, m=method: imresize(lr, s, method=m)
+        r = evaluate(upscaler, test_images, scale=scale, crop_border=scale, protocol="y")
+        table[(method, scale)] = (r.mean_psnr, r.mean_ssim)
+
+print(f"{'method':<10}" + "".join(f"{'x' + str(s):>18}" for s in (2, 3, 4)))
+for method in methods:
+    print(f"{method:<10}" + "".join(f"{table[(method, s)][0]:>10.2f} / {table[(method, s)][1]:.4f}" for s in (2, 3, 4)))
+
+# %%
+for s in (2, 3, 4):
+    assert table[("bicubic", s)][0] > table[("bilinear", s)][0] > table[("nearest", s)][0], f"x{s}: unexpected ranking"
+    assert 0 <= table[("lanczos3", s)][0] - table[("bicubic", s)][0] < 0.5, (
+        "Lanczos-3 should be a little sharper than bicubic"
+    )
+
+# %% [markdown]
+# (SSIM does not always agree: at ×2 nearest neighbour keeps more local contrast than bilinear and gets a
+# higher SSIM despite a lower PSNR — one reason papers report both.) Numbers hide *what* goes wrong. Zoomed crops show it: nearest neighbour is blocky, bilinear blurry, and
+# bicubic and Lanczos slightly sharper — none of them can restore the leaves of the trees or the small boats on the water.
+
+# %%
+scale, name = 3, "china"
+lr, hr = data.make_pair(test_images[name], scale)
+y0, x0, size = 250, 420, 90  # zoom window in HR pixels (trees and boats: fine detail)
+outputs = {"HR": hr} | {m: imresize(lr, scale, method=m) for m in methods}
+fig, axes = plt.subplots(1, len(outputs), figsize=(17, 4))
+for ax, (title, im) in zip(axes, outputs.items()):
+    if title != "HR":
+        title += f"\n{psnr(hr, im, crop_border=scale, y_channel=True):.2f} dB / {ssim(hr, im, crop_border=scale, y_channel=True):.4f}"
+    ax.imshow(im[y0 : y0 + size, x0 : x0 + size], interpolation="nearest")
+    ax.set_title(title)
+    ax.axis("off")
+fig.suptitle(f"'{name}' x{scale}, zoomed (PSNR / SSIM of the whole image)")
+plt.show()
+
+# %% [markdown]
+# ## 2. PSNR, by hand
+# `srkit.metrics.psnr` is short, but every line of it matters. Here it is built step by step on the bicubic
+# result above: take the luma Y of both images (BT.601, MATLAB range, rounded to uint8 as MATLAB does), crop
+# `scale` pixels from every border, then $\mathrm{PSNR} = 10\log_{10}(255^2 / \mathrm{MSE})$.
+#
+# **Exercise 1.** Complete the computation (a worked solution is filled in — try it yourself first) and
+# compare with `psnr(hr, bicubic, crop_border=scale, y_channel=True)`.
+
+# %%
+bicubic = outputs["bicubic"]
+y_hr = rgb2ycbcr(hr)[..., 0].astype(np.float64)  # Y of the reference, 16..235
+y_sr = rgb2ycbcr(bicubic)[..., 0].astype(np.float64)  # Y of the result
+c = scale
+mse = np.mean((y_hr[c:-c, c:-c] - y_sr[c:-c, c:-c]) ** 2)
+my_psnr = 10 * np.log10(255.0**2 / mse)
+print(f"by hand: {my_psnr:.4f} dB   srkit: {psnr(hr, bicubic, crop_border=scale, y_channel=True):.4f} dB")
+
+# %%
+reference = psnr(hr, bicubic, crop_border=scale, y_channel=True)
+assert abs(my_psnr - reference) < 1e-9, (
+    f"{my_psnr:.4f} dB vs {reference:.4f} dB: use the Y channel, crop {scale} pixels per border, and 255 as the peak"
+)
+print(
+    "Correct. Without the crop it would be",
+    round(psnr(hr, bicubic, crop_border=0, y_channel=True), 2),
+    "dB; on RGB",
+    round(psnr(hr, bicubic, crop_border=scale, y_channel=False), 2),
+    "dB - conventions matter.",
+)
+
+# %% [markdown]
+# **Exercise 2.** Rank the four interpolators at ×4 on the test split, best first, using `table`, and
+# store the list of names in `ranking_x4`.
+
+# %%
+ranking_x4 = sorted(methods, key=lambda m: table[(m, 4)][0], reverse=True)
+ranking_x4
+
+# %%
+assert sorted(ranking_x4) == sorted(methods), "rank all four methods"
+psnrs = [table[(m, 4)][0] for m in ranking_x4]
+assert psnrs == sorted(psnrs, reverse=True), "best (highest PSNR) first"
+print("Correct:", " > ".join(ranking_x4))
+
+# %% [markdown]
+# ## 3. RAISR: learning filters from examples
+# Bicubic applies the *same* kernel everywhere. But an edge, a texture and a flat sky need different
+# treatment. RAISR (Romano, Isidoro & Milanfar, IEEE TCI 2017) upscales with bicubic first, then
+#
+# 1. **hashes** every pixel by its local gradient structure: the eigen-decomposition of the 2×2 structure
+#    tensor $G = \sum_i w_i\, g_i g_i^\top$ over a small window
+#    (the gradients $g_i = (\partial_x, \partial_y)$ of its pixels, weighted by a Gaussian $w_i$) gives the dominant **gradient angle**
+#    (perpendicular to the edge: a vertical edge has angle 0), its
+#    **strength** $\sqrt{\lambda_1}$ and its **coherence** $(\sqrt{\lambda_1}-\sqrt{\lambda_2})/(\sqrt{\lambda_1}+\sqrt{\lambda_2})$
+#    (one clear direction vs. texture); together with the pixel's position modulo the scale, that picks one
+#    of $s^2 \times 24 \times 3 \times 3$ buckets;
+# 2. **learns** for each bucket one small linear filter $h_q$ that maps a bicubic patch to the true HR
+#    pixel, by ridge-regularised least squares over all training pixels in that bucket:
+#    $(\sum A_i^\top A_i + \lambda I)\,h_q = \sum A_i^\top b_i + \lambda\,\delta$.
+#    (The paper solves plain least squares; the ridge $\lambda$ pulling towards the identity filter $\delta$ is
+#    srkit's addition, so buckets with few samples stay close to bicubic.)
+#
+# Why hash the *bicubic* image? Because the filter is applied to it: the bucket must describe the patch the
+# filter will see, at the HR pixel grid, and the LR image has no pixel for most HR positions.
+#
+# The three hash features of a test image look like this:
+
+# %%
+y_lr, y_hr_f = raisr.training_pair(test_images["chelsea"], 3)  # float Y in [0, 1], protocol "y"
+upscaled = imresize(y_lr, 3)
+features = raisr.gradient_structure(upscaled)
+fig, axes = plt.subplots(1, 4, figsize=(17, 3.8))
+axes[0].imshow(upscaled, cmap="gray")
+axes[0].set_title("bicubic Y")
+im = axes[1].imshow(features.angle, cmap="hsv")
+axes[1].set_title("gradient angle (radians)")
+fig.colorbar(im, ax=axes[1])
+im = axes[2].imshow(features.strength, cmap="magma")
+axes[2].set_title("strength")
+fig.colorbar(im, ax=axes[2])
+im = axes[3].imshow(features.coherence, cmap="viridis")
+axes[3].set_title("coherence")
+fig.colorbar(im, ax=axes[3])
+for ax in axes:
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# Now we fit RAISR ×3 on the **training split only** — the test images stay unseen. `max_samples` caps how
+# many pixels of each image enter the normal equations; the budget sets it (fewer in `quick` mode).
+
+# %%
+train_images = data.bundled("train")
+max_samples = budget.pick(quick=60_000, cpu=400_000, gpu=400_000)
+start = time.perf_counter()
+model = raisr.fit(train_images, scale=3, max_samples=max_samples)
+print(
+    f"fitted {np.prod(model.grid)} buckets of {model.patch}x{model.patch} filters on {len(train_images)} images "
+    f"in {time.perf_counter() - start:.1f} s; {int((model.counts >= 100).sum())} buckets had enough samples"
+)
+
+# %% [markdown]
+# Each bucket's filter is a small image (its taps sum to about one: the centre tap keeps the bicubic pixel).
+# Below, the 24 filters of strong, coherent gradients, one per gradient angle, with the centre tap left out
+# of the colour scale. Filters for near-horizontal and near-vertical gradients, the most common in
+# photographs, show clear structure across the edge; the rarer diagonal buckets are noisier, more so in the
+# `quick` budget, which fits on fewer samples.
+
+# %%
+filters = [model.filter(angle=k, strength=2, coherence=2, pixel_type=(1, 1)) for k in range(24)]
+c = model.patch // 2
+vmax = max(np.abs(np.delete(f.ravel(), c * model.patch + c)).max() for f in filters)
+fig, axes = plt.subplots(2, 12, figsize=(17, 3.3))
+for k, (ax, f) in enumerate(zip(axes.ravel(), filters)):
+    ax.imshow(f, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+    ax.set_title(f"{k * 180 / 24:.0f}°", fontsize=8)
+    ax.axis("off")
+fig.suptitle(
+    f"Learned {model.patch}x{model.patch} filters for strong coherent gradients, by gradient angle (red +, blue -, scale ±{vmax:.2f})"
+)
+plt.show()
+
+# %% [markdown]
+# The test: RAISR against bicubic on the test split, same protocol.
+
+# %%
+bicubic_x3 = evaluate(lambda lr: imresize(lr, 3), test_images, scale=3, crop_border=3, protocol="y")
+raisr_x3 = evaluate(model.upscale, test_images, scale=3, crop_border=3, protocol="y")
+print(f"{'image':<10}{'bicubic':>18}{'RAISR':>18}{'gain':>8}")
+for name in test_images:
+    print(
+        f"{name:<10}{bicubic_x3.psnr[name]:>9.2f} / {bicubic_x3.ssim[name]:.4f}{raisr_x3.psnr[name]:>9.2f} / "
+        f"{raisr_x3.ssim[name]:.4f}{raisr_x3.psnr[name] - bicubic_x3.psnr[name]:>+8.2f}"
+    )
+print(
+    f"{'mean':<10}{bicubic_x3.mean_psnr:>9.2f} / {bicubic_x3.mean_ssim:.4f}{raisr_x3.mean_psnr:>9.2f} / "
+    f"{raisr_x3.mean_ssim:.4f}{raisr_x3.mean_psnr - bicubic_x3.mean_psnr:>+8.2f}"
+)
+
+# %%
+gain = raisr_x3.mean_psnr - bicubic_x3.mean_psnr
+assert gain > 0.3, f"RAISR should beat bicubic by more than 0.3 dB on the test split, got {gain:+.2f} dB"
+assert all(raisr_x3.psnr[n] > bicubic_x3.psnr[n] for n in test_images), "RAISR should win on every test image"
+assert raisr_x3.mean_ssim > bicubic_x3.mean_ssim
+
+# %% [markdown]
+# RAISR works on Y. To see a colour result we put its Y together with the bicubic Cb and Cr (the eye is much
+# less sensitive to colour detail — lesson 01). Look at the rim of the cat's eye and the fur.
+
+# %%
+lr_rgb, hr_rgb = data.make_pair(test_images["chelsea"], 3)
+bicubic_rgb = imresize(lr_rgb, 3)
+ycc = rgb2ycbcr(bicubic_rgb.astype(np.float64) / 255)
+ycc[..., 0] = model.upscale(rgb2ycbcr(lr_rgb.astype(np.float64) / 255)[..., 0])
+raisr_rgb = data.to_uint8(np.clip(ycbcr2rgb(ycc), 0, 1))
+y0, x0, size = 60, 160, 100
+fig, axes = plt.subplots(1, 3, figsize=(13, 4.6))
+for ax, (title, im) in zip(
+    axes, [("HR", hr_rgb), ("bicubic x3", bicubic_rgb), ("RAISR x3 (Y) + bicubic CbCr", raisr_rgb)]
+):
+    if title != "HR":
+        title += f"\n{psnr(hr_rgb, im, crop_border=3, y_channel=True):.2f} dB"
+    ax.imshow(im[y0 : y0 + size, x0 : x0 + size])
+    ax.set_title(title)
+    ax.axis("off")
+plt.show()
+assert psnr(hr_rgb, raisr_rgb, crop_border=3, y_channel=True) > psnr(hr_rgb, bicubic_rgb, crop_border=3, y_channel=True)
+
+# %% [markdown]
+# **Exercise 3.** Which angle bucket does a perfectly **vertical** edge fall in, and how coherent is it?
+# Make an image whose left half is 0.2 and right half 0.8, compute its `raisr.gradient_structure`, quantise
+# it with `raisr.quantize` (24 angles) and store the angle bucket and the coherence at the centre pixel in
+# `vertical_bucket` and `vertical_coherence`.
+
+# %%
+edge = np.full((41, 41), 0.2)
+edge[:, 20:] = 0.8
+structure = raisr.gradient_structure(edge)
+angle_buckets, _, _ = raisr.quantize(structure, angles=24)
+vertical_bucket = int(angle_buckets[20, 20])
+vertical_coherence = float(structure.coherence[20, 20])
+print(vertical_bucket, round(vertical_coherence, 4))
+
+# %%
+check = raisr.gradient_structure(edge)
+assert vertical_bucket == int(raisr.quantize(check, angles=24)[0][20, 20]) == 0, (
+    "the gradient of a vertical edge points along x: angle 0, bucket 0"
+)
+assert vertical_coherence > 0.95, "a single straight edge has one dominant direction: coherence close to 1"
+print("Correct: intensity changes only along x, so the dominant gradient direction is 0 rad.")
+
+# %% [markdown]
+# **Exercise 4.** The ridge weight $\lambda$ pulls every filter towards the identity (plain bicubic).
+# Fit two small ×3 models on the training split with `max_samples=20_000`, one with the default `lam=0.01`
+# and one with an enormous `lam=1e4`, and store their mean PSNR on the **validation** split (protocol `"y"`)
+# in `psnr_default` and `psnr_huge`. Which one is closer to bicubic? (Choosing a setting like $\lambda$ is model
+# selection: it must never look at the test images.)
+
+# %%
+validation_images = data.bundled("validation")
+small = dict(scale=3, max_samples=20_000)
+on_validation = dict(scale=3, crop_border=3, protocol="y")
+psnr_default = evaluate(
+    raisr.fit(train_images, lam=0.01, **small).upscale, validation_images, **on_validation
+).mean_psnr
+psnr_huge = evaluate(raisr.fit(train_images, lam=1e4, **small).upscale, validation_images, **on_validation).mean_psnr
+psnr_bicubic_val = evaluate(lambda lr: imresize(lr, 3), validation_images, **on_validation).mean_psnr
+print(f"validation: bicubic {psnr_bicubic_val:.2f} dB | lam=0.01: {psnr_default:.2f} dB | lam=1e4: {psnr_huge:.2f} dB")
+
+# %%
+assert psnr_default > psnr_bicubic_val + 0.2, "with a small ridge the learned filters should beat bicubic"
+assert abs(psnr_huge - psnr_bicubic_val) < abs(psnr_default - psnr_bicubic_val), (
+    "a huge ridge forces every filter to the identity: the result collapses towards bicubic"
+)
+print("Correct: the ridge trades fitting the data against staying close to bicubic.")
+
+# %% [markdown]
+# ## Summary
+# - Interpolators are one algorithm with different kernels; on the test split Lanczos-3 ≳ bicubic > bilinear
+#   > nearest in PSNR, at every scale. They cannot restore detail that the LR image lost.
+# - PSNR is a few lines, but each convention (Y, rounding, border crop, peak 255) changes the number.
+# - RAISR learns one small linear filter per gradient-structure bucket by least squares, fitted on the
+#   training split only; it beats bicubic on the unseen test images — learning from examples pays, even
+#   without a neural network. Deep networks (from lesson 03 on) learn far richer, non-linear mappings.
+#
+# ## Questions you should now be able to answer
+# 1. Why do bicubic and Lanczos sharpen slightly while bilinear cannot?
+# 2. Why does RAISR hash on the *bicubic* image and not on the LR image?
+# 3. What does the pixel type (position modulo the scale) capture, and how many buckets are there at ×4?
+# 4. Why must the filters be fitted on the training split only, and what would a test-split fit prove?
+# 5. What does the ridge weight trade off?

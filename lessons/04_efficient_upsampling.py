@@ -1,0 +1,528 @@
+# %% [markdown]
+# # 04 · Efficient upsampling: FSRCNN and ESPCN
+#
+# SRCNN (lesson 03) enlarges the image with bicubic *first* and then runs every convolution on the large
+# image. Two papers of 2016 moved the enlargement to the **end** of the network, so that nearly all the work
+# happens on the small LR image: **FSRCNN** (Dong, Loy & Tang, *Accelerating the Super-Resolution
+# Convolutional Neural Network*, ECCV 2016) with a **transposed convolution**, and **ESPCN** (Shi et al.,
+# *Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel Convolutional Neural
+# Network*, CVPR 2016) with a **sub-pixel convolution** (a convolution followed by a pixel shuffle). Both are
+# real-time networks; the price of learned upsampling is a new artefact, the **checkerboard**.
+#
+# **What you will learn**
+# - to count the cost of a network in multiply-accumulates (MACs) and see why post-upsampling is 3–18× cheaper;
+# - what a transposed convolution does, and why its kernel size and stride decide whether it paints a
+#   checkerboard (Odena, Dumoulin & Olah, *Deconvolution and Checkerboard Artifacts*, Distill 2016);
+# - what a pixel shuffle is, and how ICNR initialisation (Aitken et al., 2017) or resize-convolution
+#   removes the checkerboard of a sub-pixel convolution;
+# - to train ESPCN with and without ICNR and measure the checkerboard and the validation PSNR;
+# - to read a speed vs quality table of the shipped models and choose a model for a job.
+#
+# **Time needed:** about 30 minutes to read; the code runs in about 1 minute (`quick`) or 4 minutes (`cpu`, 2 cores).
+
+# %% [markdown]
+# ## Set-up
+# The same first cell as in every lesson (JupyterLab or Colab), then the imports of this lesson.
+
+# %%
+# Set-up: run this cell first. It works in JupyterLab (srkit installed with `pip install -e .`)
+# and on Google Colab (it installs srkit from GitHub and turns on Colab's widget manager).
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up messages
+IN_COLAB = "google.colab" in sys.modules
+if IN_COLAB:
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/srkit-course/srkit"], check=True
+    )
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+try:
+    import srkit
+except ModuleNotFoundError:  # a checkout without `pip install -e .`: use the package beside notebooks/
+    sys.path.insert(0, os.path.abspath(".."))
+    import srkit
+from srkit import budget
+
+print(f"srkit {srkit.__version__} | {budget.describe()}")
+
+# %%
+import inspect
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from keras import layers
+
+from srkit import benchmark, data, models, pretrained
+from srkit.evaluate import bicubic_upscaler, evaluate
+from srkit.train import ValidationMetrics
+
+SCALE = 3
+
+# %% [markdown]
+# ## 1. What enlarging first costs
+# A convolution with $n_\text{out}$ filters of size $f\times f$ over $n_\text{in}$ channels does
+# $f^2\, n_\text{in}\, n_\text{out}$ multiply-accumulates (MACs) **per pixel of its output**. SRCNN's three
+# layers all run on the HR grid; every layer of FSRCNN and ESPCN runs on the LR grid, which has $s^2 = 9$ times
+# fewer pixels at ×3 (even the last one: ESPCN's last convolution computes all $s^2$ sub-pixels of an LR pixel at
+# once, and FSRCNN's transposed convolution does its work per LR input pixel). `models.count_macs(model, (H, W))` adds up every convolution for one input
+# of that size. We count the cost of one 1920×1080 output frame at ×3 (a 640×360 LR frame; SRCNN gets the
+# bicubic-enlarged frame).
+
+# %%
+out_h, out_w = 1080, 1920
+rows = []
+for name in ["srcnn-915", "fsrcnn", "fsrcnn-s", "espcn", "edsr-small"]:
+    model = models.build(name, scale=SCALE)
+    pre = models.REGISTRY[name].pre_upsampled
+    size = (out_h, out_w) if pre else (out_h // SCALE, out_w // SCALE)
+    # MACs scale with the number of pixels: count on a 1/8 frame, multiply by 64
+    macs = models.count_macs(model, (size[0] // 8, size[1] // 8)) * 64
+    rows.append((name, "HR (bicubic first)" if pre else "LR", models.count_params(model), macs))
+print(
+    f"{'model':<12}{'convolutions run on':<20}{'parameters':>11}{'GMACs / 1080p frame':>21}{'MACs / output pixel':>21}"
+)
+for name, grid, params, macs in rows:
+    print(f"{name:<12}{grid:<20}{params:>11,}{macs / 1e9:>21.2f}{macs / (out_h * out_w):>21,.0f}")
+cost = {name: macs for name, _, _, macs in rows}
+assert cost["espcn"] < cost["srcnn-915"] / 3, "ESPCN should need far fewer MACs than SRCNN for the same output"
+
+
+# %% [markdown]
+# ESPCN has almost three times SRCNN's parameters, yet needs about a third of its arithmetic, because its
+# parameters are applied to 9× fewer pixels. FSRCNN goes further: a cheap 1×1 "shrinking" layer lets its
+# mapping layers work on 12 channels instead of 56. (Lesson 05's EDSR-small needs about 11 times ESPCN's MACs per output
+# pixel: depth costs arithmetic, and lesson 05 shows what it buys.) MACs predict time only roughly — memory traffic and how
+# well a library runs each layer matter too — so section 5 measures time.
+#
+# ## 2. Upsampling inside the network, way 1: the transposed convolution (FSRCNN)
+# A **transposed convolution** with stride $s$ (Keras `Conv2DTranspose`, once called "deconvolution") works
+# the other way round from a convolution: every *input* pixel **stamps** a copy of the $k\times k$ kernel,
+# multiplied by its value, onto the output, and neighbouring input pixels stamp $s$ output pixels apart.
+# Overlapping stamps add up. Equivalently: insert $s-1$ zeros between the input pixels, then convolve.
+#
+# Where the stamps overlap unevenly, the output gets a periodic pattern. To see the overlap alone, we use a
+# kernel of ones on a constant image: each output pixel then counts the stamps that cover it. FSRCNN's
+# kernel is 9×9:
+
+
+# %%
+def overlap_counts(kernel, stride, size=12):
+    """Stamps covering each output pixel: a ones-kernel transposed convolution of a constant image."""
+    t = layers.Conv2DTranspose(1, kernel, strides=stride, padding="same", use_bias=False, kernel_initializer="ones")
+    out = np.asarray(t(np.ones((1, size, size, 1), "float32")))[0, ..., 0]
+    m = size * stride // 2 - stride  # an interior window, two periods wide
+    return out[m : m + 2 * stride, m : m + 2 * stride]
+
+
+fig, axes = plt.subplots(1, 3, figsize=(13, 4.3))
+for ax, s in zip(axes, (2, 3, 4)):
+    counts = overlap_counts(9, s)
+    ax.imshow(counts, cmap="magma", vmin=0, vmax=25)
+    for (i, j), v in np.ndenumerate(counts):
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", color="white" if v < 15 else "black")
+    ax.set_title(f"9x9 kernel, stride {s}: {'even' if counts.min() == counts.max() else 'UNEVEN'} overlap")
+    ax.axis("off")
+fig.suptitle("How many kernel stamps cover each output pixel (interior of a constant image)")
+plt.tight_layout()
+plt.show()
+assert overlap_counts(9, 3).min() == overlap_counts(9, 3).max() == 9
+assert overlap_counts(9, 2).max() / overlap_counts(9, 2).min() > 1.5
+
+# %% [markdown]
+# With stride 3 every output pixel is covered by exactly 3×3 = 9 stamps: 9 is divisible by 3. With strides 2
+# and 4 it is not, and the coverage alternates (16/20/25 and 4/6/9): a **checkerboard** is built into the
+# layer. Training can learn kernels whose uneven sums cancel, but it has to work for it, and any imperfection
+# shows as a grid pattern with the period of the stride — a classic artefact of generator networks and of
+# FSRCNN at ×2 and ×4. A first fix at the design level: a kernel size divisible by the stride (even overlap; section 3 shows that
+# even overlap alone is not enough).
+#
+# FSRCNN itself, from srkit's source: a 5×5 feature extraction with $d$ filters, a 1×1 **shrink** to $s$
+# channels, $m$ 3×3 mapping layers, a 1×1 **expand** back to $d$, and the 9×9 transposed convolution; PReLU
+# activations. The paper counts kernel weights only: 12,464 for FSRCNN (56, 12, 4).
+
+# %%
+print(inspect.getsource(models.fsrcnn))
+fsrcnn = models.build("fsrcnn", scale=SCALE)
+print(
+    f"FSRCNN(56, 12, 4): {models.count_params(fsrcnn, biases=False):,} kernel weights, "
+    f"{models.count_params(fsrcnn):,} parameters with biases and PReLU slopes"
+)
+assert models.count_params(fsrcnn, biases=False) == 12_464, "Dong et al. 2016, Table 1"
+
+# %% [markdown]
+# ## 3. Way 2: the sub-pixel convolution (ESPCN)
+# ESPCN ends with an ordinary convolution on the LR grid that outputs $s^2$ channels per colour channel —
+# one for each of the $s\times s$ positions inside an enlarged pixel — and then a **pixel shuffle**
+# (`depth_to_space`) moves the channels into space: for one colour channel, channel $k = i\,s + j$ at LR pixel
+# $(y, x)$ becomes HR pixel $(s y + i,\; s x + j)$. No arithmetic, only a rearrangement. A 2×2 LR image with 9 channels, numbered so you
+# can follow each value:
+
+# %%
+lr_channels = np.arange(2 * 2 * 9, dtype="float32").reshape(1, 2, 2, 9)
+shuffled = np.asarray(models.DepthToSpace(3)(lr_channels))[0, ..., 0]
+print("LR pixel (0, 0) holds channels", lr_channels[0, 0, 0].astype(int).tolist())
+print("after the shuffle, 6 x 6:")
+print(shuffled.astype(int))
+assert shuffled.shape == (6, 6) and shuffled[0, :3].tolist() == [0, 1, 2] and shuffled[1, :3].tolist() == [3, 4, 5]
+
+# %% [markdown]
+# srkit's `DepthToSpace` is a small *registered* layer: `register_keras_serializable` lets Keras rebuild it by
+# name, so `load_model(..., safe_mode=True)` never has to run Python code stored inside a model file (which a
+# `Lambda` layer would need). ESPCN is three convolutions and the shuffle:
+
+# %%
+print(inspect.getsource(models.DepthToSpace))
+print(inspect.getsource(models.espcn))
+
+
+# %% [markdown]
+# A sub-pixel convolution is itself a transposed convolution in disguise (Shi et al., *Is the deconvolution
+# layer the same as a convolutional layer?*, 2016): HR pixel $(sy+i, sx+j)$ is computed by channel $i s + j$'s
+# 3×3 filter around LR pixel $(y, x)$, so the layer equals a transposed convolution with a $3s\times 3s$ kernel
+# and stride $s$ whose interleaved 3×3 pieces are those $s^2$ **sub-kernels**. The overlap is always even,
+# but a checkerboard appears anyway whenever the sub-kernels respond differently — on a flat image, whenever
+# their sums (plus biases) differ — and with a random initialisation they all do. (Keras's default random
+# initialisation, *Glorot*, draws each weight uniformly from $\pm\sqrt{6/(\text{fan}_\text{in}+\text{fan}_\text{out})}$, with
+# $\text{fan}_\text{in} = k^2 n_\text{in}$ and $\text{fan}_\text{out} = k^2 n_\text{out}$ for a $k\times k$ convolution from
+# $n_\text{in}$ to $n_\text{out}$ channels.) We measure the checkerboard on a **flat gray
+# image**: the output should be flat too; we average the output separately over each of the $s^2$ positions
+# (the "phases") and report the spread between the brightest and the darkest phase, in grey levels.
+
+
+# %%
+def phase_spread(model, scale, value=0.5, size=40, margin=8):
+    """Checkerboard strength: max - min of the mean output at each of the scale x scale sub-pixel
+    positions, for a flat input image (grey levels, 0..255), away from the borders."""
+    out = np.asarray(model(np.full((1, size, size, 1), value, "float32")))[0, ..., 0]
+    inner = out[margin * scale : -margin * scale, margin * scale : -margin * scale]
+    h, w = inner.shape
+    phases = inner.reshape(h // scale, scale, w // scale, scale).mean(axis=(0, 2))
+    return 255 * float(phases.max() - phases.min())
+
+
+def show_flat(ax, model, scale, title):
+    out = np.asarray(model(np.full((1, 16, 16, 1), 0.5, "float32")))[0, 12:36, 12:36, 0]
+    centre = out.mean()  # the same display range for every panel: mean +- 10 grey levels
+    ax.imshow(out, cmap="gray", vmin=centre - 10 / 255, vmax=centre + 10 / 255, interpolation="nearest")
+    ax.axis("off")
+    ax.set_title(f"{title}\nphase spread {phase_spread(model, scale):.1f} grey levels")
+
+
+keras.utils.set_random_seed(0)
+espcn_random = models.build("espcn", scale=SCALE, icnr=False)  # default Glorot initialisation
+keras.utils.set_random_seed(0)
+espcn_icnr = models.build("espcn", scale=SCALE, icnr=True)  # srkit's default
+resize_conv = keras.Sequential(
+    [
+        keras.Input((None, None, 1)),
+        layers.UpSampling2D(SCALE, interpolation="bilinear"),
+        layers.Conv2D(16, 3, padding="same", activation="tanh"),
+        layers.Conv2D(1, 3, padding="same"),
+    ]
+)
+fig, axes = plt.subplots(1, 3, figsize=(13, 4.9), layout="constrained")
+show_flat(axes[0], espcn_random, SCALE, "ESPCN, random init")
+show_flat(axes[1], espcn_icnr, SCALE, "ESPCN, ICNR init")
+show_flat(axes[2], resize_conv, SCALE, "resize-convolution, random init")
+fig.suptitle("Untrained networks on a flat gray image (shown: output mean +- 10 grey levels)")
+plt.show()
+assert phase_spread(espcn_random, SCALE) > 10 and phase_spread(espcn_icnr, SCALE) < 1e-3
+
+# %% [markdown]
+# Two remedies, both visible above:
+# - **ICNR** (Aitken et al., *Checkerboard artifact free sub-pixel convolution*, 2017) initialises *one*
+#   sub-kernel at random and copies it to all $s^2$ positions. The untrained ESPCN then behaves like a
+#   convolution followed by nearest-neighbour enlargement: no checkerboard at step 0, and training starts from
+#   a smooth solution. srkit's ESPCN uses it (its EDSR and U-Net upsamplers do not); here is its source:
+# - **resize-convolution** (Odena et al. 2016): enlarge with a fixed interpolation first, then convolve. No
+#   checkerboard is possible, but the convolutions run on the HR grid again — SRCNN's cost.
+
+# %%
+print(inspect.getsource(models.ICNR))
+
+# %% [markdown]
+# ## 4. Training ESPCN, with and without ICNR
+# A brief run (set by the budget) of ESPCN ×3 from the same seed, on the same patches, once with ICNR and once
+# with the random initialisation; validation PSNR with the protocol after every epoch (`ValidationMetrics`,
+# lesson 03). ESPCN takes LR patches (16×16 LR → 48×48 HR) and Adam with a cosine decay. This is the paper's ESPCN, tanh
+# activations included (`models.build("espcn")`'s default; the end of this section says why the shipped one
+# uses ReLU).
+
+# %%
+steps = budget.pick(quick=300, cpu=3000, gpu=20_000)
+epochs = budget.pick(quick=3, cpu=6, gpu=10)
+train_pairs = data.make_pairs(data.bundled("train"), SCALE)
+val_images = data.bundled("validation")
+bicubic_val = evaluate(bicubic_upscaler(SCALE), val_images, scale=SCALE, crop_border=SCALE).mean_psnr
+
+runs = {}
+for label, icnr in [("ICNR", True), ("random init", False)]:
+    keras.utils.set_random_seed(0)
+    model = models.build("espcn", scale=SCALE, icnr=icnr)
+    model.compile(
+        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.1)),
+        loss="mse",
+        jit_compile=True,
+    )
+    patches = data.patch_dataset(train_pairs, scale=SCALE, patch_size=16 * SCALE, batch_size=16, color="y", seed=0)
+    start = time.perf_counter()
+    history = model.fit(
+        patches,
+        epochs=epochs,
+        steps_per_epoch=steps // epochs,
+        verbose=0,
+        shuffle=False,
+        callbacks=[ValidationMetrics(val_images, SCALE)],
+    )
+    runs[label] = dict(
+        model=model, seconds=time.perf_counter() - start, spread=phase_spread(model, SCALE), **history.history
+    )
+    print(
+        f"{label:<12} {steps} steps in {runs[label]['seconds']:.0f} s | validation PSNR "
+        + " -> ".join(f"{p:.2f}" for p in runs[label]["val_psnr"])
+        + f" dB (bicubic {bicubic_val:.2f}) | checkerboard {runs[label]['spread']:.2f} grey levels"
+    )
+
+# %%
+fig, (ax_curve, ax_a, ax_b) = plt.subplots(1, 3, figsize=(15, 4.4), width_ratios=[1.4, 1, 1], layout="constrained")
+at = [steps // epochs * (k + 1) for k in range(epochs)]
+for label, run in runs.items():
+    ax_curve.plot(at, run["val_psnr"], "o-", label=label)
+ax_curve.axhline(bicubic_val, color="gray", ls="--", label="bicubic")
+ax_curve.set_xlabel("training step")
+ax_curve.set_ylabel("validation PSNR (dB)")
+ax_curve.legend()
+ax_curve.set_title("ESPCN x3, same seed and patches")
+show_flat(ax_a, runs["ICNR"]["model"], SCALE, f"trained with ICNR ({steps} steps)")
+show_flat(ax_b, runs["random init"]["model"], SCALE, f"trained from random init ({steps} steps)")
+fig.suptitle("Flat gray image through the trained networks (output mean +- 10 grey levels)")
+plt.show()
+
+icnr_run, random_run = runs["ICNR"], runs["random init"]
+assert icnr_run["val_psnr"][-1] > icnr_run["val_psnr"][0], "validation PSNR should rise during training"
+assert icnr_run["spread"] < random_run["spread"], "the ICNR run should keep less checkerboard than the random-init run"
+
+# %% [markdown]
+# Training shrinks the random-init checkerboard (the loss punishes it), but it has to spend steps on undoing
+# it; the ICNR run starts without one and stays closer to flat. Compare both curves with the bicubic line: in
+# a brief run ESPCN may still be below bicubic, because it must learn from scratch what bicubic already knows
+# (lesson 05 adds bicubic back as a residual). The shipped ESPCN trained far longer (330,000 steps in seven
+# cycles, the last five skipping flat patches, `--min-std 0.04`) and, above all, with **ReLU
+# instead of the paper's tanh**. Trained here with tanh, ESPCN ×3 stalled after a few thousand steps (31.43 dB
+# on Set5 after 40,000 steps, 31.38 after 6,000); with ReLU it kept learning: 32.00 dB after 20,000 steps, 32.41
+# after 60,000, 32.40 after 60,000 more and 32.41 after 30,000 more (each cycle shipped because its validation
+# PSNR rose, by 0.03 and 0.015 dB: converged). Only new data moved it again: four more cycles (180,000 steps) on the images
+# plus shrunk copies of them (`--hr-scales 0.9 0.8 0.7 0.6 0.5`, lesson 05) gave 32.48, 32.50, 32.53 and
+# 32.57 dB (validation +0.036, +0.025, +0.043, +0.024) — the paper has 32.55 dB with its 91 training images. Same
+# parameters, and 7 % faster in TensorFlow Lite: `models.build("espcn", scale=3, activation="relu")`, the preset `espcn-x3`.
+#
+# ## 5. Speed against quality: the shipped models at ×3
+# `benchmark.models_table` (the function behind `python -m srkit.benchmark models`) scores each shipped
+# pretrained model on the test split with the protocol, and times a 512×512 output (510×510 at ×3: a 170×170
+# LR input) on this machine, median of 3 runs of the whole `srkit.upscale` — colour conversion and bicubic
+# chroma included, which weigh most for the smallest networks.
+
+# %%
+names = ["srcnn-x3", "fsrcnn-x3", "espcn-x3", "edsr-small-x3"]
+table = benchmark.models_table(names, None, ["test"], repeats=3)
+bicubic_test = table[0]["bicubic_psnr"]
+print(f"{'model':<15}{'parameters':>11}{'test PSNR':>11}{'gain':>8}{'ms / 512x512':>14}")
+for row in table:
+    print(
+        f"{row['model']:<15}{row['parameters']:>11,}{row['psnr']:>11.2f}{row['psnr'] - bicubic_test:>+8.2f}{row['ms_512']:>14.0f}"
+    )
+print(f"{'bicubic':<15}{0:>11}{bicubic_test:>11.2f}")
+assert all(row["psnr"] > bicubic_test + 0.3 for row in table), "every shipped x3 model beats bicubic by > 0.3 dB"
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 4.6))
+for row in table:
+    ax.scatter(row["ms_512"], row["psnr"], s=30 + row["parameters"] / 1500)
+    ax.annotate(
+        f"{row['model']}\n{row['parameters']:,} params",
+        (row["ms_512"], row["psnr"]),
+        textcoords="offset points",
+        xytext=(8, -4),
+        fontsize=9,
+    )
+ax.axhline(bicubic_test, color="gray", ls="--", label="bicubic")
+ax.set_xscale("log")
+ax.set_xlabel("ms per 512x512 output on this machine (log scale)")
+ax.set_ylabel("mean PSNR on the test split (dB)")
+ax.legend(loc="lower right")
+ax.set_title("Speed vs quality at x3 (marker area ~ parameters)")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Read the plot from left to right, and compare it with the MACs of section 1: SRCNN pays for working on the
+# HR grid; EDSR-small is the slowest and the best; ESPCN, as shipped, beats FSRCNN on both axes: better, and faster
+# although FSRCNN needs fewer MACs (its 8 thin layers use the CPU less efficiently than ESPCN's 3 wide ones). Timings on your machine differ (on a
+# GPU, small networks spend most of their time copying images between CPU and GPU, not computing); the ranking
+# by quality does not. For video
+# on a CPU, ESPCN (77 ms per 1920×1080 frame at ×3 through TensorFlow Lite on this course's two-core machine,
+# about 13 frames per second: `MODEL_CARD.md`); for a photograph you will print, the deepest model you can afford.
+#
+# How do the learned upsamplers hold up at the other scales? The shipped ESPCN and FSRCNN at ×2, ×3 and ×4 on
+# the test split — and the checkerboard that training left in each (flat-image phase spread, section 3):
+
+# %%
+test_images = data.bundled("test")
+checkerboards = {}
+print(f"{'scale':<7}{'bicubic':>9}{'ESPCN':>9}{'FSRCNN':>9}   checkerboard (grey levels): ESPCN  FSRCNN")
+gains = {}
+for s in (2, 3, 4):
+    base = evaluate(bicubic_upscaler(s), test_images, scale=s, crop_border=s).mean_psnr
+    scores, spreads = {}, {}
+    for arch in ("espcn", "fsrcnn"):
+        net = pretrained.load(f"{arch}-x{s}")
+        scores[arch] = evaluate(
+            lambda lr: srkit.upscale(lr, model=net, scale=s), test_images, scale=s, crop_border=s
+        ).mean_psnr
+        spreads[arch] = phase_spread(net, s)
+        gains[arch, s] = scores[arch] - base
+    print(
+        f"x{s:<6}{base:>9.2f}{scores['espcn']:>9.2f}{scores['fsrcnn']:>9.2f}   {spreads['espcn']:>34.2f}{spreads['fsrcnn']:>8.2f}"
+    )
+    checkerboards[s] = spreads
+assert all(g > 0.2 for g in gains.values()), f"every shipped ESPCN/FSRCNN beats bicubic on the test split: {gains}"
+assert sorted(checkerboards) == [2, 3, 4]
+
+# %% [markdown]
+# Training has nearly cancelled the checkerboards: every phase spread is below the checkerboard of
+# the briefly trained random-init ESPCN of section 4 (both printed below) — even FSRCNN at ×2 and ×4, whose 9×9 transposed
+# convolution has uneven overlap built in (section 2): its learned kernels compensate. Nearly is not
+# exactly: on smooth gradients or after a strong sharpening filter a faint grid can still show, which is why
+# kernel sizes divisible by the stride, ICNR or resize-convolution remain good practice.
+
+# %%
+worst = max(max(v.values()) for v in checkerboards.values())
+print(
+    f"largest phase spread of a shipped ESPCN/FSRCNN: {worst:.2f} grey levels "
+    f"(random-init ESPCN of section 4: {random_run['spread']:.2f})"
+)
+assert worst < random_run["spread"], "training should have cancelled more of the checkerboard than a brief run"
+assert worst < 2, "the shipped models should leave less than 2 grey levels of checkerboard on a flat image"
+
+
+# %% [markdown]
+# ## Exercises
+# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
+# then run the check cell.
+#
+# **Exercise 1.** Write `pixel_shuffle(x, s)` in NumPy with one `reshape`, one `transpose` and one `reshape`
+# (no loops) for an array of shape (H, W, C·s²), in Keras/TensorFlow's channel order: channel
+# $(i\,s + j)\,C + c$ of LR pixel $(y, x)$ becomes channel $c$ of HR pixel $(s y + i, s x + j)$ — the colour
+# channel $c$ varies fastest. (PyTorch's `PixelShuffle` uses $c\,s^2 + i\,s + j$ instead: weights do not move
+# between the two without reordering.) The check compares it with srkit's
+# `DepthToSpace` on random data for several scales and channel counts.
+
+
+# %%
+def pixel_shuffle(x, s):
+    h, w, cs2 = x.shape
+    c = cs2 // (s * s)
+    # keras/TF order: channels are (i, j, c) with c fastest
+    return x.reshape(h, w, s, s, c).transpose(0, 2, 1, 3, 4).reshape(h * s, w * s, c)
+
+
+pixel_shuffle(np.arange(36).reshape(2, 2, 9), 3)[..., 0]
+
+# %%
+rng = np.random.default_rng(1)
+for s, c in [(2, 1), (3, 1), (4, 1), (2, 3), (3, 3)]:
+    x = rng.normal(size=(5, 7, c * s * s)).astype("float32")
+    expected = np.asarray(models.DepthToSpace(s)(x[None]))[0]
+    got = pixel_shuffle(x, s)
+    assert got.shape == expected.shape, f"s={s}, c={c}: shape {got.shape}, expected {expected.shape}"
+    assert np.array_equal(got, expected), f"s={s}, c={c}: values in the wrong places"
+print("Correct: a pixel shuffle is a reshape-transpose-reshape; it costs no arithmetic.")
+
+# %% [markdown]
+# **Exercise 2.** For which (kernel size, stride) pairs is a transposed convolution free of the overlap
+# checkerboard? Give `even_pairs`: the set of pairs from `candidates` whose overlap is even, found from a rule
+# you can state in one sentence (not from `overlap_counts`). The check runs the experiment of section 2 on each.
+
+# %%
+candidates = [(9, 2), (9, 3), (9, 4), (8, 2), (8, 4), (6, 4), (4, 2), (3, 2), (12, 3), (12, 4)]
+even_pairs = {(k, s) for k, s in candidates if k % s == 0}  # the stride divides the kernel size
+sorted(even_pairs)
+
+# %%
+measured = {(k, s) for k, s in candidates if overlap_counts(k, s).min() == overlap_counts(k, s).max()}
+assert set(even_pairs) == measured, f"measured even overlap for {sorted(measured)}, you said {sorted(even_pairs)}"
+print(
+    "Correct: the overlap is even exactly when the stride divides the kernel size.",
+    "FSRCNN's 9x9 deconvolution is even only at x3 (and x9).",
+)
+
+# %% [markdown]
+# **Exercise 3.** Count ESPCN's MACs **per LR pixel** at ×3 by hand (`espcn_macs_per_lr_pixel`): conv1 5×5,
+# 1→64; conv2 3×3, 64→32; conv3 3×3, 32→$s^2$. Then SRCNN 9-1-5's MACs **per HR pixel**
+# (`srcnn_macs_per_hr_pixel`), and how many times more arithmetic SRCNN does for the same output
+# (`ratio`, SRCNN ÷ ESPCN per output pixel, not rounded). The check uses `models.count_macs`.
+
+# %%
+espcn_macs_per_lr_pixel = 5 * 5 * 1 * 64 + 3 * 3 * 64 * 32 + 3 * 3 * 32 * SCALE**2
+srcnn_macs_per_hr_pixel = 9 * 9 * 1 * 64 + 1 * 1 * 64 * 32 + 5 * 5 * 32 * 1
+ratio = srcnn_macs_per_hr_pixel / (espcn_macs_per_lr_pixel / SCALE**2)
+espcn_macs_per_lr_pixel, srcnn_macs_per_hr_pixel, round(ratio, 2)
+
+# %%
+lr_side = 20
+assert espcn_macs_per_lr_pixel * lr_side**2 == models.count_macs(models.build("espcn", scale=SCALE), (lr_side, lr_side))
+hr_side = lr_side * SCALE
+assert srcnn_macs_per_hr_pixel * hr_side**2 == models.count_macs(
+    models.build("srcnn-915", scale=SCALE), (hr_side, hr_side)
+)
+assert abs(ratio - srcnn_macs_per_hr_pixel * SCALE**2 / espcn_macs_per_lr_pixel) < 1e-9
+print(f"Correct: SRCNN does {ratio:.1f}x ESPCN's arithmetic per output pixel, with a third of its parameters.")
+
+# %% [markdown]
+# **Exercise 4.** ESPCN's last convolution has $C s^2$ filters. For an **RGB** ESPCN (`channels=3`) at **×4**,
+# predict the number of parameters (weights and biases) of that last layer (`last_layer_params`) and of the
+# whole network (`total_params`).
+
+# %%
+s, c = 4, 3
+last_layer_params = (3 * 3 * 32 + 1) * c * s * s
+total_params = (5 * 5 * c + 1) * 64 + (3 * 3 * 64 + 1) * 32 + last_layer_params
+last_layer_params, total_params
+
+# %%
+rgb_espcn = models.build("espcn", scale=4, channels=3)
+assert last_layer_params == models.count_params(rgb_espcn.get_layer("subpixel_conv")), (
+    "count the 3 x 3 x 32 weights and 1 bias per filter"
+)
+assert total_params == models.count_params(rgb_espcn)
+print(f"Correct: {total_params:,} parameters; the sub-pixel layer grows with the square of the scale.")
+
+# %% [markdown]
+# ## Summary
+# - **Cost:** a convolution costs $f^2 n_\text{in} n_\text{out}$ MACs per output pixel; running it on the LR grid
+#   instead of the HR grid divides that by $s^2$. ESPCN and FSRCNN do 3–6× less arithmetic than SRCNN for the
+#   same output (FSRCNN-s 18×), with more parameters.
+# - **Transposed convolution** (FSRCNN): every input pixel stamps the kernel $s$ pixels apart; when $s$ does not
+#   divide the kernel size the stamps overlap unevenly and a checkerboard is built in.
+# - **Sub-pixel convolution** (ESPCN): a convolution to $C s^2$ channels on the LR grid and a pixel shuffle
+#   (pure rearrangement). Its checkerboard comes from differing sub-kernels; **ICNR** initialisation starts
+#   them equal, **resize-convolution** avoids them at SRCNN's cost.
+# - **Measured:** with ICNR the untrained ESPCN has no checkerboard (0 grey levels vs > 10), and after the same
+#   training it keeps less; every shipped ×2/×3/×4 ESPCN and FSRCNN beats bicubic on the test split.
+# - **Choosing:** ESPCN for speed, the deeper models of lesson 05 for quality; measure on your own hardware.
+#
+# ## Questions you should now be able to answer
+# 1. Why does ESPCN need fewer MACs than SRCNN although it has more parameters?
+# 2. What does a transposed convolution with stride 2 and a 3×3 kernel do to a constant image, and why?
+# 3. What is a pixel shuffle, and why is it free in arithmetic?
+# 4. Where does the checkerboard of an untrained sub-pixel convolution come from, and how does ICNR remove it?
+# 5. Why is a resize-convolution checkerboard-free, and what does it cost?
+# 6. You must upscale 1080p video at 30 frames per second on a laptop: which model of the table, and what
+#    would you measure before promising it?
