@@ -62,8 +62,8 @@ def _load_set(root: Path, name: str) -> dict:
         except ValueError:
             folder = None
     if folder is None:
-        raise SystemExit(
-            f"error: no folder {root / name} (expected one folder of HR images per set under {root}; "
+        raise ValueError(
+            f"no folder {root / name} (expected one folder of HR images per set under {root}; "
             f"or fetch the set with `python -m srkit.download {name.lower()} --root {root}`)"
         )
     return data.load_folder(folder, as_rgb=False)  # gray images are scored as their own Y
@@ -114,7 +114,7 @@ def _images(root: Path | None, set_name: str) -> dict:
     if root is None and Path(set_name).is_dir():  # a folder of HR images given directly
         return data.load_folder(set_name, as_rgb=False)
     if root is None:
-        raise SystemExit(f"error: --data is needed for set {set_name!r}")
+        raise ValueError(f"--data is needed for set {set_name!r}")
     return _load_set(root, set_name)
 
 
@@ -597,6 +597,14 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
     t.add_argument("--steps", type=_positive_int, default=64)
     args = parser.parse_args(argv)
+    try:
+        return _run(args, m)
+    except ValueError as error:  # a missing set, an unknown model: one line, not a traceback
+        raise SystemExit(f"error: {error}") from None
+
+
+def _run(args: argparse.Namespace, m: argparse.ArgumentParser) -> int:
+    """Carry out a parsed command line and print its table."""
     if args.command == "models" and args.models and args.scales:
         m.error("--scales selects shipped models by scale and --models names them: give one, not both")
     if args.command == "training":
@@ -638,11 +646,11 @@ def main(argv: list[str] | None = None) -> int:
             n for n in pretrained.names() if args.scales is None or pretrained.info(n)["scale"] in args.scales
         ]
         if not names:
-            raise SystemExit("error: no pretrained models to benchmark")
+            raise ValueError("no pretrained models to benchmark")
         unknown = [n for n in names if n not in pretrained.names()]
         if unknown:
-            raise SystemExit(
-                f"error: no pretrained model {', '.join(map(repr, unknown))}; shipped: {', '.join(pretrained.names())}"
+            raise ValueError(
+                f"no pretrained model {', '.join(map(repr, unknown))}; shipped: {', '.join(pretrained.names())}"
             )
         rows = models_table(names, args.data, args.sets, self_ensemble=args.self_ensemble)
         print(_markdown_models(rows, args.sets) if args.markdown else _format_models(rows))

@@ -11,11 +11,12 @@ Exit codes: 0 all done, 1 some inputs failed (each named on stderr), 2 wrong usa
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
+
+from ._util import atomic_path, round_to
 
 __all__ = ["main", "upscale_files"]
 
@@ -51,19 +52,16 @@ def _write(image: np.ndarray, kind: str, path: Path) -> None:
     if kind == "gray16":
         if fmt not in ("PNG", "TIFF"):
             raise CliError(f"{path}: a 16-bit image needs a PNG or TIFF output, not {fmt}")
-        im = Image.fromarray(np.clip(np.round(image * 65535.0), 0, 65535).astype(np.uint16))
+        im = Image.fromarray(round_to(image * 65535.0, np.uint16))
     elif kind == "rgba" and fmt not in ("PNG", "TIFF"):
         raise CliError(f"{path}: {fmt} has no alpha channel; write PNG or TIFF")
     else:
         im = Image.fromarray(image)
-    tmp = path.with_name(f".{path.name}.part")
     try:
-        im.save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
-        os.replace(tmp, path)
-    except OSError as error:  # disk full, no permission, a folder in the way: name the output, not the .part
+        with atomic_path(path) as tmp:
+            im.save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    except OSError as error:  # disk full, no permission, a folder in the way: name the output, not the .tmp
         raise CliError(f"{path}: could not be written ({_reason(error)})") from error
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _reason(error: OSError) -> str:

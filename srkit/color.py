@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._util import round_to
+
 __all__ = ["RGB2YCBCR", "YCBCR_OFFSET", "rgb2ycbcr", "ycbcr2rgb", "rgb2y", "to_y", "rgb2ycbcr_tf", "ycbcr2rgb_tf"]
 
 #: BT.601 matrix (rows Y, Cb, Cr) acting on RGB in [0, 1] and giving values in [0, 255].
@@ -36,11 +38,6 @@ def _check_rgb(image: np.ndarray, name: str = "image") -> np.ndarray:
     return image
 
 
-def _round_uint8(x: np.ndarray) -> np.ndarray:
-    """Round half away from zero and saturate, as MATLAB's conversion to uint8 does."""
-    return np.clip(np.floor(x + 0.5), 0, 255).astype(np.uint8)
-
-
 def _linear(image: np.ndarray, row: int) -> np.ndarray:
     """Channel ``row`` of the transform in 0..255 scale, summed in a fixed order (so Y is bit-identical
     whether computed alone or with Cb and Cr)."""
@@ -56,7 +53,7 @@ def rgb2ycbcr(image: np.ndarray) -> np.ndarray:
     """
     image = _check_rgb(image)
     ycc = np.stack([_linear(image, row) for row in range(3)], axis=-1)
-    return _round_uint8(ycc) if image.dtype == np.uint8 else ycc / 255.0
+    return round_to(ycc) if image.dtype == np.uint8 else ycc / 255.0
 
 
 def ycbcr2rgb(image: np.ndarray) -> np.ndarray:
@@ -69,14 +66,14 @@ def ycbcr2rgb(image: np.ndarray) -> np.ndarray:
     image = _check_rgb(image, "YCbCr image")
     ycc = image.astype(np.float64) if image.dtype == np.uint8 else image.astype(np.float64) * 255.0
     rgb = (ycc - YCBCR_OFFSET) @ np.linalg.inv(RGB2YCBCR).T
-    return _round_uint8(rgb * 255.0) if image.dtype == np.uint8 else np.clip(rgb, 0.0, 1.0)
+    return round_to(rgb * 255.0) if image.dtype == np.uint8 else np.clip(rgb, 0.0, 1.0)
 
 
 def rgb2y(image: np.ndarray) -> np.ndarray:
     """The Y channel of :func:`rgb2ycbcr` only (H x W), with the same dtype rule."""
     image = _check_rgb(image)
     y = _linear(image, 0)
-    return _round_uint8(y) if image.dtype == np.uint8 else y / 255.0
+    return round_to(y) if image.dtype == np.uint8 else y / 255.0
 
 
 def to_y(image: np.ndarray) -> np.ndarray:

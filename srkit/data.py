@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._util import round_to
 from .color import to_y
 from .metrics import gaussian_window
 from .resize import imresize, integer_scale, modcrop
@@ -327,7 +328,7 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
             f"image contains NaN or infinite values ({int(bad.sum())} of {x.size}): "
             "refusing to turn them into pixels (a diverged model?)"
         )
-    return np.clip(np.floor(x * 255.0 + 0.5), 0, 255).astype(np.uint8)
+    return round_to(x * 255.0)
 
 
 def _gaussian_blur(image: np.ndarray, size: int, sigma: float) -> np.ndarray:

@@ -15,7 +15,6 @@ Only the standard library and tqdm are used.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import json
 import lzma
@@ -34,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from tqdm.auto import tqdm
+
+from ._util import sha256_file
 
 __all__ = [
     "Dataset",
@@ -294,13 +295,6 @@ def data_dir() -> Path:
 
 
 # --------------------------------------------------------------------------- one file
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file, read in blocks (memory use does not grow with the file)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(CHUNK_BYTES), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _content_range_start(value: str | None) -> int | None:

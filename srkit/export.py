@@ -10,12 +10,13 @@ interpreter's input to each image. Outputs match the Keras model to float32 roun
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from ._util import write_atomic
 
 __all__ = ["with_dtype_policy", "save_saved_model", "load_saved_model", "to_tflite", "save_tflite", "TFLiteModel"]
 
@@ -148,16 +149,7 @@ def save_tflite(model, path: str | os.PathLike, *, float16: bool = False, overwr
     _refuse_existing(path, overwrite)
     content = to_tflite(model, float16=float16)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, content)
 
 
 class TFLiteModel:

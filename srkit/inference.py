@@ -18,7 +18,7 @@ from .color import rgb2ycbcr, ycbcr2rgb
 from .data import to_uint8
 from .resize import imresize
 
-__all__ = ["ModelInfo", "describe", "receptive_radius", "upscale", "predict_tiled"]
+__all__ = ["ModelInfo", "describe", "receptive_radius", "upscale"]
 
 
 @dataclass(frozen=True)
@@ -78,32 +78,6 @@ def describe(model, scale: int | None = None) -> ModelInfo:
 
 def _run(model, x: np.ndarray) -> np.ndarray:
     return np.asarray(model(x[None].astype("float32"), training=False))[0]
-
-
-def predict_tiled(model, x: np.ndarray, info: ModelInfo, tile: int | None) -> np.ndarray:
-    """Run ``model`` on the float input ``x`` (H x W x C, model input space) in tiles of ``tile`` pixels.
-
-    Each tile is extended by the receptive-field radius on every side (clipped to the image), run, and
-    cropped back, so every output pixel sees exactly the context it would see without tiling.
-    """
-    f = 1 if info.pre_upsampled else info.scale
-    h, w = x.shape[:2]
-    if tile is None or (h <= tile and w <= tile):
-        return _run(model, x)
-    tile = max(info.align, tile - tile % info.align)
-    pad = info.radius
-    out = np.zeros((h * f, w * f, x.shape[2]), dtype=np.float32)
-    for y0 in range(0, h, tile):
-        for x0 in range(0, w, tile):
-            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
-            ey0 = max(0, y0 - pad) // info.align * info.align
-            ex0 = max(0, x0 - pad) // info.align * info.align
-            ey1, ex1 = min(h, y1 + pad), min(w, x1 + pad)
-            piece = _run(model, x[ey0:ey1, ex0:ex1])
-            out[y0 * f : y1 * f, x0 * f : x1 * f] = piece[
-                (y0 - ey0) * f : (y1 - ey0) * f, (x0 - ex0) * f : (x1 - ex0) * f
-            ]
-    return out
 
 
 def _load(model):

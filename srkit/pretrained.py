@@ -14,6 +14,8 @@ import json
 import os
 from pathlib import Path
 
+from ._util import sha256_file
+
 __all__ = [
     "WEIGHTS",
     "PretrainedError",
@@ -60,14 +62,6 @@ def training_stages(name: str, folder: str | os.PathLike = WEIGHTS) -> list[dict
         stages.insert(0, {k: v for k, v in training.items() if k != "starts_from"})
         training = training.get("starts_from")
     return stages
-
-
-def _sha256(file: Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _verified_bytes(name: str, folder: str | os.PathLike) -> tuple[Path, bytes]:
@@ -149,7 +143,7 @@ def install(
         keras.models.load_model(run_dir / "best.keras", safe_mode=True, compile=False).save(tmp)
         entry = dict(
             file=target.name,
-            sha256=_sha256(tmp),
+            sha256=sha256_file(tmp),
             architecture=record["model"],
             scale=record["scale"],
             parameters=record["parameters"],

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .color import _round_uint8
+from ._util import round_to
 
 __all__ = ["METHODS", "imresize", "imresize_tf", "integer_scale", "modcrop", "output_shape_for"]
 
@@ -170,7 +170,7 @@ def imresize(
     for axis, length, s in passes:
         out = _resize_axis(out, axis, length, s, method, antialias)
         if image.dtype == np.uint8:
-            out = _round_uint8(out)
+            out = round_to(out)
     return out if image.dtype == np.uint8 else out.astype(image.dtype)
 
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from . import budget as budget_mod
 from . import data
+from ._util import write_atomic
 from .evaluate import evaluate
 
 __all__ = [
@@ -311,9 +312,7 @@ def _epoch_log(path: Path, epochs: dict[int, dict]):
                 **{k: float(v) for k, v in (logs or {}).items()},
                 "seconds": time.perf_counter() - self._start,
             }
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({str(e): epochs[e] for e in sorted(epochs)}, indent=1))
-            os.replace(tmp, path)
+            write_atomic(path, json.dumps({str(e): epochs[e] for e in sorted(epochs)}, indent=1))
 
     return _EpochLog()
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from ._util import round_to
 from .metrics import psnr, ssim
 
 __all__ = ["compare", "swipe", "explorer", "to_png", "swipe_frame"]
@@ -24,7 +25,7 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint8:
         return image
     if np.issubdtype(image.dtype, np.floating):
-        return np.clip(np.round(image * 255.0), 0, 255).astype(np.uint8)
+        return round_to(image * 255.0)
     raise TypeError(f"images must be uint8 (0..255) or float (0..1), got dtype {image.dtype}")
 
 

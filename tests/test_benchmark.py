@@ -41,8 +41,10 @@ def test_command_line_prints_the_table(set5_root, capsys):
 
 
 def test_missing_set_is_a_clear_error(tmp_path):
-    with pytest.raises(SystemExit, match="no folder"):
+    with pytest.raises(SystemExit, match="^error: no folder"):  # the command: one line
         benchmark.main(["bicubic", "--data", str(tmp_path), "--sets", "Set5"])
+    with pytest.raises(ValueError, match="no folder"):  # the library: an exception a caller can catch
+        benchmark.bicubic_table(tmp_path, ["Set5"], [2], ["y"])
 
 
 def test_evaluate_checks_the_upscaler_output(astronaut):
