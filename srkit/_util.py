@@ -51,3 +51,14 @@ def write_atomic(path: str | os.PathLike, content: bytes | str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return Path(path)
+
+
+def positive_int(value, name: str, *, odd: bool = False, floats: bool = False) -> int:
+    """``value`` as an ``int`` if it is a whole number >= 1 (odd, with ``odd=True``), else a ``ValueError`` that
+    names ``name``. Bools, strings and NaN are refused; ``3.0`` is accepted only with ``floats=True`` (a scale
+    computed as ``a / b`` may be a float; a count of filters or steps is not)."""
+    integral = isinstance(value, (int, np.integer)) or (floats and isinstance(value, (float, np.floating)))
+    ok = integral and not isinstance(value, (bool, np.bool_)) and np.isfinite(value) and value == int(value) >= 1
+    if not ok or (odd and int(value) % 2 == 0):
+        raise ValueError(f"{name} must be a positive {'odd ' if odd else ''}whole number, got {value!r}")
+    return int(value)

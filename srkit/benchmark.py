@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import data
+from ._util import positive_int
 from .evaluate import PROTOCOLS, bicubic_upscaler, evaluate
 from .published import published
 
@@ -496,8 +497,7 @@ def training_speed(
 
     from . import models, train
 
-    if steps < 1:
-        raise ValueError(f"steps must be a positive number of training steps, got {steps}")
+    steps = positive_int(steps, "steps")
     p = train.preset(preset_name)
     # steps per call as train picks them (a divisor of the steps: Keras runs every call in full, so 40 steps at
     # 32 per call would run 64 and the rate would divide the time of 64 steps by 40)
@@ -533,12 +533,9 @@ def training_speed(
 def _positive_int(text: str) -> int:
     """argparse type: an integer >= 1."""
     try:
-        value = int(text)
+        return positive_int(int(text), "the value")
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -146,6 +146,9 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
     raise ValueError(f"not an image: shape {image.shape}")
 
 
+_to_rgb = as_rgb  # for load_image, whose keyword argument ``as_rgb`` hides the function's name
+
+
 def bundled(split: str = "train", *, rgb: bool = False) -> dict[str, np.ndarray]:
     """The bundled offline images of one split (``train``, ``validation``, ``test`` or ``all``), by name.
 
@@ -240,9 +243,9 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
         raise ImageLoadError(f"{path}: unsupported layout {array.shape}")
     if min(array.shape[:2]) < 1:
         raise ImageLoadError(f"{path}: empty image")
-    return (
-        globals()["as_rgb"](array) if as_rgb else (array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array)
-    )
+    if as_rgb:
+        return _to_rgb(array)
+    return array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array
 
 
 _PILLOW_LIMIT = threading.Lock()

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.ndimage import correlate1d
 
+from ._util import positive_int
 from .color import to_y
 from .metrics import gaussian_window
 from .resize import imresize, modcrop
@@ -110,8 +111,7 @@ def gradient_structure(image: np.ndarray, *, window: int = 9, sigma: float = 2.0
     lambda_{1,2} = (a + c)/2 +- sqrt(((a - c)/2)^2 + b^2) and theta = atan2(2b, a - c) / 2.
     """
     image = _check_image(image)
-    if window < 1 or window % 2 == 0:
-        raise ValueError(f"window must be a positive odd integer, got {window}")
+    window = positive_int(window, "window", odd=True)
     gy_down, gx = np.gradient(image)
     gy = -gy_down  # y points up
     w = gaussian_window(window, sigma)
@@ -218,9 +218,7 @@ def hash_pixels(
 
 
 def _check_scale(scale) -> int:
-    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
-        raise ValueError(f"scale must be a positive integer, got {scale!r}")
-    return int(scale)
+    return positive_int(scale, "scale")
 
 
 # --------------------------------------------------------------------------- patches
@@ -473,8 +471,7 @@ def fit(
         ("max_samples", 1 if max_samples is None else max_samples),
     ):
         _check_count(value, name)
-    if isinstance(patch, bool) or not isinstance(patch, (int, np.integer)) or patch < 1 or patch % 2 == 0:
-        raise ValueError(f"patch must be a positive odd integer, got {patch!r}")
+    positive_int(patch, "patch", odd=True)
     if symmetry and angles % 2:
         raise ValueError(f"symmetry needs an even number of angles (rotating by 90 degrees), got {angles}")
     if lam < 0:
@@ -568,9 +565,7 @@ def fit(
 
 def _check_count(value, name: str) -> int:
     """``value`` as an int, or a ``ValueError`` unless it is a whole number >= 1 (not a bool or a float)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
-    return int(value)
+    return positive_int(value, name)
 
 
 def _class_thresholds(values: np.ndarray, classes: int, feature: str) -> tuple[float, ...]:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._util import round_to
+from ._util import positive_int, round_to
 
 __all__ = ["METHODS", "imresize", "imresize_tf", "integer_scale", "modcrop", "output_shape_for"]
 
@@ -176,14 +176,7 @@ def imresize(
 
 def integer_scale(scale) -> int:
     """An SR factor as an ``int``: ``3`` and ``3.0`` give 3; ``2.5``, ``0``, ``-1``, NaN and non-numbers raise."""
-    try:
-        value = int(scale)
-        ok = value == scale and value >= 1 and not isinstance(scale, bool)
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise ValueError(f"scale must be a positive integer, got {scale!r}")
-    return value
+    return positive_int(scale, "scale", floats=True)
 
 
 def modcrop(image: np.ndarray, scale: int) -> np.ndarray:

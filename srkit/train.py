@@ -34,7 +34,7 @@ import numpy as np
 
 from . import budget as budget_mod
 from . import data
-from ._util import write_atomic
+from ._util import positive_int, write_atomic
 from .evaluate import evaluate
 
 __all__ = [
@@ -266,9 +266,7 @@ def split_steps(total: int, epochs: int = 10, most_per_call: int = 32) -> tuple[
     largest divisor of ``total`` up to ``epochs`` and the steps per call the largest divisor of an epoch up to
     ``most_per_call`` (a prime number of steps per epoch runs one step per call: slower, but exact).
     """
-    if isinstance(total, bool) or int(total) != total or total < 1:
-        raise ValueError(f"steps must be a positive whole number, got {total!r}")
-    total = int(total)
+    total = positive_int(total, "steps", floats=True)
     epochs = max(d for d in range(1, min(epochs, total) + 1) if total % d == 0)
     per_epoch = total // epochs
     per_call = max(d for d in range(1, min(most_per_call, per_epoch) + 1) if per_epoch % d == 0)

@@ -241,8 +241,8 @@ def test_models_scales_with_named_models_is_a_clear_error(capsys):
 def test_training_needs_a_positive_number_of_steps(steps, capsys):
     with pytest.raises(SystemExit) as exit_info:
         benchmark.main(["training", "--preset", "espcn-x2", "--steps", steps])
-    assert exit_info.value.code == 2 and "must be a positive integer" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="positive number of training steps"):
+    assert exit_info.value.code == 2 and "must be a positive whole number" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="positive whole number"):
         benchmark.training_speed("espcn-x2", ["float32"], steps=int(steps))
 
 

@@ -399,5 +399,5 @@ def test_integral_float_scales_work(astronaut):
     np.testing.assert_array_equal(hr, hr3)
     a, b = data.grid_patches(lr, hr, scale=3.0, lr_size=8, stride=8)
     assert a.shape == (16, 8, 8, 3) and b.shape == (16, 24, 24, 3)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="positive whole number"):
         data.degrade(hr, 1.5)

@@ -224,7 +224,7 @@ def test_fit_checks_its_counts_and_refuses_flat_training_images():
         ({"angles": 0}, "angles"),
         ({"strengths": True}, "strengths"),
     ]:
-        with pytest.raises(ValueError, match=f"{name} must be a whole number >= 1"):
+        with pytest.raises(ValueError, match=f"{name} must be a positive whole number"):
             raisr.fit([hr], scale=2, **kw)
     flat = np.full((60, 60), 128, np.uint8)  # almost every pixel has strength 0: the 1/3 and 2/3 quantiles tie
     with pytest.raises(ValueError, match="too flat to split into 3 strength classes"):

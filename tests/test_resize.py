@@ -122,7 +122,7 @@ def test_modcrop_accepts_integral_float_scales():
     img = np.zeros((101, 50, 3))
     assert modcrop(img, 3.0).shape == modcrop(img, np.float64(3)).shape == modcrop(img, 3).shape == (99, 48, 3)
     for bad in (2.5, 0, -3, float("nan"), float("inf"), "3", None):
-        with pytest.raises(ValueError, match="positive integer"):
+        with pytest.raises(ValueError, match="positive whole number"):
             modcrop(img, bad)
 
 
