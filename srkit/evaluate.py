@@ -94,7 +94,7 @@ def evaluate(
     with :func:`srkit.data.degrade` instead of the benchmarks' bicubic -- e.g. ``"real"`` to score a model on
     the degradation it will meet; random ones use seeds ``seed``, ``seed + 1``, ... (one per image, fixed).
     """
-    from .data import _LR_MEMO, DEGRADATIONS, _fingerprint, degrade
+    from .data.degradations import _LR_MEMO, DEGRADATIONS, _fingerprint, degrade
 
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")

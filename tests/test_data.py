@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from srkit import data
+from srkit.data.degradations import _gaussian_blur
 from srkit.resize import imresize, modcrop
 
 
@@ -179,7 +180,7 @@ def test_degradations(astronaut):
     assert not np.array_equal(noisy, data.degrade(hr, 3, kind="noise", noise_sigma=10, seed=2))
     assert 8 < np.std(noisy.astype(float) - lr) < 12
     # BD keeps the pixel at the centre of each 3x3 block (MATLAB nearest: 1-based 2, 5, 8, ...)
-    blurred = data.to_uint8(data._gaussian_blur(hr / 255.0, 7, 1.6))
+    blurred = data.to_uint8(_gaussian_blur(hr / 255.0, 7, 1.6))
     np.testing.assert_array_equal(blur, blurred[1::3, 1::3])
     assert not np.array_equal(blur, blurred[::3, ::3])
     with pytest.raises(ValueError, match="choose one of"):
