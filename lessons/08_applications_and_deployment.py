@@ -503,7 +503,7 @@ assert np.abs(whole.astype(int) - tiled).max() <= 1
 # trap: on Linux the peak counter of a process (`getrusage`'s `ru_maxrss`) that a big process started begins at
 # its parent's peak (it survives `exec`), so a probe launched from this notebook's kernel would read 0. The
 # probe therefore resets its peak after the warm-up (writing `5` to `/proc/self/clear_refs`) and reads
-# `VmHWM` from `/proc/self/status` — look at `srkit.benchmark._MEMORY_PROBE`.
+# `VmHWM` from `/proc/self/status` — look at `srkit/benchmark/memory_probe.py`.
 
 # %%
 sizes = budget.pick(quick=[384, 1536], cpu=[384, 768, 1536, 3072], gpu=[384, 768, 1536, 3072])

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from srkit import benchmark
+from srkit.benchmark import cli as benchmark_cli
+from srkit.benchmark import quality
 from srkit.evaluate import bicubic_upscaler, evaluate
 from srkit.published import published
 
@@ -255,7 +257,7 @@ def test_markdown_commands_drop_only_the_run_folder(monkeypatch):
     ]
     monkeypatch.setattr(pretrained, "training_stages", lambda name: [dict(command=c, seconds=60.0) for c in commands])
     monkeypatch.setattr(pretrained, "info", lambda name: dict(architecture="espcn", scale=3))
-    table = benchmark._markdown_models([_row("espcn-x3", 3, "test", 28.0, 27.0)], ["test"])
+    table = quality._markdown_models([_row("espcn-x3", 3, "test", 28.0, 27.0)], ["test"])
     assert (
         "`python -m srkit.train --preset espcn-x3 --steps 500 --seed 0`, then "
         "`python -m srkit.train --preset espcn-x3 --init-from espcn-x3 --min-std 0.04`"
@@ -265,18 +267,21 @@ def test_markdown_commands_drop_only_the_run_folder(monkeypatch):
 
 def test_markdown_commands_drop_a_shell_quoted_run_folder_whole():
     assert (
-        benchmark._without_out("python -m srkit.train --preset espcn-x3 --out '/a b/c' --seed 0")
+        quality._without_out("python -m srkit.train --preset espcn-x3 --out '/a b/c' --seed 0")
         == "python -m srkit.train --preset espcn-x3 --seed 0"
     )
     assert (
-        benchmark._without_out("python -m srkit.train --out='/a b/c' --hr-scales 0.9 0.8 --note 'x y'")
+        quality._without_out("python -m srkit.train --out='/a b/c' --hr-scales 0.9 0.8 --note 'x y'")
         == "python -m srkit.train --hr-scales 0.9 0.8 --note 'x y'"
     )
 
 
-def test_module_docstring_lists_every_subcommand():  # it is also the --help text
+def test_module_docstring_lists_every_subcommand(capsys):  # it is also the --help text
     for command in ("bicubic", "models", "speed", "memory", "pipeline", "training"):
-        assert f"``{command}``" in benchmark.__doc__, command
+        assert f"``{command}``" in benchmark.__doc__ and f"``{command}``" in benchmark_cli.__doc__, command
+    with pytest.raises(SystemExit):
+        benchmark.main(["--help"])
+    assert "``memory``    peak memory" in capsys.readouterr().out
 
 
 def test_published_names_are_case_insensitive_and_unknown_names_are_errors():

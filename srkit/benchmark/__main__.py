@@ -1,0 +1,7 @@
+"""``python -m srkit.benchmark``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
