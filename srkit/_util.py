@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import correlate1d
 
 
 def round_to(x: np.ndarray, dtype=np.uint8) -> np.ndarray:
@@ -62,3 +63,9 @@ def positive_int(value, name: str, *, odd: bool = False, floats: bool = False) -
     if not ok or (odd and int(value) % 2 == 0):
         raise ValueError(f"{name} must be a positive {'odd ' if odd else ''}whole number, got {value!r}")
     return int(value)
+
+
+def separable_filter(image: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Correlate the rows, then the columns, of ``image`` with the 1-D ``window``, replicating the edge
+    pixels (MATLAB ``imfilter(image, window' * window, 'replicate')``); further axes (colour) are kept."""
+    return correlate1d(correlate1d(image, window, axis=0, mode="nearest"), window, axis=1, mode="nearest")

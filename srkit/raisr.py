@@ -52,9 +52,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import correlate1d
 
-from ._util import positive_int
+from ._util import positive_int, separable_filter
 from .color import to_y
 from .metrics import gaussian_window
 from .resize import imresize, modcrop
@@ -116,10 +115,7 @@ def gradient_structure(image: np.ndarray, *, window: int = 9, sigma: float = 2.0
     gy = -gy_down  # y points up
     w = gaussian_window(window, sigma)
 
-    def smooth(a: np.ndarray) -> np.ndarray:
-        return correlate1d(correlate1d(a, w, axis=0, mode="nearest"), w, axis=1, mode="nearest")
-
-    a, b, c = smooth(gx * gx), smooth(gx * gy), smooth(gy * gy)
+    a, b, c = (separable_filter(x, w) for x in (gx * gx, gx * gy, gy * gy))
     half_trace = (a + c) / 2
     root = np.sqrt(((a - c) / 2) ** 2 + b**2)
     l1 = np.maximum(half_trace + root, 0.0)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
-from .._util import round_to
+from .._util import round_to, separable_filter
 from ..metrics import gaussian_window
 from ..resize import imresize, integer_scale, modcrop
 
@@ -35,11 +35,7 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 def _gaussian_blur(image: np.ndarray, size: int, sigma: float) -> np.ndarray:
     """MATLAB ``imfilter(image, fspecial('gaussian', size, sigma), 'replicate')``."""
-    from scipy.ndimage import correlate1d
-
-    g = gaussian_window(size, sigma)
-    out = correlate1d(image.astype(np.float64), g, axis=0, mode="nearest")
-    return correlate1d(out, g, axis=1, mode="nearest")
+    return separable_filter(image.astype(np.float64), gaussian_window(size, sigma))
 
 
 def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
