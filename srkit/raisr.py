@@ -460,85 +460,14 @@ def fit(
     """
     start = time.perf_counter()
     scale = _check_scale(scale)
-    for name, value in (
-        ("angles", angles),
-        ("strengths", strengths),
-        ("coherences", coherences),
-        ("max_samples", 1 if max_samples is None else max_samples),
-    ):
-        _check_count(value, name)
-    positive_int(patch, "patch", odd=True)
-    if symmetry and angles % 2:
-        raise ValueError(f"symmetry needs an even number of angles (rotating by 90 degrees), got {angles}")
-    if lam < 0:
-        raise ValueError(f"lam must be >= 0, got {lam}")
+    _check_fit_arguments(patch, angles, strengths, coherences, lam, max_samples, symmetry)
     pairs = _as_pairs(data, scale)
-    rng = np.random.default_rng(seed)
-    r, d = patch // 2, patch * patch
     grid = (scale * scale, angles, strengths, coherences)
-    n_buckets = int(np.prod(grid))
-
-    # pass 1: bicubic, features and the sampled pixels of each image
-    prepared, strength_values, coherence_values = [], [], []
-    for lr, hr in pairs:
-        up = imresize(lr, scale)
-        if min(up.shape) <= 2 * r:
-            raise ValueError(f"training image of {up.shape} is too small for {patch}x{patch} patches")
-        feats = gradient_structure(up, window=window, sigma=sigma)
-        inner = np.zeros(up.shape, bool)
-        inner[r : up.shape[0] - r, r : up.shape[1] - r] = True
-        sel = np.flatnonzero(inner)
-        if max_samples is not None and sel.size > max_samples:
-            sel = np.sort(rng.choice(sel, size=max_samples, replace=False))
-        prepared.append((up, hr, feats, sel))
-        strength_values.append(feats.strength.ravel()[sel])
-        coherence_values.append(feats.coherence.ravel()[sel])
-    strength_values = np.concatenate(strength_values)
-    coherence_values = np.concatenate(coherence_values)
-    s_thr = _class_thresholds(strength_values, strengths, "strength")
-    c_thr = _class_thresholds(coherence_values, coherences, "coherence")
-
-    # pass 2: accumulate the normal equations Q_q = sum A^T A, V_q = sum A^T b per bucket
-    q = np.zeros((n_buckets, d, d))
-    v = np.zeros((n_buckets, d))
-    counts = np.zeros(n_buckets, np.int64)
-    for up, hr, feats, sel in prepared:
-        a, s, c = quantize(feats, angles=angles, strength_thresholds=s_thr, coherence_thresholds=c_thr)
-        types = pixel_types(up.shape, scale)
-        bucket = np.ravel_multi_index((types.ravel()[sel], a.ravel()[sel], s.ravel()[sel], c.ravel()[sel]), grid)
-        order = np.argsort(bucket, kind="stable")
-        bucket, sel = bucket[order], sel[order]
-        views = _patch_view(up, patch)
-        rows, cols = np.divmod(sel, up.shape[1])
-        targets = hr.ravel()[sel]
-        starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
-        ends = np.r_[starts[1:], bucket.size]
-        for lo, hi in zip(starts, ends):
-            b = bucket[lo]
-            A = views[rows[lo:hi], cols[lo:hi]].reshape(hi - lo, d)
-            q[b] += A.T @ A
-            v[b] += A.T @ targets[lo:hi]
-            counts[b] += hi - lo
-
-    if symmetry:  # the data of bucket (t, k, s, c) also serve bucket (t', k', s, c), permuted
-        q6, v6, n6 = (x.reshape(grid + x.shape[1:]) for x in (q, v, counts))
-        q_sum, v_sum, n_sum = np.zeros_like(q6), np.zeros_like(v6), np.zeros_like(n6)
-        for perm, type_map, angle_map in _symmetries(patch, scale, angles):
-            dest = np.ix_(type_map, angle_map)
-            q_sum[dest] += q6[..., perm[:, None], perm[None, :]]
-            v_sum[dest] += v6[..., perm]
-            n_sum[dest] += n6
-        q, v, counts = q_sum.reshape(q.shape), v_sum.reshape(v.shape), n_sum.reshape(counts.shape)
-
-    # solve (Q + lam I) h = V + lam delta, bucket by bucket (batched); sparse buckets stay bicubic
-    identity = np.zeros(d)
-    identity[d // 2] = 1.0
-    filters = np.tile(identity, (n_buckets, 1))
-    ok = counts >= max(int(min_samples), 1)
-    if np.any(ok):
-        lhs = q[ok] + lam * np.eye(d)
-        rhs = v[ok] + lam * identity
-        filters[ok] = _solve(lhs, rhs)
+    prepared, s_thr, c_thr = _prepare(pairs, scale, patch, strengths, coherences, window, sigma, max_samples, seed)
+    q, v, counts = _normal_equations(prepared, scale, patch, grid, s_thr, c_thr)
+    if symmetry:
+        q, v, counts = _with_symmetries(q, v, counts, patch, scale, grid)
+    filters, ok = _solve_filters(q, v, counts, lam, min_samples, patch)
     model = RaisrModel(
         scale=scale,
         filters=filters.reshape(grid + (patch, patch)),
@@ -554,9 +483,99 @@ def fit(
         "images": len(pairs),
         "samples": int(sum(sel.size for *_, sel in prepared)),
         "buckets_fitted": int(ok.sum()),
-        "buckets": n_buckets,
+        "buckets": int(np.prod(grid)),
     }
     return model
+
+
+def _check_fit_arguments(patch, angles, strengths, coherences, lam, max_samples, symmetry) -> None:
+    for name, value in (
+        ("angles", angles),
+        ("strengths", strengths),
+        ("coherences", coherences),
+        ("max_samples", 1 if max_samples is None else max_samples),
+    ):
+        _check_count(value, name)
+    positive_int(patch, "patch", odd=True)
+    if symmetry and angles % 2:
+        raise ValueError(f"symmetry needs an even number of angles (rotating by 90 degrees), got {angles}")
+    if lam < 0:
+        raise ValueError(f"lam must be >= 0, got {lam}")
+
+
+def _prepare(pairs, scale, patch, strengths, coherences, window, sigma, max_samples, seed):
+    """Pass 1: bicubic, features and the sampled pixels of each image; the strength/coherence thresholds."""
+    rng = np.random.default_rng(seed)
+    r = patch // 2
+    prepared, strength_values, coherence_values = [], [], []
+    for lr, hr in pairs:
+        up = imresize(lr, scale)
+        if min(up.shape) <= 2 * r:
+            raise ValueError(f"training image of {up.shape} is too small for {patch}x{patch} patches")
+        feats = gradient_structure(up, window=window, sigma=sigma)
+        inner = np.zeros(up.shape, bool)
+        inner[r : up.shape[0] - r, r : up.shape[1] - r] = True
+        sel = np.flatnonzero(inner)
+        if max_samples is not None and sel.size > max_samples:
+            sel = np.sort(rng.choice(sel, size=max_samples, replace=False))
+        prepared.append((up, hr, feats, sel))
+        strength_values.append(feats.strength.ravel()[sel])
+        coherence_values.append(feats.coherence.ravel()[sel])
+    s_thr = _class_thresholds(np.concatenate(strength_values), strengths, "strength")
+    c_thr = _class_thresholds(np.concatenate(coherence_values), coherences, "coherence")
+    return prepared, s_thr, c_thr
+
+
+def _normal_equations(prepared, scale, patch, grid, s_thr, c_thr):
+    """Pass 2: the normal equations Q_q = sum A^T A, V_q = sum A^T b and the pixel count of every bucket."""
+    d, n_buckets = patch * patch, int(np.prod(grid))
+    q = np.zeros((n_buckets, d, d))
+    v = np.zeros((n_buckets, d))
+    counts = np.zeros(n_buckets, np.int64)
+    for up, hr, feats, sel in prepared:
+        a, s, c = quantize(feats, angles=grid[1], strength_thresholds=s_thr, coherence_thresholds=c_thr)
+        types = pixel_types(up.shape, scale)
+        bucket = np.ravel_multi_index((types.ravel()[sel], a.ravel()[sel], s.ravel()[sel], c.ravel()[sel]), grid)
+        order = np.argsort(bucket, kind="stable")
+        bucket, sel = bucket[order], sel[order]
+        views = _patch_view(up, patch)
+        rows, cols = np.divmod(sel, up.shape[1])
+        targets = hr.ravel()[sel]
+        starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+        ends = np.r_[starts[1:], bucket.size]
+        for lo, hi in zip(starts, ends):
+            b = bucket[lo]
+            A = views[rows[lo:hi], cols[lo:hi]].reshape(hi - lo, d)
+            q[b] += A.T @ A
+            v[b] += A.T @ targets[lo:hi]
+            counts[b] += hi - lo
+    return q, v, counts
+
+
+def _with_symmetries(q, v, counts, patch, scale, grid):
+    """The data of bucket (t, k, s, c) also serve bucket (t', k', s, c), permuted: the 8 rotations/flips."""
+    q6, v6, n6 = (x.reshape(grid + x.shape[1:]) for x in (q, v, counts))
+    q_sum, v_sum, n_sum = np.zeros_like(q6), np.zeros_like(v6), np.zeros_like(n6)
+    for perm, type_map, angle_map in _symmetries(patch, scale, grid[1]):
+        dest = np.ix_(type_map, angle_map)
+        q_sum[dest] += q6[..., perm[:, None], perm[None, :]]
+        v_sum[dest] += v6[..., perm]
+        n_sum[dest] += n6
+    return q_sum.reshape(q.shape), v_sum.reshape(v.shape), n_sum.reshape(counts.shape)
+
+
+def _solve_filters(q, v, counts, lam, min_samples, patch):
+    """Solve (Q + lam I) h = V + lam delta, bucket by bucket (batched); sparse buckets stay bicubic."""
+    d = patch * patch
+    identity = np.zeros(d)
+    identity[d // 2] = 1.0
+    filters = np.tile(identity, (q.shape[0], 1))
+    ok = counts >= max(int(min_samples), 1)
+    if np.any(ok):
+        lhs = q[ok] + lam * np.eye(d)
+        rhs = v[ok] + lam * identity
+        filters[ok] = _solve(lhs, rhs)
+    return filters, ok
 
 
 def _check_count(value, name: str) -> int:
