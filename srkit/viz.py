@@ -203,18 +203,55 @@ def explorer(
     whose ``.controls`` dict holds the widgets (image, scale, methods, zoom_y, zoom_x, size) and
     ``.output`` the image widget.
     """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    from . import data, pretrained
+    from . import pretrained
 
     if not images:
         raise ValueError("explorer() needs at least one image")
     if models is None:
         models = {"bicubic": "bicubic", **{p: p for p in sorted({n.rsplit("-x", 1)[0] for n in pretrained.names()})}}
+    return _Explorer(images, models, scales, zoom_size, panel_size).box
 
-    def method(label, scale):
-        m = models[label]
+
+class _Explorer:
+    """The state behind :func:`explorer`: its widgets, and every output computed so far."""
+
+    def __init__(self, images, models, scales, zoom_size, panel_size):
+        import ipywidgets as widgets
+
+        self.images, self.models, self.panel_size = images, models, panel_size
+        self.cache: dict = {}
+        self.busy = False
+        h0, w0 = np.asarray(next(iter(images.values()))).shape[:2]
+        self.controls = dict(
+            image=widgets.Dropdown(options=list(images), description="image"),
+            scale=widgets.Dropdown(options=list(scales), value=scales[min(1, len(scales) - 1)], description="scale"),
+            methods=widgets.SelectMultiple(
+                options=list(models), value=tuple(list(models)[:3]), description="methods", rows=min(6, len(models))
+            ),
+            zoom_y=widgets.IntSlider(value=h0 // 3, min=0, max=h0, description="zoom y"),
+            zoom_x=widgets.IntSlider(value=w0 // 3, min=0, max=w0, description="zoom x"),
+            size=widgets.IntSlider(value=zoom_size, min=16, max=256, step=8, description="zoom size"),
+        )
+        self.output = widgets.Image(format="png")
+        self.status = widgets.HTML()
+        for widget in self.controls.values():
+            widget.observe(self.render, names="value")
+        self.render()
+        c = self.controls
+        self.box = widgets.VBox(
+            [
+                widgets.HBox([c["image"], c["scale"], c["methods"]]),
+                widgets.HBox([c["zoom_y"], c["zoom_x"], c["size"]]),
+                self.status,
+                self.output,
+            ]
+        )
+        self.box.controls, self.box.output = self.controls, self.output
+
+    def method(self, label, scale):
+        from . import pretrained
+
+        m = self.models[label]
         if isinstance(m, str) and m != "bicubic":
             name = f"{m}-x{scale}"
             if name not in pretrained.names():
@@ -222,74 +259,45 @@ def explorer(
             return _upscaler_for(name)
         return _upscaler_for(m)
 
-    cache: dict = {}
+    def outputs(self, image_name, scale, labels):
+        from . import data
 
-    def outputs(image_name, scale, labels):
-        lr, hr = data.make_pair(np.asarray(images[image_name]), scale)
+        lr, hr = data.make_pair(np.asarray(self.images[image_name]), scale)
         result = {"HR": hr}
         for label in labels:
             key = (image_name, scale, label)
-            if key not in cache:
-                fn = method(label, scale)
-                cache[key] = None if fn is None else fn(lr, scale)
-            if cache[key] is not None:
-                result[label] = cache[key]
+            if key not in self.cache:
+                fn = self.method(label, scale)
+                self.cache[key] = None if fn is None else fn(lr, scale)
+            if self.cache[key] is not None:
+                result[label] = self.cache[key]
         return result
 
-    first = next(iter(images.values()))
-    h0, w0 = np.asarray(first).shape[:2]
-    controls = dict(
-        image=widgets.Dropdown(options=list(images), description="image"),
-        scale=widgets.Dropdown(options=list(scales), value=scales[min(1, len(scales) - 1)], description="scale"),
-        methods=widgets.SelectMultiple(
-            options=list(models), value=tuple(list(models)[:3]), description="methods", rows=min(6, len(models))
-        ),
-        zoom_y=widgets.IntSlider(value=h0 // 3, min=0, max=h0, description="zoom y"),
-        zoom_x=widgets.IntSlider(value=w0 // 3, min=0, max=w0, description="zoom x"),
-        size=widgets.IntSlider(value=zoom_size, min=16, max=256, step=8, description="zoom size"),
-    )
-    output = widgets.Image(format="png")
-    status = widgets.HTML()
-
-    busy = []
-
-    def render(*_):
-        if busy:  # adjusting a slider's range below fires its observer again: ignore that
+    def render(self, *_):
+        if self.busy:  # adjusting a slider's range below fires its observer again: ignore that
             return
-        busy.append(True)
+        self.busy = True
         try:
-            _render()
+            self._render()
         finally:
-            busy.clear()
+            self.busy = False
 
-    def _render():
-        c = controls
+    def _render(self):
+        import matplotlib.pyplot as plt
+
+        c = self.controls
         scale = c["scale"].value
-        outs = outputs(c["image"].value, scale, c["methods"].value)
+        outs = self.outputs(c["image"].value, scale, c["methods"].value)
         hh, ww = outs["HR"].shape[:2]
         c["zoom_y"].max, c["zoom_x"].max = max(0, hh - 16), max(0, ww - 16)
         size = min(c["size"].value, hh, ww)
         y, x = min(c["zoom_y"].value, hh - size), min(c["zoom_x"].value, ww - size)
-        fig = compare(outs, zoom=(y, x, size, size), reference="HR", crop_border=scale, panel_size=panel_size)
+        fig = compare(outs, zoom=(y, x, size, size), reference="HR", crop_border=scale, panel_size=self.panel_size)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=80)
         plt.close(fig)
-        output.value = buffer.getvalue()
+        self.output.value = buffer.getvalue()
         missing = [m for m in c["methods"].value if m not in outs]
-        status.value = f"x{scale}: PSNR/SSIM on Y, {scale}-pixel border cropped" + (
+        self.status.value = f"x{scale}: PSNR/SSIM on Y, {scale}-pixel border cropped" + (
             f" &middot; not shipped at x{scale}: {', '.join(missing)}" if missing else ""
         )
-
-    for widget in controls.values():
-        widget.observe(render, names="value")
-    render()
-    box = widgets.VBox(
-        [
-            widgets.HBox([controls["image"], controls["scale"], controls["methods"]]),
-            widgets.HBox([controls["zoom_y"], controls["zoom_x"], controls["size"]]),
-            status,
-            output,
-        ]
-    )
-    box.controls, box.output = controls, output
-    return box
