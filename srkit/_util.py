@@ -69,3 +69,9 @@ def separable_filter(image: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Correlate the rows, then the columns, of ``image`` with the 1-D ``window``, replicating the edge
     pixels (MATLAB ``imfilter(image, window' * window, 'replicate')``); further axes (colour) are kept."""
     return correlate1d(correlate1d(image, window, axis=0, mode="nearest"), window, axis=1, mode="nearest")
+
+
+class NonFiniteError(ValueError):
+    """Pixels that are NaN or infinite where an image was expected: what a diverged model outputs. A
+    ``ValueError``, so a caller that handles bad input handles it; training catches it by name to stop a
+    diverged run (:class:`srkit.training.TrainingDiverged`)."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._util import NonFiniteError
 from .color import to_y
 from .data import to_uint8
 from .metrics import psnr, ssim
@@ -123,8 +124,8 @@ def evaluate(
         if protocol == "y":
             try:
                 sr = to_uint8(sr)
-            except ValueError as e:  # NaN/inf: a diverged model must not get a plausible PSNR
-                raise ValueError(f"{name}: the upscaler's output: {e}") from None
+            except NonFiniteError as e:  # NaN/inf: a diverged model must not get a plausible PSNR
+                raise NonFiniteError(f"{name}: the upscaler's output: {e}") from None
         if sr.shape != hr.shape:
             raise ValueError(f"{name}: the upscaler returned shape {sr.shape}, expected {hr.shape}")
         result.psnr[name] = psnr(hr, sr, crop_border=crop_border, y_channel=y_channel)

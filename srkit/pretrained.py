@@ -118,6 +118,21 @@ _TRAINING_KEYS = (
 )
 
 
+def _options_used(record: dict) -> dict:
+    """The run's options that are not at their defaults (every field of :class:`srkit.training.RunConfig`, so
+    a new option is recorded without a change here), with the model's hyperparameters and a resumed run's
+    restart point."""
+    import dataclasses
+
+    from .training import RunConfig
+
+    defaults = {f.name: f.default for f in dataclasses.fields(RunConfig) if f.default is not dataclasses.MISSING}
+    skip = _TRAINING_KEYS + ("preset", "budget", "out", "copies", "strategy", "logical_cpus")  # recorded otherwise
+    options = [f.name for f in dataclasses.fields(RunConfig) if f.name not in skip]
+    used = {k: record[k] for k in options if k in record and record[k] not in (None, (), [], defaults.get(k))}
+    return {k: record[k] for k in ("hyperparameters", "resumed_after_epochs", "note") if record.get(k)} | used
+
+
 def install(
     run_dir: str | os.PathLike, name: str, *, scores: dict | None = None, folder: str | os.PathLike = WEIGHTS
 ) -> dict:
@@ -147,13 +162,7 @@ def install(
             architecture=record["model"],
             scale=record["scale"],
             parameters=record["parameters"],
-            training={k: record[k] for k in _TRAINING_KEYS}
-            | {
-                k: record[k]
-                for k in ("hyperparameters", "resumed_after_epochs", "note", "min_std", "hr_scales", "hr_shifts")
-                if record.get(k)
-            }
-            | ({"precision": record["precision"]} if record.get("precision", "float32") != "float32" else {}),
+            training={k: record[k] for k in _TRAINING_KEYS} | _options_used(record),
             scores=scores or {},
         )
         if record.get("init_from") in entries:  # fine-tuned from a shipped model: keep how that one was trained

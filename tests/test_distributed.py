@@ -54,7 +54,7 @@ from srkit import train
 out, name = sys.argv[1], sys.argv[2]
 strategy = train.make_strategy(name)
 model, record = train.train("espcn-x3", steps=2, out=out, verbose=0, strategy=strategy)
-np.savez(f"{out}/{name}-{train._worker_index()}-weights.npz", *model.get_weights())
+np.savez(f"{out}/{name}-{train.worker_index()}-weights.npz", *model.get_weights())
 print(json.dumps(dict(replicas=record["replicas"], loss=record["history"]["loss"], strategy=record["strategy"])))
 """
 

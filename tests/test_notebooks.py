@@ -19,6 +19,8 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 def _srkit_names() -> set[str]:
     names = set()
     for info in pkgutil.walk_packages(srkit.__path__, "srkit."):
+        if info.name.endswith(".__main__"):  # a command: importing it would run it
+            continue
         module = importlib.import_module(info.name)
         names.update(getattr(module, "__all__", []))
     return names

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from srkit import train
+from srkit.training import callbacks, strategies
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +173,7 @@ def test_a_diverged_run_stops_and_keeps_its_best_checkpoint(tmp_path):
 
 
 def test_the_custom_training_loop_scales_the_loss_in_float16():
-    """``_fit_multi_worker`` (the loop MultiWorkerMirroredStrategy trains with; here under the default strategy):
+    """``fit_multi_worker`` (the loop MultiWorkerMirroredStrategy trains with; here under the default strategy):
     with mixed_float16 Keras divides the gradients by the loss scale (2**15 at first), so the loop must multiply
     the loss by it first. One Adam step then moves the weights as much as in float32 (about the learning rate)."""
     import tensorflow as tf
@@ -185,7 +186,7 @@ def test_the_custom_training_loop_scales_the_loss_in_float16():
         model = train.build_model(train.preset("espcn-x2"), precision)
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
         before = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
-        train._fit_multi_worker(
+        strategies.fit_multi_worker(
             model,
             tf.data.Dataset.from_tensors(batch).repeat(),
             tf.distribute.get_strategy(),
@@ -270,7 +271,7 @@ def test_mixed_precision_trains_in_bfloat16_and_ships_float32(tmp_path):
     assert record["precision"] == "mixed_bfloat16" and "--precision mixed_bfloat16" in record["command"]
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
     rescored = evaluate(
-        train._Upscaler(model, 2), data.bundled("validation"), scale=2, crop_border=2, protocol="rgb", seed=1000
+        callbacks._Upscaler(model, 2), data.bundled("validation"), scale=2, crop_border=2, protocol="rgb", seed=1000
     )
     assert rescored.mean_psnr == pytest.approx(record["best_val_psnr"], abs=1e-9)
     with pytest.raises(ValueError, match="unknown precision"):
@@ -319,3 +320,60 @@ def test_validation_scores_the_training_degradation(astronaut):
         evaluate(bicubic_upscaler(3), images, scale=3, crop_border=3, degradation="real", protocol="y")
     with pytest.raises(ValueError, match="unknown degradation"):
         evaluate(bicubic_upscaler(3), images, scale=3, crop_border=3, degradation="sinc")
+
+
+def test_the_command_line_and_the_recorded_command_come_from_the_run_config():
+    import argparse
+    import dataclasses
+    import shlex
+
+    from srkit.training import RunConfig
+
+    parser = argparse.ArgumentParser()
+    RunConfig.add_arguments(parser)
+    flags = {a.dest for a in parser._actions if a.option_strings and a.dest != "help"}
+    on_command_line = {f.name for f in dataclasses.fields(RunConfig) if f.metadata["command_line"]}
+    assert flags == on_command_line and "hr_shifts" in flags and "copies" not in flags
+    config = RunConfig(
+        preset="espcn-x3", budget="cpu", steps=300, seed=2, data="/my images", out="/runs/a b", init_from="espcn-x3",
+        degradation="real", min_std=0.04, hr_scales=(0.9, 0.5), hr_shifts=True, learning_rate=2e-4, lr_patch=20,
+        precision="mixed_bfloat16",
+    ).validated()  # fmt: skip
+    command = config.command()
+    assert command.startswith("python -m srkit.train --preset espcn-x3 --budget cpu --steps 300 --seed 2 ")
+    # the recorded command, parsed again, is the same run
+    assert RunConfig.from_arguments(parser.parse_args(shlex.split(command)[3:])) == config
+    minimal = RunConfig(preset="espcn-x3", budget="quick").validated()
+    assert minimal.command() == "python -m srkit.train --preset espcn-x3 --budget quick --seed 0"
+    for bad, message in [
+        (dict(steps=0), "steps must be a positive whole number"),
+        (dict(learning_rate=1.5), "learning_rate must be between 0 and 1"),
+        (dict(strategy="default", logical_cpus=2), "only applies to the 'mirrored' strategy"),
+        (dict(preset="espcn-x5"), "unknown preset"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            dataclasses.replace(minimal, **bad).validated()
+
+
+def test_fit_trains_briefly_and_reports_validation_per_epoch():
+    from srkit import data, models
+    from srkit.training import fit
+
+    pairs = data.make_pairs(data.bundled("train"), 3)[:3]
+    val = {"coffee": data.bundled("validation")["coffee"][:150, :150]}
+    histories = []
+    for _ in range(2):  # the same seed, the same start: the same run
+        keras.utils.set_random_seed(0)
+        net = models.build("espcn", scale=3)
+        histories.append(fit(net, pairs, steps=6, epochs=2, validation=val, learning_rate=1e-3))
+    first, again = histories
+    assert len(first["loss"]) == 2 and len(first["val_psnr"]) == 2 and first["seconds"] > 0
+    assert first["loss"] == pytest.approx(again["loss"], rel=1e-5) and first["val_psnr"] == pytest.approx(
+        again["val_psnr"]
+    )
+    assert int(keras.ops.convert_to_numpy(net.optimizer.iterations)) == 6
+    keras.utils.set_random_seed(0)  # a model on bicubic-upsampled input gets such patches
+    srcnn = models.build("srcnn-915", scale=3)
+    assert len(fit(srcnn, pairs, steps=2, lr_patch=11)["loss"]) == 1
+    with pytest.raises(ValueError, match="steps must be a positive whole number"):
+        fit(net, pairs, steps=0)

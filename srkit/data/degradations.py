@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
-from .._util import round_to, separable_filter
+from .._util import NonFiniteError, round_to, separable_filter
 from ..metrics import gaussian_window
 from ..resize import imresize, integer_scale, modcrop
 
@@ -20,13 +20,13 @@ def to_float(image: np.ndarray) -> np.ndarray:
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """float 0..1 -> uint8, clipped and rounded (half away from zero, as MATLAB's im2uint8).
 
-    NaN and infinite values raise ``ValueError`` instead of becoming 0 or 255 (MATLAB's im2uint8 maps NaN
-    to 0), which would hide a diverged model behind a plausible picture and PSNR.
+    NaN and infinite values raise ``srkit._util.NonFiniteError`` (a ``ValueError``) instead of becoming 0 or 255
+    (MATLAB's im2uint8 maps NaN to 0), which would hide a diverged model behind a plausible picture and PSNR.
     """
     x = np.asarray(image, dtype=np.float64)
     bad = ~np.isfinite(x)
     if bad.any():
-        raise ValueError(
+        raise NonFiniteError(
             f"image contains NaN or infinite values ({int(bad.sum())} of {x.size}): "
             "refusing to turn them into pixels (a diverged model?)"
         )
