@@ -27,21 +27,6 @@ class CliError(Exception):
     """A problem with one input or output, reported as ``error: <file>: <problem>``."""
 
 
-def _read(path: Path) -> tuple[np.ndarray, str]:
-    """The image as uint8 (gray, RGB or RGBA) or, for 16-bit gray, float in [0, 1]; and its kind."""
-    from PIL import Image
-
-    from . import data
-
-    rgb = data.load_image(path, as_rgb=False)  # checks format, size limit, corruption; names the file
-    with Image.open(path) as im:
-        if im.mode in ("I;16", "I;16B", "I") and im.format == "PNG":
-            return np.asarray(im, dtype=np.float64) / 65535.0, "gray16"
-        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-            return np.asarray(im.convert("RGBA")), "rgba"
-    return rgb, "rgb" if rgb.ndim == 3 else "gray"
-
-
 def _write(image: np.ndarray, kind: str, path: Path) -> None:
     """Write atomically: a temporary file in the same folder, renamed into place when complete."""
     from PIL import Image
@@ -147,7 +132,7 @@ def upscale_files(
     from tqdm.auto import tqdm
 
     from . import pretrained
-    from .data import ImageLoadError
+    from .data import ImageLoadError, read_image
     from .inference import upscale
 
     name = model if model in pretrained.names() else f"{model}-x{scale or 3}"
@@ -166,7 +151,7 @@ def upscale_files(
     failures = []
     for f, t in tqdm(list(zip(files, targets)), desc=f"{name}", unit="image", disable=not progress):
         try:
-            image, kind = _read(f)
+            image, kind = read_image(f)
             _write(upscale(image, model=net, scale=s, tile=tile), kind, t)
         except (ImageLoadError, CliError, ValueError) as error:
             message = str(error)

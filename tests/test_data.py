@@ -140,6 +140,31 @@ def test_exif_orientation_is_applied(tmp_path, rgb):
     assert data.load_image(tmp_path / "phone.jpg").shape == (30, 20, 3)
 
 
+def test_read_image_keeps_alpha_and_sixteen_bits_in_one_decode(tmp_path, rgb):
+    rgba = np.dstack([rgb, np.arange(rgb.shape[0] * rgb.shape[1], dtype=np.uint8).reshape(rgb.shape[:2])])
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display": applied to images with alpha too
+    Image.fromarray(rgba).save(tmp_path / "a.png", exif=exif)
+    image, kind = data.read_image(tmp_path / "a.png")
+    assert kind == "rgba" and image.shape == (30, 20, 4)
+    np.testing.assert_array_equal(image, np.rot90(rgba, -1))
+    np.testing.assert_array_equal(data.load_image(tmp_path / "a.png"), image[..., :3])  # load_image drops alpha
+    deep = (np.arange(600, dtype=np.uint16).reshape(20, 30) * 109).astype(np.uint16)
+    Image.fromarray(deep).save(tmp_path / "deep.png")
+    image, kind = data.read_image(tmp_path / "deep.png")
+    assert kind == "gray16" and image.dtype == np.float64
+    np.testing.assert_array_equal(np.round(image * 65535).astype(np.uint16), deep)  # every level kept
+    Image.fromarray(rgb[..., 0]).convert("LA").save(tmp_path / "la.png")
+    image, kind = data.read_image(tmp_path / "la.png")
+    assert kind == "rgba" and image.shape == (20, 30, 4) and (image[..., 3] == 255).all()
+    Image.fromarray(rgb).save(tmp_path / "c.png")
+    assert data.read_image(tmp_path / "c.png")[1] == "rgb"
+    Image.fromarray(rgb[..., 1]).save(tmp_path / "g.png")
+    assert data.read_image(tmp_path / "g.png")[1] == "gray"
+    with pytest.raises(data.ImageLoadError, match="no such file"):
+        data.read_image(tmp_path / "missing.png")
+
+
 def test_unreadable_files_are_named(tmp_path, rgb):
     Image.fromarray(rgb).save(tmp_path / "ok.png")
     raw = (tmp_path / "ok.png").read_bytes()

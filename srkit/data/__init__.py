@@ -8,7 +8,7 @@ near-duplicates (``cat`` is ``chelsea``; the two views of ``stereo_motorcycle``)
 One module per job, all of it importable from ``srkit.data``:
 
 - :mod:`srkit.data.collection` the bundled images and their split (``bundled``, ``SPLITS``);
-- :mod:`srkit.data.files` image files in and out (``load_image``, ``load_folder``, ``as_rgb``);
+- :mod:`srkit.data.files` image files in and out (``load_image``, ``read_image``, ``load_folder``, ``as_rgb``);
 - :mod:`srkit.data.degradations` HR -> LR (``degrade``, ``jpeg``), pairs and the shrunk/shifted copies;
 - :mod:`srkit.data.pipeline` the tf.data patch pipeline (``patch_dataset``, ``grid_patches``).
 """
@@ -25,7 +25,7 @@ from .degradations import (
     to_float,
     to_uint8,
 )
-from .files import IMAGE_SUFFIXES, MAX_PIXELS, ImageLoadError, as_rgb, load_folder, load_image
+from .files import IMAGE_SUFFIXES, MAX_PIXELS, ImageLoadError, as_rgb, load_folder, load_image, read_image
 from .pipeline import augment_pair, grid_patches, patch_dataset
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "ImageLoadError",
     "bundled",
     "load_image",
+    "read_image",
     "load_folder",
     "as_rgb",
     "degrade",

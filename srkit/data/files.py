@@ -57,9 +57,49 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
     palette and CMYK images become RGB; alpha is dropped; gray becomes H x W x 3 when ``as_rgb`` (default),
     else stays H x W. Anything else raises :class:`ImageLoadError` naming the file.
     """
+    array = _checked_layout(_to_uint8(_decode(Path(path), max_pixels, keep=False), path), path)
+    if array.ndim == 3 and array.shape[-1] == 4:
+        array = array[..., :3]
+    if array.ndim == 3 and array.shape[-1] == 2:  # gray + alpha as decoded by tifffile
+        array = array[..., 0]
+    if as_rgb:
+        return _to_rgb(array)
+    return array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array
+
+
+def read_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, str]:
+    """Read one image file keeping what :func:`load_image` drops, for tools that write it back (``srkit
+    upscale``): ``(image, kind)`` with ``kind`` ``"gray"`` (uint8 H x W), ``"rgb"``, ``"rgba"`` (uint8, alpha
+    kept) or ``"gray16"`` (a 16-bit gray PNG as float64 in [0, 1], every level kept). One decode, with the
+    same checks and errors as :func:`load_image`."""
+    path = Path(path)
+    array = _decode(path, max_pixels, keep=True)
+    if array.dtype == np.float64:
+        return _checked_layout(array, path), "gray16"
+    array = _checked_layout(_to_uint8(array, path), path)
+    if array.ndim == 3 and array.shape[-1] == 2:  # gray + alpha as decoded by tifffile
+        array = np.concatenate([np.repeat(array[..., :1], 3, axis=-1), array[..., 1:]], axis=-1)
+    if array.ndim == 3 and array.shape[-1] == 4:
+        return array, "rgba"
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    return array, "rgb" if array.ndim == 3 else "gray"
+
+
+def _checked_layout(array: np.ndarray, path) -> np.ndarray:
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (1, 2, 3, 4)):
+        raise ImageLoadError(f"{path}: unsupported layout {array.shape}")
+    if min(array.shape[:2]) < 1:
+        raise ImageLoadError(f"{path}: empty image")
+    return array
+
+
+def _decode(path: Path, max_pixels: int, *, keep: bool) -> np.ndarray:
+    """The pixels of ``path`` as decoded (EXIF orientation applied, palettes and CMYK expanded). ``keep``: a
+    16-bit gray PNG comes back as float64 in [0, 1] and gray + alpha as RGBA; else alpha goes (later) and
+    16-bit data stays integer for :func:`_to_uint8`."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    path = Path(path)
     if not path.is_file():
         raise ImageLoadError(f"{path}: no such file")
     try:
@@ -71,15 +111,18 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
                     f"{path}: {im.width}x{im.height} pixels exceeds the limit of {max_pixels} "
                     "(pass max_pixels= to allow it)"
                 )
+            png = im.format == "PNG"
             im = ImageOps.exif_transpose(im)
+            if keep and png and im.mode in ("I;16", "I;16B", "I"):
+                return np.asarray(im, dtype=np.float64) / 65535.0
             if im.mode in ("P", "PA", "CMYK", "YCbCr", "LAB", "HSV", "RGBa", "RGBX"):
                 im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
             if im.mode == "LA":
-                im = im.getchannel("L")
+                im = im.convert("RGBA") if keep else im.getchannel("L")
             if im.mode == "F":
                 raise ImageLoadError(f"{path}: floating-point images are not supported")
             im.load()
-            array = np.asarray(im)
+            return np.asarray(im)
     except ImageLoadError:
         raise
     except Image.DecompressionBombError as e:  # claims over twice max_pixels: Pillow stops it at the header
@@ -88,21 +131,8 @@ def load_image(path: str | os.PathLike, *, as_rgb: bool = True, max_pixels: int 
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         if path.suffix.lower() in (".tif", ".tiff"):
-            array = _load_tiff(path, e, max_pixels)
-        else:
-            raise ImageLoadError(f"{path}: cannot read this image ({type(e).__name__}: {e})") from None
-    array = _to_uint8(array, path)
-    if array.ndim == 3 and array.shape[-1] == 4:
-        array = array[..., :3]
-    if array.ndim == 3 and array.shape[-1] == 2:  # gray + alpha as decoded by tifffile
-        array = array[..., 0]
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (1, 3)):
-        raise ImageLoadError(f"{path}: unsupported layout {array.shape}")
-    if min(array.shape[:2]) < 1:
-        raise ImageLoadError(f"{path}: empty image")
-    if as_rgb:
-        return _to_rgb(array)
-    return array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array
+            return _load_tiff(path, e, max_pixels)
+        raise ImageLoadError(f"{path}: cannot read this image ({type(e).__name__}: {e})") from None
 
 
 _PILLOW_LIMIT = threading.Lock()
