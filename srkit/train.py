@@ -1,13 +1,18 @@
-"""``python -m srkit.train``, and the training API under its first name: everything here is
-:mod:`srkit.training` (``from srkit.train import ...`` and ``srkit.train.train(...)`` keep working)."""
+"""``python -m srkit.train``, and the training API under its first name: every name of :mod:`srkit.training`
+is reachable here (``from srkit.train import ...`` and ``srkit.train.train(...)`` keep working), and, as there,
+importing it does not import TensorFlow."""
 
 import sys
 
 from . import data  # noqa: F401  (srkit.train.data, as before the package split)
-from .training import *  # noqa: F403
-from .training import __all__, __getattr__  # noqa: F401
+from . import training as _training
+
+__all__ = list(_training.__all__)
+
+
+def __getattr__(name: str):
+    return getattr(_training, name)
+
 
 if __name__ == "__main__":
-    from .training import main
-
-    sys.exit(main())
+    sys.exit(_training.main())

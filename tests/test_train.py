@@ -377,3 +377,12 @@ def test_fit_trains_briefly_and_reports_validation_per_epoch():
     assert len(fit(srcnn, pairs, steps=2, lr_patch=11)["loss"]) == 1
     with pytest.raises(ValueError, match="steps must be a positive whole number"):
         fit(net, pairs, steps=0)
+
+
+def test_importing_the_training_api_does_not_start_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import sys, srkit.train, srkit.training; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]  # `python -m srkit.train --help` answers at once
