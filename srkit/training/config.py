@@ -10,6 +10,7 @@ import shlex
 from dataclasses import dataclass, field, fields
 
 from .. import budget as budget_mod
+from .._util import positive_int
 from ..data import DEGRADATIONS
 from .presets import preset
 from .strategies import STRATEGIES
@@ -82,8 +83,7 @@ class RunConfig:
         preset(self.preset)
         if self.budget is not None and self.budget not in budget_mod.BUDGETS:
             raise ValueError(f"unknown budget {self.budget!r}; choose one of {budget_mod.BUDGETS}")
-        if self.steps is not None and (isinstance(self.steps, bool) or int(self.steps) != self.steps or self.steps < 1):
-            raise ValueError(f"steps must be a positive whole number, got {self.steps!r}")
+        steps = None if self.steps is None else positive_int(self.steps, "steps", floats=True)
         if self.learning_rate is not None and not 0 < self.learning_rate < 1:  # also rejects NaN
             raise ValueError(f"learning_rate must be between 0 and 1 (exclusive), got {self.learning_rate}")
         if self.lr_patch is not None and (
@@ -104,7 +104,7 @@ class RunConfig:
         if self.logical_cpus is not None and (self.strategy != "mirrored" or self.logical_cpus < 1):
             raise ValueError("logical_cpus (a positive number) only applies to the 'mirrored' strategy")
         lr_patch = None if self.lr_patch is None else int(self.lr_patch)
-        return dataclasses.replace(self, hr_scales=hr_scales, lr_patch=lr_patch)
+        return dataclasses.replace(self, steps=steps, hr_scales=hr_scales, lr_patch=lr_patch)
 
     def command(self) -> str:
         """The ``python -m srkit.train`` command that repeats this run: every option not at its default."""
