@@ -18,6 +18,8 @@ Published super-resolution tables make their low-resolution (LR) inputs with MAT
 
 :func:`imresize` follows those rules for ``method`` in nearest, bilinear, bicubic, lanczos2 and
 lanczos3 (MATLAB's set). :func:`imresize_tf` is the same algorithm in TensorFlow for tf.data.
+:func:`downscale_with` shrinks an image with another library's bicubic resizer (Pillow, TensorFlow,
+scikit-image), for measuring how far each one is from MATLAB's.
 """
 
 from __future__ import annotations
@@ -28,7 +30,16 @@ import numpy as np
 
 from ._util import positive_int, round_to
 
-__all__ = ["METHODS", "imresize", "imresize_tf", "integer_scale", "modcrop", "output_shape_for"]
+__all__ = [
+    "LIBRARIES",
+    "METHODS",
+    "downscale_with",
+    "imresize",
+    "imresize_tf",
+    "integer_scale",
+    "modcrop",
+    "output_shape_for",
+]
 
 
 def _cubic(x: np.ndarray) -> np.ndarray:
@@ -238,3 +249,45 @@ def imresize_tf(
     if round_uint8 or is_uint8:  # a uint8 result always: 127.9 -> 128 (not 127) and -3 -> 0 (not 253)
         x = tf.clip_by_value(tf.floor(x + 0.5), 0, 255)
     return tf.cast(x, image.dtype)
+
+
+# Other libraries' bicubic downscaling, each as it is usually called; the comments say how it differs from MATLAB's.
+LIBRARIES = {
+    "pillow": "Pillow Image.resize(BICUBIC): antialiased, a = -0.5; its own fixed-point arithmetic and rounding",
+    "tensorflow": "tf.image.resize(bicubic): antialias=False by default, so the kernel is not stretched (aliasing)",
+    "tensorflow-antialias": "tf.image.resize(bicubic, antialias=True): stretched kernel, other edges, float32",
+    "scikit-image": "skimage.transform.resize(order=3, anti_aliasing=True): a Gaussian blur, then cubic splines",
+}
+
+
+def downscale_with(image: np.ndarray, scale: int, library: str) -> np.ndarray:
+    """Shrink a uint8 image (H x W or H x W x C) by the integer ``scale`` with another library's bicubic
+    resizer, to ``(H // scale, W // scale)``: one of :data:`LIBRARIES`. The result is uint8, rounded half up
+    as :func:`imresize` rounds; compare it with ``imresize(image, 1 / scale)`` to see what the published
+    protocol would have made instead."""
+    if library not in LIBRARIES:
+        raise ValueError(f"unknown library {library!r}: choose one of {', '.join(LIBRARIES)}")
+    scale = positive_int(scale, "scale")
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise ValueError(f"expected a uint8 H x W or H x W x C image, got {image.dtype} with shape {image.shape}")
+    size = (image.shape[0] // scale, image.shape[1] // scale)
+    if min(size) < 1:
+        raise ValueError(f"a {image.shape[1]}x{image.shape[0]} image is too small to shrink {scale} times")
+    if library == "pillow":
+        from PIL import Image
+
+        plane = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image  # Pillow has no H x W x 1
+        out = np.asarray(Image.fromarray(plane).resize(size[::-1], Image.Resampling.BICUBIC))
+        return out.reshape(size + image.shape[2:])
+    if library == "scikit-image":
+        from skimage.transform import resize
+
+        out = resize(image, size + image.shape[2:], order=3, anti_aliasing=True, preserve_range=True)
+        return round_to(out)
+    import tensorflow as tf
+
+    x = image if image.ndim == 3 else image[..., None]
+    out = tf.image.resize(x, size, method="bicubic", antialias=library == "tensorflow-antialias").numpy()
+    out = round_to(out)
+    return out if image.ndim == 3 else out[..., 0]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from srkit.resize import METHODS, imresize, imresize_tf, modcrop
+from srkit.resize import LIBRARIES, METHODS, downscale_with, imresize, imresize_tf, modcrop
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +139,35 @@ def test_tensorflow_uint8_result_is_rounded_and_clipped_without_per_pass_roundin
     diff = np.abs(out.astype(int) - expected)
     assert diff.max() <= 1 and (diff > 0).mean() < 1e-3  # float32 sums: rare off-by-one at rounding ties
     assert ((exact < 0) <= (out == 0)).all() and ((exact > 255) <= (out == 255)).all()  # clipped, not wrapped
+
+
+@pytest.mark.parametrize("library", list(LIBRARIES))
+def test_other_libraries_downscale_gray_color_and_one_channel_images(photo, library):
+    rgb = photo[:, :151]  # 160 x 151: the sizes round down
+    for image in (rgb, rgb[..., 1], rgb[..., :1]):
+        lr = downscale_with(image, 3, library)
+        assert lr.dtype == np.uint8 and lr.shape == (53, 50) + image.shape[2:]
+    gray = downscale_with(rgb[..., 1], 3, library)
+    np.testing.assert_array_equal(downscale_with(rgb[..., 1:2], 3, library)[..., 0], gray)
+
+
+def test_other_libraries_are_what_they_say(photo):
+    hr = modcrop(photo, 4)
+    pil = np.asarray(Image.fromarray(hr).resize((40, 40), Image.Resampling.BICUBIC))
+    np.testing.assert_array_equal(downscale_with(hr, 4, "pillow"), pil)
+    matlab = imresize(hr, 1 / 4).astype(int)
+    off = {lib: np.abs(downscale_with(hr, 4, lib).astype(int) - matlab).mean() for lib in LIBRARIES}
+    # Pillow and TensorFlow's antialiased resize stay within a grey level of MATLAB on average; TensorFlow's
+    # default (no antialiasing) samples the image without low-pass filtering it and lands far from it
+    assert off["pillow"] < 1 and off["tensorflow-antialias"] < 1 and off["tensorflow"] > 3 * off["pillow"]
+
+
+def test_other_libraries_bad_arguments(photo):
+    with pytest.raises(ValueError, match="unknown library 'opencv': choose one of pillow"):
+        downscale_with(photo, 2, "opencv")
+    with pytest.raises(ValueError, match="uint8"):
+        downscale_with(photo.astype(np.float32), 2, "pillow")
+    with pytest.raises(ValueError, match="too small"):
+        downscale_with(photo[:2, :2], 3, "pillow")
+    with pytest.raises(ValueError, match="positive whole number"):
+        downscale_with(photo, 0, "pillow")
