@@ -6,14 +6,15 @@ command line, :mod:`srkit.benchmark.cli`, prints and exits):
 
 - :mod:`srkit.benchmark.quality` PSNR/SSIM tables beside the published figures (``bicubic_table``,
   ``models_table``, ``models_frame``, ``find_benchmarks``);
-- :mod:`srkit.benchmark.speed` ``frame_speed``, ``pipeline_throughput``, ``training_speed``;
+- :mod:`srkit.benchmark.speed` ``frame_speed``, ``pipeline_throughput``, ``training_speed``, and for any
+  dataset or compiled model ``batches_per_second`` and ``fit_steps_per_second``;
 - :mod:`srkit.benchmark.memory` ``tile_memory`` (each point measured by :mod:`srkit.benchmark.memory_probe`).
 """
 
 from .cli import main
 from .memory import tile_memory
 from .quality import PUBLISHED_ROW, bicubic_table, find_benchmarks, models_frame, models_table
-from .speed import frame_speed, pipeline_throughput, training_speed
+from .speed import batches_per_second, fit_steps_per_second, frame_speed, pipeline_throughput, training_speed
 
 __all__ = [
     "find_benchmarks",
@@ -24,6 +25,8 @@ __all__ = [
     "frame_speed",
     "pipeline_throughput",
     "training_speed",
+    "batches_per_second",
+    "fit_steps_per_second",
     "tile_memory",
     "main",
 ]

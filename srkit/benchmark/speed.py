@@ -1,4 +1,5 @@
-"""Speed: milliseconds per output frame, tf.data batches per second, training steps per second."""
+"""Speed: milliseconds per output frame, tf.data batches per second, training steps per second (of srkit's
+pipeline and presets, or of any dataset and compiled model)."""
 
 from __future__ import annotations
 
@@ -88,13 +89,31 @@ def pipeline_throughput(
         upsample_input=upsample_input,
         seed=0,
     )
-    iterator = iter(ds)
-    for _ in range(20):  # fill the cache and the prefetch buffer first
+    return batches_per_second(ds, batches)
+
+
+def batches_per_second(dataset, batches: int = 500, *, warmup: int = 20) -> float:
+    """Batches per second that any iterable ``dataset`` (a tf.data pipeline) delivers, over ``batches`` batches
+    after ``warmup`` more (which fill caches and prefetch buffers)."""
+    batches, iterator = positive_int(batches, "batches"), iter(dataset)
+    for _ in range(warmup):
         next(iterator)
     start = time.perf_counter()
     for _ in range(batches):
         next(iterator)
     return batches / (time.perf_counter() - start)
+
+
+def fit_steps_per_second(model, dataset, steps: int) -> float:
+    """Training steps per second of a compiled Keras ``model`` on ``dataset`` (batches of ``(x, y)``, repeated),
+    timed over whole calls of ``model.steps_per_execution`` steps (``steps`` is rounded up to a multiple: Keras
+    runs every call in full) after one call that traces and compiles."""
+    per_call = int(getattr(model, "steps_per_execution", 1) or 1)
+    steps = -(-positive_int(steps, "steps") // per_call) * per_call
+    model.fit(dataset, epochs=1, steps_per_epoch=per_call, verbose=0, shuffle=False)  # tracing, XLA, buffers
+    start = time.perf_counter()
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+    return steps / (time.perf_counter() - start)
 
 
 def training_speed(
@@ -127,15 +146,12 @@ def training_speed(
             jit_compile=train.use_xla(precision),
             steps_per_execution=per_call,
         )
-        model.fit(ds, epochs=1, steps_per_epoch=per_call, verbose=0)  # build and compile first
-        start = time.perf_counter()
-        model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
         rows.append(
             dict(
                 preset=preset_name,
                 precision=precision,
                 xla=train.use_xla(precision),
-                steps_per_s=steps / (time.perf_counter() - start),
+                steps_per_s=fit_steps_per_second(model, ds, steps),
             )
         )
     return rows
