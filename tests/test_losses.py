@@ -89,6 +89,25 @@ def test_srgan_trains_with_fit_and_callbacks():
     assert gan(lr[:1]).shape == (1, 24, 24, 1)
 
 
+def test_srkit_fit_trains_a_compiled_gan_as_it_was_compiled():
+    from srkit import data
+    from srkit.training import fit
+
+    keras.utils.set_random_seed(0)
+    gen, disc = models.build("espcn", scale=2), losses.discriminator(channels=1, filters=8)
+    gan = losses.SRGAN(gen, disc, adversarial_weight=1e-2)
+    pairs = data.make_pairs(data.bundled("train"), 2)[:2]
+    with pytest.raises(ValueError, match="was not compiled"):
+        fit(gan, pairs, steps=2, loss=None)
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
+    with pytest.raises(ValueError, match="pass loss= too"):
+        fit(gan, pairs, steps=2, loss=None, optimizer=keras.optimizers.Adam(1e-3))
+    g_before = gen.get_weights()[0].copy()
+    history = fit(gan, pairs, steps=4, epochs=2, loss=None, lr_patch=8, batch_size=4)  # Y patches: the generator's
+    assert len(history["d_loss"]) == 2 and int(gan.g_optimizer.iterations) == int(gan.d_optimizer.iterations) == 4
+    assert not np.allclose(gen.get_weights()[0], g_before)
+
+
 @pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
 @pytest.mark.parametrize("name", ["l1", "l2", "charbonnier", "ssim", "ms-ssim", "mixed", "gradient", "fft"])
 def test_losses_take_mixed_precision_outputs(pair, name, dtype):

@@ -32,12 +32,13 @@ def fit(
 
     The optimizer is Adam with a cosine decay from ``learning_rate`` to ``alpha * learning_rate`` over the
     ``steps`` (or ``optimizer``, any Keras optimizer); ``loss`` is a Keras loss name or a function such as
-    :func:`srkit.losses.l1`. Patches: ``lr_patch`` LR pixels square (HR = ``lr_patch * scale``), ``batch_size``
-    per step, flipped and rotated when ``augment``, drawn from a stream seeded with ``seed``; on Y or RGB and
-    bicubic-upsampled or not, as the model takes them (:func:`srkit.inference.describe`). The steps are split
-    into ``epochs`` of ``steps // epochs`` steps; with ``validation`` images, each epoch ends with their
-    PSNR/SSIM under the published protocol (``val_psnr``/``val_ssim`` in the history,
-    :class:`srkit.training.ValidationMetrics`).
+    :func:`srkit.losses.l1`. With ``loss=None`` the model is trained as it was compiled: a
+    :class:`srkit.losses.SRGAN` with its two optimizers, say (its generator tells what the patches must be).
+    Patches: ``lr_patch`` LR pixels square (HR = ``lr_patch * scale``), ``batch_size`` per step, flipped and
+    rotated when ``augment``, drawn from a stream seeded with ``seed``; on Y or RGB and bicubic-upsampled or
+    not, as the model takes them (:func:`srkit.inference.describe`). The steps are split into ``epochs`` of
+    ``steps // epochs`` steps; with ``validation`` images, each epoch ends with their PSNR/SSIM under the
+    published protocol (``val_psnr``/``val_ssim`` in the history, :class:`srkit.training.ValidationMetrics`).
     """
     import keras
 
@@ -49,11 +50,19 @@ def fit(
     if scale is None:
         lr, hr = pairs[0]
         scale = hr.shape[0] // lr.shape[0]
-    info = describe(model, scale)
-    if optimizer is None:
-        schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=alpha)
-        optimizer = keras.optimizers.Adam(schedule)
-    model.compile(optimizer=optimizer, loss=loss, jit_compile=jit_compile)
+    info = describe(getattr(model, "generator", model), scale)
+    if loss is not None:
+        if optimizer is None:
+            schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=alpha)
+            optimizer = keras.optimizers.Adam(schedule)
+        model.compile(optimizer=optimizer, loss=loss, jit_compile=jit_compile)
+    elif optimizer is not None:
+        raise ValueError(
+            "optimizer= is used to compile the model with a loss: pass loss= too (loss=None trains "
+            "the model as it was compiled)"
+        )
+    elif not model.compiled:
+        raise ValueError("loss=None trains the model as it was compiled, but it was not compiled: pass loss=")
     patches = data.patch_dataset(
         pairs,
         scale=info.scale,
