@@ -67,7 +67,7 @@ import numpy as np
 from srkit import color, data, metrics
 from srkit.data import to_float, to_uint8
 from srkit.metrics import psnr
-from srkit.resize import imresize, modcrop
+from srkit.resize import downscale_with, imresize, modcrop
 
 train = data.bundled("train", rgb=True)  # name -> uint8 H x W x 3 (gray images repeated to 3 channels)
 test = data.bundled("test")  # the default: gray test images stay H x W
@@ -292,30 +292,18 @@ assert abs(noise_std - 30) < 3, "the added noise should have a standard deviatio
 #   *not* widen the kernel: it samples the image without low-pass filtering it first (aliasing);
 # - **TensorFlow with `antialias=True`**: widened kernel, but different edge handling and float32 arithmetic.
 #
-# The cell below wraps each one to take a uint8 HR image (gray or RGB) and return a uint8 LR image.
+# `srkit.resize.downscale_with(hr, scale, library)` calls each one as it is usually called, on a uint8 HR image
+# (gray or RGB), and returns a uint8 LR image. Its source:
 
 # %%
-import tensorflow as tf
-from PIL import Image
+print(inspect.getsource(downscale_with))
 
-
-def pillow_bicubic(hr, scale):
-    h, w = hr.shape[:2]
-    return np.asarray(Image.fromarray(hr).resize((w // scale, h // scale), Image.Resampling.BICUBIC))
-
-
-def tf_bicubic(hr, scale, antialias):
-    h, w = hr.shape[:2]
-    x = hr if hr.ndim == 3 else hr[..., None]
-    lr = to_uint8(tf.image.resize(x, (h // scale, w // scale), method="bicubic", antialias=antialias).numpy() / 255)
-    return lr if hr.ndim == 3 else lr[..., 0]
-
-
+# %%
 resizers = {
     "MATLAB (srkit imresize)": lambda hr, s: imresize(hr, 1 / s),
-    "Pillow BICUBIC": pillow_bicubic,
-    "tf bicubic": lambda hr, s: tf_bicubic(hr, s, antialias=False),
-    "tf bicubic antialias": lambda hr, s: tf_bicubic(hr, s, antialias=True),
+    "Pillow BICUBIC": lambda hr, s: downscale_with(hr, s, "pillow"),
+    "tf bicubic": lambda hr, s: downscale_with(hr, s, "tensorflow"),
+    "tf bicubic antialias": lambda hr, s: downscale_with(hr, s, "tensorflow-antialias"),
 }
 
 # %% [markdown]
@@ -491,6 +479,8 @@ assert err_shifted > 5 * max(err_interior, 1), "a misaligned patch should be det
 # patch pair** for free. `srkit.data.augment_pair(lr, hr, k)` applies the k-th one to both images:
 
 # %%
+import tensorflow as tf
+
 k_best = int(np.argmax(texture))  # the most textured patch shows it best
 versions = [
     tuple(t.numpy() for t in data.augment_pair(tf.constant(A[k_best]), tf.constant(B[k_best]), k)) for k in range(8)

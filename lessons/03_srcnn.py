@@ -54,7 +54,6 @@ print(f"srkit {srkit.__version__} | {budget.describe()}")
 # %%
 import inspect
 import math
-import time
 
 import keras
 import matplotlib.pyplot as plt
@@ -65,7 +64,7 @@ from srkit import data, models, pretrained
 from srkit.color import rgb2ycbcr, to_y
 from srkit.evaluate import bicubic_upscaler, evaluate
 from srkit.metrics import psnr
-from srkit.train import ValidationMetrics
+from srkit.training import fit
 
 SCALE = 3  # SRCNN's headline factor; everything below is x3
 
@@ -287,7 +286,7 @@ print(f"mean of the PSNRs: {mean_of_psnrs:.2f} dB (the protocol) | PSNR of the m
 assert mean_of_psnrs > psnr_of_mean + 1, "log is concave: the mean of PSNRs exceeds the PSNR of the mean MSE"
 
 # %% [markdown]
-# That is why we watch training with `srkit.train.ValidationMetrics`: after every epoch it upscales the
+# That is why we watch training with `srkit.training.ValidationMetrics`: after every epoch it upscales the
 # **full validation images** and reports the protocol PSNR (Y, 3 pixels cropped, mean of per-image values),
 # not a number derived from the loss.
 #
@@ -327,29 +326,35 @@ print(
 )
 
 # %% [markdown]
-# Now the two runs: plain `model.compile` and `model.fit` on the patch dataset, with `ValidationMetrics` as a
-# callback. (`jit_compile=True` asks for XLA compilation, about twice as fast for a small network on a CPU.)
+# Now the two runs. `srkit.training.fit` is what every lesson from here on trains with: it compiles the model
+# with the loss and the optimiser, cuts random patches with `patch_dataset` (33 × 33 HR here: 11 LR pixels
+# times the scale), and calls Keras' `model.fit` for the steps, split into epochs that each end with
+# `ValidationMetrics` on the validation images. Its source is a page of plain Keras:
+
+# %%
+print(inspect.getsource(fit))
+
+# %% [markdown]
+# (`jit_compile=True`, its default, asks for XLA compilation, about twice as fast for a small network on a CPU.)
 
 # %%
 runs = {}
 for name, make_optimizer in optimizers.items():
     keras.utils.set_random_seed(0)  # the same initial weights and the same patches
     model = models.build("srcnn-915", scale=SCALE)
-    model.compile(optimizer=make_optimizer(), loss="mse", jit_compile=True)
-    train_patches = data.patch_dataset(
-        train_pairs, scale=SCALE, patch_size=33, batch_size=16, color="y", upsample_input=True, seed=0
-    )
     print(f"--- {name}")
-    start = time.perf_counter()
-    history = model.fit(
-        train_patches,
+    history = fit(
+        model,
+        train_pairs,
+        steps=steps,
         epochs=epochs,
-        steps_per_epoch=per_epoch,
+        loss="mse",
+        optimizer=make_optimizer(),
+        lr_patch=33 // SCALE,
+        validation=val_images,
         verbose=2,
-        shuffle=False,  # patch_dataset already shuffles
-        callbacks=[ValidationMetrics(val_images, SCALE)],
     )
-    runs[name] = dict(model=model, seconds=time.perf_counter() - start, **history.history)
+    runs[name] = dict(model=model, **history)
 
 for name, run in runs.items():
     print(

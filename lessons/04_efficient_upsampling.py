@@ -52,7 +52,6 @@ print(f"srkit {srkit.__version__} | {budget.describe()}")
 
 # %%
 import inspect
-import time
 
 import keras
 import matplotlib.pyplot as plt
@@ -61,7 +60,7 @@ from keras import layers
 
 from srkit import benchmark, data, models, pretrained
 from srkit.evaluate import bicubic_upscaler, evaluate
-from srkit.train import ValidationMetrics
+from srkit.training import fit
 
 SCALE = 3
 
@@ -250,7 +249,7 @@ print(inspect.getsource(models.ICNR))
 # %% [markdown]
 # ## 4. Training ESPCN, with and without ICNR
 # A brief run (set by the budget) of ESPCN ×3 from the same seed, on the same patches, once with ICNR and once
-# with the random initialisation; validation PSNR with the protocol after every epoch (`ValidationMetrics`,
+# with the random initialisation, trained by `srkit.training.fit`; validation PSNR with the protocol after every epoch (`ValidationMetrics`,
 # lesson 03). ESPCN takes LR patches (16×16 LR → 48×48 HR) and Adam with a cosine decay. This is the paper's ESPCN, tanh
 # activations included (`models.build("espcn")`'s default; the end of this section says why the shipped one
 # uses ReLU).
@@ -266,24 +265,8 @@ runs = {}
 for label, icnr in [("ICNR", True), ("random init", False)]:
     keras.utils.set_random_seed(0)
     model = models.build("espcn", scale=SCALE, icnr=icnr)
-    model.compile(
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.1)),
-        loss="mse",
-        jit_compile=True,
-    )
-    patches = data.patch_dataset(train_pairs, scale=SCALE, patch_size=16 * SCALE, batch_size=16, color="y", seed=0)
-    start = time.perf_counter()
-    history = model.fit(
-        patches,
-        epochs=epochs,
-        steps_per_epoch=steps // epochs,
-        verbose=0,
-        shuffle=False,
-        callbacks=[ValidationMetrics(val_images, SCALE)],
-    )
-    runs[label] = dict(
-        model=model, seconds=time.perf_counter() - start, spread=phase_spread(model, SCALE), **history.history
-    )
+    history = fit(model, train_pairs, steps=steps, epochs=epochs, loss="mse", validation=val_images)
+    runs[label] = dict(model=model, spread=phase_spread(model, SCALE), **history)
     print(
         f"{label:<12} {steps} steps in {runs[label]['seconds']:.0f} s | validation PSNR "
         + " -> ".join(f"{p:.2f}" for p in runs[label]["val_psnr"])

@@ -55,7 +55,6 @@ print(f"srkit {srkit.__version__} | {budget.describe()}")
 # %%
 import importlib
 import inspect
-import time
 
 import keras
 import matplotlib.pyplot as plt
@@ -66,7 +65,7 @@ from srkit import data, models, pretrained
 from srkit.color import to_y
 from srkit.evaluate import bicubic_upscaler, evaluate
 from srkit.resize import imresize
-from srkit.train import ValidationMetrics
+from srkit.training import fit
 
 SCALE = 3
 train_pairs = data.make_pairs(data.bundled("train"), SCALE)
@@ -74,33 +73,10 @@ val_images, test_images = data.bundled("validation"), data.bundled("test")
 bicubic_val = evaluate(bicubic_upscaler(SCALE), val_images, scale=SCALE, crop_border=SCALE).mean_psnr
 
 
-def train_briefly(
-    model, pairs, steps, *, scale=SCALE, epochs=3, lr_patch=16, augment=True, loss="mae", learning_rate=1e-3
-):
-    """Train briefly on random patches of `pairs` (Adam, cosine decay), validation PSNR after each epoch."""
-    model.compile(
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.1)),
-        loss=loss,
-        jit_compile=True,
-    )
-    patches = data.patch_dataset(
-        pairs, scale=scale, patch_size=lr_patch * scale, batch_size=16, color="y", seed=0, augment=augment
-    )
-    start = time.perf_counter()
-    history = model.fit(
-        patches,
-        epochs=epochs,
-        steps_per_epoch=max(1, steps // epochs),
-        verbose=0,
-        shuffle=False,
-        callbacks=[ValidationMetrics(val_images, scale)],
-    )
-    return dict(history.history, seconds=time.perf_counter() - start)
-
-
 # %% [markdown]
-# `train_briefly` is a dozen lines around `model.fit` and `srkit.data.patch_dataset` (`srkit.train.train` does the same
-# with checkpoints and logs); every experiment below uses it, so they differ only in what they compare.
+# Every experiment below trains with `srkit.training.fit` (lesson 03 printed its source): Adam with a cosine
+# decay of the learning rate, random 16 × 16 LR patches with flips and rotations, the L1 loss unless another is
+# named, and the validation PSNR after each epoch. So the experiments differ only in what they compare.
 #
 # ## 1. What depth buys: the receptive field
 # An output pixel can only depend on the input pixels within its **receptive field**. Lesson 03 computed it
@@ -207,9 +183,8 @@ epochs = budget.pick(quick=3, cpu=10, gpu=20)  # first validation after 100, 300
 residual_runs = {}
 for label, res in [("image (paper)", False), ("residual over bicubic", True)]:
     keras.utils.set_random_seed(0)
-    residual_runs[label] = train_briefly(
-        models.build("espcn", scale=SCALE, bicubic_residual=res), train_pairs, steps, epochs=epochs, loss="mse"
-    )
+    net = models.build("espcn", scale=SCALE, bicubic_residual=res)
+    residual_runs[label] = fit(net, train_pairs, steps=steps, epochs=epochs, loss="mse", validation=val_images)
     print(
         f"{label:<22} validation PSNR "
         + " -> ".join(f"{p:.2f}" for p in residual_runs[label]["val_psnr"])
@@ -298,7 +273,7 @@ print(f"U-Net (16 filters, 2 levels): {models.count_params(unet):,} parameters")
 # models, each trained to convergence (or close), on the test split.
 
 # %%
-sweep_steps = budget.pick(quick=80, cpu=1500, gpu=20_000)
+sweep_steps = budget.pick(quick=50, cpu=1500, gpu=20_000)
 configs = {
     "EDSR 2x16": ("edsr-small", dict(blocks=2, filters=16)),
     "EDSR 4x32": ("edsr-small", dict(blocks=4, filters=32)),
@@ -309,7 +284,7 @@ sweep = {}
 for label, (name, hp) in configs.items():
     keras.utils.set_random_seed(0)
     net = models.build(name, scale=SCALE, **hp)
-    run = train_briefly(net, train_pairs, sweep_steps, epochs=1)
+    run = fit(net, train_pairs, steps=sweep_steps, validation=val_images)
     sweep[label] = dict(params=models.count_params(net), psnr=run["val_psnr"][-1], seconds=run["seconds"])
     print(
         f"{label:<10} {sweep[label]['params']:>8,} parameters: validation {sweep[label]['psnr']:.2f} dB "
@@ -378,7 +353,7 @@ assert abs(medium - small) < 0.1, "6.4x the parameters should buy (almost) nothi
 # We compare fine-tuning with training from scratch, same steps, same patches, validation at ×4.
 
 # %%
-ft_steps = budget.pick(quick=90, cpu=900, gpu=10_000)
+ft_steps = budget.pick(quick=45, cpu=900, gpu=10_000)
 train_pairs_x4 = data.make_pairs(data.bundled("train"), 4)
 val_x4_bicubic = evaluate(bicubic_upscaler(4), val_images, scale=4, crop_border=4).mean_psnr
 transfer_runs = {}
@@ -394,7 +369,7 @@ for label in ("from scratch", "fine-tuned from x2"):
     start_psnr = evaluate(
         lambda lr: srkit.upscale(lr, model=net, scale=4), val_images, scale=4, crop_border=4
     ).mean_psnr
-    run = train_briefly(net, train_pairs_x4, ft_steps, scale=4)
+    run = fit(net, train_pairs_x4, steps=ft_steps, epochs=3, validation=val_images)
     transfer_runs[label] = [start_psnr] + run["val_psnr"]
     print(
         f"{label:<20} validation x4: "
@@ -447,9 +422,8 @@ aug_steps = budget.pick(quick=200, cpu=600, gpu=3000)
 aug_runs = {}
 for label, augment in [("8 symmetries", True), ("no augmentation", False)]:
     keras.utils.set_random_seed(0)
-    aug_runs[label] = train_briefly(
-        models.build("edsr-small", scale=SCALE, blocks=4, filters=32), one_crop, aug_steps, epochs=2, augment=augment
-    )
+    net = models.build("edsr-small", scale=SCALE, blocks=4, filters=32)
+    aug_runs[label] = fit(net, one_crop, steps=aug_steps, epochs=2, augment=augment, validation=val_images)
     print(
         f"{label:<16} training loss {aug_runs[label]['loss'][-1]:.4f} | validation "
         + " -> ".join(f"{p:.2f}" for p in aug_runs[label]["val_psnr"])

@@ -56,7 +56,6 @@ print(f"srkit {srkit.__version__} | {budget.describe()}")
 
 # %%
 import inspect
-import time
 import warnings
 
 import keras
@@ -68,6 +67,7 @@ from scipy.ndimage import gaussian_filter
 from srkit import data, losses, metrics, models, viz
 from srkit.evaluate import evaluate
 from srkit.resize import imresize, modcrop
+from srkit.training import fit
 
 SCALE = 3
 train_pairs = data.make_pairs(data.bundled("train"), SCALE)
@@ -192,24 +192,11 @@ plt.show()
 # parameters — small enough to train several times within the budget. Same seed, same patches, same number
 # of steps and the same optimiser for each loss; only the loss differs. We score each model on the **test**
 # split with the protocol (Y, `crop_border=3`), and keep its outputs for the rest of the lesson.
-# `fit_with` is a few lines around `model.fit`:
+# Training is `srkit.training.fit` (lesson 03 printed its source: Adam with a cosine decay, random 16 × 16 LR
+# patches), with the loss as its argument:
 
 # %%
 steps = budget.pick(quick=300, cpu=2000, gpu=20_000)
-FIT = dict(batch_size=16, patch_size=16 * SCALE)
-
-
-def fit_with(model, loss, steps, *, learning_rate=1e-3, seed=0, jit_compile=True):
-    # Adam with a cosine decay on random Y patches of the training split; returns the seconds taken
-    model.compile(
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.1)),
-        loss=loss,
-        jit_compile=jit_compile,
-    )
-    patches = data.patch_dataset(train_pairs, scale=SCALE, color="y", seed=seed, **FIT)
-    start = time.perf_counter()
-    model.fit(patches, epochs=1, steps_per_epoch=steps, verbose=0)
-    return time.perf_counter() - start
 
 
 def gradient_energy(image):
@@ -246,7 +233,7 @@ for label, loss in [("L2", losses.l2), ("L1", losses.l1), ("L1+MS-SSIM", losses.
     keras.utils.set_random_seed(0)
     trained[label] = models.build("espcn", scale=SCALE, bicubic_residual=True)
     # XLA takes minutes to compile tf.image's MS-SSIM here; without it each step is slower, but it starts at once
-    seconds = fit_with(trained[label], loss, steps, jit_compile=label != "L1+MS-SSIM")
+    seconds = fit(trained[label], train_pairs, steps=steps, loss=loss, jit_compile=label != "L1+MS-SSIM")["seconds"]
     outputs[label] = {n: srkit.upscale(lr, model=trained[label], scale=SCALE) for n, lr in LR.items()}
     results[label] = score(outputs[label])
     print(
@@ -318,7 +305,8 @@ def from_l1():
 
 for label, loss in [("L1, continued", losses.l1), (f"perceptual ({perceptual.kind} VGG22)", perceptual)]:
     trained[label] = from_l1()
-    seconds = fit_with(trained[label], loss, ft_steps, learning_rate=1e-4, seed=1, jit_compile=False)
+    history = fit(trained[label], train_pairs, steps=ft_steps, loss=loss, learning_rate=1e-4, seed=1, jit_compile=False)
+    seconds = history["seconds"]
     outputs[label] = {n: srkit.upscale(lr, model=trained[label], scale=SCALE) for n, lr in LR.items()}
     results[label] = score(outputs[label])
     print(
@@ -356,20 +344,14 @@ gan = losses.SRGAN(
     generator, losses.discriminator(channels=1, filters=16), content_loss=losses.l1, adversarial_weight=ADV_WEIGHT
 )
 gan.compile(g_optimizer=keras.optimizers.Adam(1e-4), d_optimizer=keras.optimizers.Adam(1e-3))
-start = time.perf_counter()
-history = gan.fit(
-    data.patch_dataset(train_pairs, scale=SCALE, color="y", seed=1, **FIT),
-    epochs=4,
-    steps_per_epoch=ft_steps // 4,
-    verbose=0,
-)
+history = fit(gan, train_pairs, steps=ft_steps, epochs=4, loss=None, seed=1)  # loss=None: as compiled above
 ADVERSARIAL = f"adversarial (L1 + {ADV_WEIGHT} GAN)"
 trained[ADVERSARIAL] = generator
 outputs[ADVERSARIAL] = {n: srkit.upscale(lr, model=generator, scale=SCALE) for n, lr in LR.items()}
 results[ADVERSARIAL] = score(outputs[ADVERSARIAL])
-print(f"+{ft_steps} steps in {time.perf_counter() - start:.0f} s")
+print(f"+{ft_steps} steps in {history['seconds']:.0f} s")
 for key in ("content", "adversarial", "d_loss"):
-    print(f"  {key:<12}" + " -> ".join(f"{v:.4f}" for v in history.history[key]))
+    print(f"  {key:<12}" + " -> ".join(f"{v:.4f}" for v in history[key]))
 print(
     f"test PSNR {results[ADVERSARIAL]['psnr']:.2f} dB, gradient energy {results[ADVERSARIAL]['energy']:.0%} of the HR image's"
 )

@@ -68,7 +68,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import skimage.data
-import skimage.transform
 from IPython.display import display
 from PIL import Image, ImageDraw, ImageFont
 
@@ -76,7 +75,8 @@ from srkit import benchmark, data, models, pretrained, train, viz
 from srkit.evaluate import bicubic_upscaler, evaluate
 from srkit.metrics import prepare, psnr, ssim
 from srkit.published import CITATIONS, published
-from srkit.resize import imresize, modcrop
+from srkit.resize import downscale_with, imresize, modcrop
+from srkit.training import fit
 
 SCALE = 3
 LESSON_START = time.perf_counter()
@@ -236,26 +236,14 @@ pd.DataFrame([e for e in errors if e["mistake"] == "no border crop"]).round(3)
 #   which also uses a = −0.75 — and many training scripts): `srkit.data.degrade(hr, s, kind="bicubic-noaa")`. Each LR pixel is then
 #   interpolated from the 4×4 HR pixels nearest to it, and everything between is skipped: aliasing.
 #
-# First, how different are the LR images themselves (grey levels, against MATLAB's LR)?
+# `srkit.resize.downscale_with(hr, s, library)` calls the first two as they are usually called. First, how
+# different are the LR images themselves (grey levels, against MATLAB's LR)?
 
 
 # %%
-def pillow_bicubic(hr):
-    h, w = hr.shape[:2]
-    return np.asarray(Image.fromarray(hr).resize((w // SCALE, h // SCALE), Image.BICUBIC))
-
-
-def skimage_resize(hr):
-    h, w = hr.shape[:2]
-    out = skimage.transform.resize(
-        hr, (h // SCALE, w // SCALE) + hr.shape[2:], order=3, anti_aliasing=True, preserve_range=True
-    )
-    return data.to_uint8(out / 255)
-
-
 RESIZERS = {
-    "Pillow bicubic": pillow_bicubic,
-    "scikit-image resize": skimage_resize,
+    "Pillow bicubic": lambda hr: downscale_with(hr, SCALE, "pillow"),
+    "scikit-image resize": lambda hr: downscale_with(hr, SCALE, "scikit-image"),
     "bicubic, no antialiasing": lambda hr: data.degrade(hr, SCALE, kind="bicubic-noaa"),
 }
 rows = []
@@ -347,16 +335,7 @@ def fine_tune(name, images, steps, *, learning_rate=3e-4, seed=0):
     # continue training a shipped model on `images` (L1 loss, as it was trained; cosine-decayed Adam)
     keras.utils.set_random_seed(seed)
     model = pretrained.load(name)
-    model.compile(
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.01)),
-        loss="mae",
-        jit_compile=True,
-    )
-    color = "y" if model.input_shape[-1] == 1 else "rgb"
-    patches = data.patch_dataset(
-        data.make_pairs(images, SCALE), scale=SCALE, patch_size=16 * SCALE, batch_size=16, color=color, seed=seed
-    )
-    model.fit(patches, epochs=1, steps_per_epoch=steps, verbose=0)
+    fit(model, data.make_pairs(images, SCALE), steps=steps, learning_rate=learning_rate, alpha=0.01, seed=seed)
     return model
 
 
@@ -434,7 +413,7 @@ assert inflation - leak_table.loc["leak - clean", held_out] > 0.05, (
 # against bicubic upscaling of the same LR.
 
 # %%
-noaa_steps = budget.pick(quick=300, cpu=3000, gpu=20_000)
+noaa_steps = budget.pick(quick=200, cpu=3000, gpu=20_000)
 noaa_models = {"shipped espcn-x3": espcn}
 for degradation in ("bicubic", "bicubic-noaa"):
     with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):

@@ -81,7 +81,7 @@ from IPython.display import display
 from PIL import Image
 
 from srkit import data, download, export, models, pretrained, train, viz
-from srkit.benchmark import frame_speed, tile_memory
+from srkit.benchmark import batches_per_second, fit_steps_per_second, frame_speed, tile_memory
 from srkit.color import to_y
 from srkit.evaluate import evaluate
 from srkit.metrics import psnr
@@ -630,40 +630,21 @@ assert 0 < error16 < 5e-3, "float16 arithmetic differs from float32, but by abou
 # ## 8. Input-bound or compute-bound? Measure before you buy
 # A training step needs a batch from the input pipeline and the arithmetic of the forward and backward pass.
 # Whichever is slower sets the pace: buying a faster GPU does nothing for an **input-bound** run. Measure three
-# rates — the pipeline alone, training on one cached batch (compute alone), and training on the pipeline:
+# rates — the pipeline alone, training on one cached batch (compute alone), and training on the pipeline —
+# with `srkit.benchmark.batches_per_second` (any dataset) and `fit_steps_per_second` (any compiled model):
 
 # %%
 pairs = data.make_pairs(data.bundled("train"), SCALE)
 patches = data.patch_dataset(pairs, scale=SCALE, patch_size=48, batch_size=16, color="y", seed=0)
 n_batches = budget.pick(quick=48, cpu=256, gpu=256)
 
-
-def batches_per_second(dataset, n=n_batches):
-    iterator = iter(dataset)
-    for _ in range(5):
-        next(iterator)
-    start = time.perf_counter()
-    for _ in range(n):
-        next(iterator)
-    return n / (time.perf_counter() - start)
-
-
-def steps_per_second(model, dataset, n=n_batches):
-    per_call = model.steps_per_execution  # time whole calls: a partial last call would be timed wrong
-    n = -(-n // per_call) * per_call
-    model.fit(dataset, epochs=1, steps_per_epoch=n, verbose=0, shuffle=False)  # warm-up: tracing, XLA, buffers
-    start = time.perf_counter()
-    model.fit(dataset, epochs=1, steps_per_epoch=n, verbose=0, shuffle=False)
-    return n / (time.perf_counter() - start)
-
-
 keras.utils.set_random_seed(0)
 espcn_net = models.build("espcn", scale=SCALE)
 espcn_net.compile(optimizer="adam", loss="mae", jit_compile=True, steps_per_execution=16)
 rates = {
-    "pipeline alone": batches_per_second(patches),
-    "compute alone (one cached batch)": steps_per_second(espcn_net, patches.take(1).cache().repeat()),
-    "training on the pipeline": steps_per_second(espcn_net, patches),
+    "pipeline alone": batches_per_second(patches, n_batches, warmup=5),
+    "compute alone (one cached batch)": fit_steps_per_second(espcn_net, patches.take(1).cache().repeat(), n_batches),
+    "training on the pipeline": fit_steps_per_second(espcn_net, patches, n_batches),
 }
 for label, r in rates.items():
     print(f"ESPCN x3, batch 16: {label:<34}{r:8.0f} per second")
@@ -697,8 +678,11 @@ threads = tf.data.Options()
 threads.threading.private_threadpool_size = 32  # waiting needs threads, not cores: more threads than cores
 fixed = patches.map(slow_storage, num_parallel_calls=16).prefetch(tf.data.AUTOTUNE).with_options(threads)
 io_rates = {
-    "one read at a time": (batches_per_second(slow, 12), steps_per_second(espcn_net, slow, 16)),
-    "16 parallel reads + prefetch": (batches_per_second(fixed), steps_per_second(espcn_net, fixed)),
+    "one read at a time": (batches_per_second(slow, 12, warmup=5), fit_steps_per_second(espcn_net, slow, 16)),
+    "16 parallel reads + prefetch": (
+        batches_per_second(fixed, n_batches, warmup=5),
+        fit_steps_per_second(espcn_net, fixed, n_batches),
+    ),
 }
 for label, (p, t) in io_rates.items():
     print(f"{label:<30} pipeline {p:6.0f} batches/s   training {t:6.0f} steps/s")

@@ -61,10 +61,114 @@ def test_lesson_shape(path):
 def test_lessons_do_not_redefine_srkit(path):
     provided = _srkit_names()
     for source in _cells(path, "code"):
-        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("!", "%"))]
-        for node in ast.walk(ast.parse("\n".join(lines))):
+        for node in ast.walk(ast.parse(_code(source))):
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                 assert node.name not in provided, f"{path.name} redefines srkit's {node.name}"
+
+
+def _code(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("!", "%")))
+
+
+def _call_names(node) -> list[tuple[str | None, str]]:
+    """(receiver, name) of every call under ``node``: ``model.fit(...)`` -> ("model", "fit"), ``next(it)`` ->
+    (None, "next"), ``tf.image.resize(...)`` -> ("tf.image", "resize")."""
+    found = []
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call):
+            if isinstance(call.func, ast.Name):
+                found.append((None, call.func.id))
+            elif isinstance(call.func, ast.Attribute):
+                found.append((ast.unparse(call.func.value), call.func.attr))
+    return found
+
+
+TIMERS = {"perf_counter", "time", "monotonic", "process_time"}
+
+
+def srkit_duplicates(source: str, from_srkit: set[str]) -> list[str]:
+    """What a lesson's code cell writes itself that srkit provides, judged by what the code does:
+    a model compiled and fitted by hand (a training loop: :func:`srkit.training.fit`); a function that calls some
+    library's ``resize`` (a resizer: :mod:`srkit.resize`); a function that times batches or training steps (a
+    benchmark helper: :mod:`srkit.benchmark`). ``from_srkit`` are the names the lesson imports from srkit."""
+    tree, problems = ast.parse(_code(source)), []
+    calls = _call_names(tree)
+    compiled = {receiver for receiver, name in calls if name == "compile"}
+    for receiver, name in calls:
+        if name == "fit" and receiver is not None and receiver.split(".")[0] not in from_srkit:
+            if receiver in compiled:
+                problems.append(
+                    f"{receiver}.compile(...) then {receiver}.fit(...): a training loop (srkit.training.fit)"
+                )
+    for fn in (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))):
+        inner = _call_names(fn)
+        label = getattr(fn, "name", "a lambda")
+        names = {name for _, name in inner}
+        fitted = {r for r, name in inner if name == "fit" and r is not None and r.split(".")[0] not in from_srkit}
+        if fitted:
+            problems.append(f"{label} calls {sorted(fitted)[0]}.fit: a training helper (srkit.training.fit)")
+        resized = [r for r, name in inner if name == "resize" and r is not None and r.split(".")[0] not in from_srkit]
+        if resized:
+            problems.append(f"{label} calls {resized[0]}.resize: a resizer (srkit.resize.imresize, downscale_with)")
+        if names & TIMERS and names & {"next", "fit", "predict", "upscale"}:
+            problems.append(f"{label} times batches or steps: a benchmark helper (srkit.benchmark)")
+    return problems
+
+
+def _imported_from_srkit(path) -> set[str]:
+    names = set()
+    for source in _cells(path, "code"):
+        for node in ast.walk(ast.parse(_code(source))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "srkit":
+                names.update(alias.asname or alias.name for alias in node.names)
+            elif isinstance(node, ast.Import):
+                names.update(a.asname or a.name for a in node.names if a.name.split(".")[0] == "srkit")
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lessons_train_resize_and_time_with_srkit(path):
+    from_srkit = _imported_from_srkit(path)
+    problems = [(i, p) for i, source in enumerate(_cells(path, "code")) for p in srkit_duplicates(source, from_srkit)]
+    assert not problems, f"{path.name} (code cell, problem): {problems}"
+
+
+def test_the_duplicate_check_recognises_what_srkit_already_does():
+    loop = """
+model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+history = model.fit(data.patch_dataset(pairs, scale=3, patch_size=48), epochs=3, steps_per_epoch=100)
+"""
+    helper = """
+def train_quickly(net, steps):
+    net.fit(patches, epochs=1, steps_per_epoch=steps, verbose=0)
+"""
+    resizer = """
+def shrink(hr, s):
+    return np.asarray(Image.fromarray(hr).resize((hr.shape[1] // s, hr.shape[0] // s), Image.BICUBIC))
+"""
+    timer = """
+def rate(dataset, n=100):
+    it = iter(dataset)
+    start = time.perf_counter()
+    for _ in range(n):
+        next(it)
+    return n / (time.perf_counter() - start)
+"""
+    for source, expected in [
+        (loop, "training loop"),
+        (helper, "training helper"),
+        (resizer, "resizer"),
+        (timer, "benchmark helper"),
+    ]:
+        problems = srkit_duplicates(source, {"data"})
+        assert len(problems) == 1 and expected in problems[0], (expected, problems)
+    fine = """
+model = raisr.fit(train_images, scale=3)
+history = fit(net, pairs, steps=100, validation=val_images)
+lr = downscale_with(hr, 3, "pillow")
+rate = batches_per_second(patches, 48)
+"""
+    assert srkit_duplicates(fine, {"raisr", "fit", "downscale_with", "batches_per_second"}) == []
 
 
 def _lessons_tool():
