@@ -127,7 +127,29 @@ def run_lesson(path: Path, log: Path, timeout: int) -> dict:
         for o in cell.get("outputs", [])
         if o.get("output_type") == "error"
     ]
-    return dict(lesson=path.name, seconds=round(time.perf_counter() - start, 1), errors=errors, asserts=asserts)
+    return dict(
+        lesson=path.name,
+        seconds=round(time.perf_counter() - start, 1),
+        errors=errors,
+        asserts=asserts,
+        cells=_cell_seconds(nb),
+    )
+
+
+def _cell_seconds(nb) -> dict[str, float]:
+    """Seconds of each code cell that took a second or more, by its index among the lesson's code cells (nbval's
+    "Cell N"; the probe cell inserted first is not counted), from the timestamps nbclient records."""
+    from datetime import datetime
+
+    seconds, code = {}, [c for c in nb.cells if c.cell_type == "code"][1:]
+    for n, cell in enumerate(code):
+        stamps = cell.metadata.get("execution", {})
+        begin, end = stamps.get("iopub.execute_input"), stamps.get("shell.execute_reply")
+        if begin and end:
+            took = (datetime.fromisoformat(end.rstrip("Z")) - datetime.fromisoformat(begin.rstrip("Z"))).total_seconds()
+            if took >= 1:
+                seconds[str(n)] = round(took, 1)
+    return seconds
 
 
 def run_tests(out: Path, run: int, jobs: int = 1) -> dict:
@@ -200,6 +222,14 @@ def report(out: Path) -> str:
         lines.append(
             f"| {key.rsplit(':', 1)[0]} | {smallest} | {len(seen)} | {sum(not r['ok'] for r in seen)} | `{text}` |"
         )
+    cells = defaultdict(list)
+    for run in lessons:
+        for n, took in run.get("cells", {}).items():
+            cells[run["lesson"].split("_")[0], int(n)].append(took)
+    if cells:
+        lines += ["", "## Slowest cells", "", "| lesson | cell | median s | runs |", "|---|---|---|---|"]
+        ranked = sorted(cells.items(), key=lambda kv: -sorted(kv[1])[len(kv[1]) // 2])[:20]
+        lines += [f"| {k[0]} | Cell {k[1]} | {sorted(v)[len(v) // 2]:.0f} | {len(v)} |" for k, v in ranked]
     errors = [(r["lesson"], e) for r in lessons for e in r["errors"]]
     if errors:
         lines += ["", "## Errors", ""] + [f"- {lesson} cell {e['cell']}: {e['error']}" for lesson, e in errors]
