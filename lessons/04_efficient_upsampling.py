@@ -255,7 +255,7 @@ print(inspect.getsource(models.ICNR))
 # uses ReLU).
 
 # %%
-steps = budget.pick(quick=300, cpu=3000, gpu=20_000)
+steps = budget.pick(quick=210, cpu=3000, gpu=20_000)
 epochs = budget.pick(quick=3, cpu=6, gpu=10)
 train_pairs = data.make_pairs(data.bundled("train"), SCALE)
 val_images = data.bundled("validation")
