@@ -34,6 +34,7 @@ class ValidationMetrics(keras.callbacks.Callback):
     *it* is scored (and saved by :class:`BestCheckpoint`): a model trained in mixed precision is judged, and
     shipped, as it will run -- in float32, not with bfloat16's 8-bit mantissa (about one grey level).
 
+    It prints nothing itself: with ``verbose`` training, Keras' epoch line shows ``val_psnr`` and ``val_ssim``.
     A model whose outputs are NaN or infinite has diverged: its scores are NaN (never "best"), training stops,
     and the best checkpoint so far is kept."""
 
@@ -61,9 +62,8 @@ class ValidationMetrics(keras.callbacks.Callback):
             psnr = ssim = float("nan")  # never "best": the checkpoint keeps the last good epoch
             self.model.stop_training = True
             print(f" - training diverged ({error}); stopping, the best checkpoint so far is kept")
-        if logs is not None:
+        if logs is not None:  # Keras' progress line (verbose > 0) and the run's history show them
             logs["val_psnr"], logs["val_ssim"] = psnr, ssim
-        print(f" - val_psnr {psnr:.3f} dB - val_ssim {ssim:.4f}")
 
 
 class BestCheckpoint(keras.callbacks.ModelCheckpoint):

@@ -328,7 +328,9 @@ def _callbacks(config, p, run_dir, val_images, twin, earlier, all_epochs, multi_
 
 
 def _fit(model, ds, strategy, *, epochs: int, steps_per_epoch: int, callbacks: list, verbose: int):
-    return model.fit(ds, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose)
+    return model.fit(
+        ds, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose, shuffle=False
+    )
 
 
 def _record(config, p, best, strategy, multi_worker, steps, source_name, copies, transferred, train_images,

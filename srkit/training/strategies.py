@@ -116,6 +116,7 @@ def fit_multi_worker(model, ds, strategy, *, epochs: int, steps_per_epoch: int, 
         logs = {"loss": float(np.mean(losses))}
         callback_list.on_epoch_end(epoch, logs)
         if verbose:
-            print(f"epoch {epoch + 1}/{epochs} - loss {logs['loss']:.5f}")
+            shown = [f"loss {logs['loss']:.5f}"] + [f"{k} {logs[k]:.4f}" for k in ("val_psnr", "val_ssim") if k in logs]
+            print(f"epoch {epoch + 1}/{epochs} - " + " - ".join(shown))
     callback_list.on_train_end()
     return history
