@@ -10,8 +10,11 @@ variable ``CI`` says we run in continuous integration; ``gpu`` when TensorFlow s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sys
+import tempfile
 from typing import TypeVar
 
 __all__ = ["BUDGETS", "current", "pick", "has_gpu", "describe"]
@@ -20,12 +23,51 @@ BUDGETS = ("quick", "cpu", "gpu")
 T = TypeVar("T")
 
 
+# What TensorFlow's C++ side writes to the process's stderr when it starts on a machine without a GPU, or
+# without every CPU feature it could use: true, but nothing a learner can or should act on.
+START_UP_CHATTER = (
+    "All log messages before absl::InitializeLog() is called",
+    "Could not find cuda drivers on your machine",
+    "failed call to cuInit",
+    "This TensorFlow binary is optimized to use available CPU instructions",
+    "To enable the following instructions",
+    "oneDNN custom operations are on",
+    "Unable to register cuDNN factory",
+    "Unable to register cuFFT factory",
+    "Unable to register cuBLAS factory",
+    "computation placer already registered",
+    "TF-TRT Warning: Could not find TensorRT",
+)
+
+
+@contextlib.contextmanager
+def _without_start_up_chatter():
+    """Run the block with the process's stderr (file descriptor 2, where C++ logs go) captured; afterwards,
+    write back every line of it except :data:`START_UP_CHATTER`, so a real error or warning still shows."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode(errors="replace").splitlines()
+            kept = [line for line in lines if not any(chatter in line for chatter in START_UP_CHATTER)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr)
+
+
 @functools.lru_cache(maxsize=1)
 def has_gpu() -> bool:
-    """True when TensorFlow can see at least one GPU."""
-    import tensorflow as tf
+    """True when TensorFlow can see at least one GPU. The first call imports TensorFlow, without its start-up
+    chatter on stderr (:data:`START_UP_CHATTER`: no CUDA driver, CPU features it was not built for)."""
+    with _without_start_up_chatter():
+        import tensorflow as tf
 
-    return bool(tf.config.list_physical_devices("GPU"))
+        return bool(tf.config.list_physical_devices("GPU"))
 
 
 def _truthy(value: str | None) -> bool:
@@ -55,12 +97,14 @@ def pick(*, quick: T, cpu: T, gpu: T) -> T:
 
 
 def describe() -> str:
-    """One line for the first cell of a lesson: which budget, and why."""
-    name = current()
+    """One line for the first cell of a lesson: which budget, and why, and whether TensorFlow sees a GPU (so the
+    lesson's first cell is where TensorFlow starts, quietly)."""
+    name, gpu = current(), has_gpu()
     if _from_environment():  # the same test as current(), so a blank variable is not credited
         why = "set by SRKIT_BUDGET"
     elif name == "quick":
         why = "CI detected"
     else:
         why = "GPU found" if name == "gpu" else "no GPU found"
-    return f"srkit budget: {name} ({why}; override with the environment variable SRKIT_BUDGET=quick|cpu|gpu)"
+    device = "TensorFlow sees a GPU" if gpu else "TensorFlow runs on the CPU"
+    return f"srkit budget: {name} ({why}; override with the environment variable SRKIT_BUDGET=quick|cpu|gpu); {device}"

@@ -36,3 +36,15 @@ def test_a_blank_variable_is_ignored_and_not_credited(monkeypatch):
     monkeypatch.setenv("CI", "true")
     assert budget.current() == "quick"
     assert "CI detected" in budget.describe() and "set by SRKIT_BUDGET" not in budget.describe()
+
+
+def test_tensorflow_start_up_chatter_is_filtered_and_other_stderr_kept(capfd):
+    import os
+
+    with budget._without_start_up_chatter():
+        os.write(2, b"I0000 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n")
+        os.write(2, b"E0000 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error\n")
+        os.write(2, b"E0000 something else went wrong\n")
+    err = capfd.readouterr().err
+    assert "cuda drivers" not in err and "cuInit" not in err and "something else went wrong" in err
+    assert "TensorFlow" in budget.describe()  # the lesson's first cell starts TensorFlow, and says on what
