@@ -564,7 +564,7 @@ assert misfit_shifted > 3 * misfit, "a one-pixel misalignment should stand out c
 # **Is it fast enough?** A training step cannot run faster than the pipeline delivers batches.
 # `srkit.benchmark.training_speed` measures how fast a model trains on one fixed batch (no pipeline at all):
 # SRCNN (batches of 16 patches of 33 × 33) and ESPCN ×3 (16 × 16 LR patches), compiled as `srkit.train`
-# compiles them (on the 2-core machine this course was written on: about 70 and 100 steps/s in float32).
+# compiles them.
 # `srkit.benchmark.pipeline_throughput` measures the pipeline alone (after a warm-up), over a number of
 # batches that depends on the budget. Timings depend on the machine and on what else it is
 # doing, so we print them rather than assert them:

@@ -296,15 +296,10 @@ assert icnr_run["spread"] < random_run["spread"], "the ICNR run should keep less
 # Training shrinks the random-init checkerboard (the loss punishes it), but it has to spend steps on undoing
 # it; the ICNR run starts without one and stays closer to flat. Compare both curves with the bicubic line: in
 # a brief run ESPCN may still be below bicubic, because it must learn from scratch what bicubic already knows
-# (lesson 05 adds bicubic back as a residual). The shipped ESPCN trained far longer (330,000 steps in seven
-# cycles, the last five skipping flat patches, `--min-std 0.04`) and, above all, with **ReLU
-# instead of the paper's tanh**. Trained here with tanh, ESPCN ×3 stalled after a few thousand steps (31.43 dB
-# on Set5 after 40,000 steps, 31.38 after 6,000); with ReLU it kept learning: 32.00 dB after 20,000 steps, 32.41
-# after 60,000, 32.40 after 60,000 more and 32.41 after 30,000 more (each cycle shipped because its validation
-# PSNR rose, by 0.03 and 0.015 dB: converged). Only new data moved it again: four more cycles (180,000 steps) on the images
-# plus shrunk copies of them (`--hr-scales 0.9 0.8 0.7 0.6 0.5`, lesson 05) gave 32.48, 32.50, 32.53 and
-# 32.57 dB (validation +0.036, +0.025, +0.043, +0.024) — the paper has 32.55 dB with its 91 training images. Same
-# parameters, and 7 % faster in TensorFlow Lite: `models.build("espcn", scale=3, activation="relu")`, the preset `espcn-x3`.
+# (lesson 05 adds bicubic back as a residual). The shipped ESPCN trained far longer and, above all, with **ReLU
+# instead of the paper's tanh**: with tanh, ESPCN ×3 stalled after a few thousand steps; with ReLU it kept
+# learning, up to its paper's Set5 figure (`MODEL_CARD.md` lists the runs). Same parameters, and cheaper to
+# evaluate: `models.build("espcn", scale=3, activation="relu")`, the preset `espcn-x3`.
 #
 # ## 5. Speed against quality: the shipped models at ×3
 # `benchmark.models_table` (the function behind `python -m srkit.benchmark models`) scores each shipped

@@ -337,13 +337,13 @@ assert abs(medium - small) < 0.1, "6.4x the parameters should buy (almost) nothi
 # In a brief run the ranking is not settled: bigger networks need more steps (and a few seconds more each) before
 # their capacity shows, and the smallest may even lead early on. Trained long enough, capacity wins — up to a
 # point. EDSR-small (241,057 parameters, 20 convolutions, 10 times ESPCN's parameters) beats the small networks
-# clearly. EDSR-medium is EDSR-baseline's body (16 blocks × 64 filters) on Y: 1.55 million parameters, 6.4 times
-# EDSR-small, trained for an hour in mixed precision (`--precision mixed_bfloat16`: the convolutions in bfloat16,
-# 4.7× faster on this CPU's AMX units, `python -m srkit.benchmark training`). It gains 0.10 dB on Set5 ×3
-# (33.27 → 33.37) and 0.12 dB on the validation images — and nothing on the test split (above); another cycle on EDSR's larger
-# 48 × 48 patches lowered its validation PSNR epoch after epoch while its training loss fell (`MODEL_CARD.md`). The published
-# EDSR (43 million parameters, trained on 800 2K images for days on GPUs) reaches 34.65 dB on Set5 ×3, where
-# VDSR (0.67 M, 291 images) has 33.66: on our 15 training images, more parameters have almost stopped paying.
+# clearly (above). EDSR-medium is EDSR-baseline's body (16 blocks × 64 filters) on Y: 1.55 million parameters,
+# 6.4 times EDSR-small, trained in mixed precision (`--precision mixed_bfloat16`, lesson 08). On our test split it
+# is no better than EDSR-small (the assert above), and longer training on EDSR's larger 48 × 48 patches made its
+# validation PSNR fall while its training loss fell (`MODEL_CARD.md`): it memorises. The published EDSR (43
+# million parameters, trained on 800 2K images for days on GPUs) reaches 34.65 dB on Set5 ×3, where VDSR (0.67 M,
+# 291 images) has 33.66 (the papers' figures): on our 15 training images, more parameters have almost stopped
+# paying.
 #
 # ## 6. Transfer: a ×4 model fine-tuned from the ×2 model
 # An EDSR body does not depend on the scale; only the upsampler does (×4 is two ×2 stages). EDSR trained its ×3
@@ -484,14 +484,10 @@ assert room["originals"].mean_psnr - room["shrunk to 0.5"].mean_psnr > 1.0, (
 )
 
 # %% [markdown]
-# Bicubic loses about 2.5 dB more on the half-size copies: each of their pixels carries more detail. What
-# it bought the shipped models (`MODEL_CARD.md`), fine-tuning each for one more cosine cycle on the 15 images
-# plus their copies at 0.9 … 0.5: ESPCN ×3, which had converged (a cycle without the copies had moved its
-# validation PSNR by 0.015 dB), gained 0.036 dB on validation, 0.07 dB on Set5 (32.41 → 32.48) and 0.04 dB on
-# the test split — and kept learning for three more cycles, to 32.57 dB on Set5, past its paper's 32.55;
-# EDSR-small gained 0.16 / 0.17 / 0.22 dB on Set5 at ×2 / ×3 / ×4 (×3: 33.10 → 33.27) in one cycle, and about
-# nothing in a second. SRCNN, with 8,129 parameters, gained nothing. The copies are not new photographs,
-# though: on 15 images, data remains the limit.
+# Bicubic loses more on the half-size copies (above): each of their pixels carries more detail. One more
+# cosine cycle with these copies raised the shipped models' validation and Set5 scores a little — most for the
+# mid-sized EDSR-small, not at all for SRCNN's 8,129 parameters (`MODEL_CARD.md` lists each run). The copies
+# are not new photographs, though: on 15 images, data remains the limit.
 
 # %% [markdown]
 # A fourth augmentation changes **where the LR grid falls**. `make_pair` keeps one HR pixel in `scale`, on a
@@ -522,16 +518,13 @@ assert len(phases) == SCALE**2 and unexplained > 0.5, (
 )
 
 # %% [markdown]
-# About 1.5 grey levels on average are not predictable from the unshifted image: that is detail which fell
+# What bicubic could not predict from the unshifted image (the second number above) is detail that fell
 # between its samples (aliasing), and every phase catches a different part of it. (Burst photography builds
-# its super-resolution on exactly this, with many shifted frames of one scene.) What the shifted copies bought
-# the shipped models, one more cosine cycle each (`MODEL_CARD.md`): at ×4, with 16 phases, both EDSR-small and
-# EDSR-medium gained 0.05–0.07 dB on Set5 and on the test split (EDSR-small ×4: 30.87 → 30.94 dB on Set5). At ×2
-# and ×3 the changes stayed within about 0.02 dB of validation — small enough that with two validation images the
-# selection rule shipped two models whose Set5 score *fell* (SRCNN ×3 32.28 → 32.25, EDSR-small ×2
-# 37.19 → 37.09) and kept one whose Set5 score rose. We select on validation all the same: choosing on Set5
-# would make every Set5 number in this course meaningless. The copies are new views of the same 15 scenes,
-# not new scenes.
+# its super-resolution on exactly this, with many shifted frames of one scene.) One more cosine cycle with
+# shifted copies helped the shipped models most at ×4, with its 16 phases; at ×2 and ×3 the validation scores
+# moved so little that selecting on two validation images sometimes kept a model whose Set5 score fell
+# (`MODEL_CARD.md`). We select on validation all the same: choosing on Set5 would make every Set5 number in this
+# course meaningless. The copies are new views of the same 15 scenes, not new scenes.
 
 # %% [markdown]
 # ## Exercises

@@ -171,6 +171,44 @@ rate = batches_per_second(patches, 48)
     assert srkit_duplicates(fine, {"raisr", "fit", "downscale_with", "batches_per_second"}) == []
 
 
+# How a lesson's prose tells the project's history instead of an idea (that belongs in MODEL_CARD.md and commit
+# messages): "while preparing this lesson", "the 2-core machine this course was written on", "as it shipped
+# before", "another cycle on ...", "in seven cycles", "Trained here with tanh, ...".
+CHANGELOG = [
+    r"\b(this|the) (course|lesson|notebook) was (written|planned|prepared|developed)\b",
+    r"\bwhile (preparing|writing|developing)\b",
+    r"\b(as it )?shipped (before|earlier|previously)\b",
+    r"\bweights shipped before\b",
+    r"\banother (cycle|run)\b",
+    r"\bin (two|three|four|five|six|seven|eight|nine|ten|\d+) (long )?cycles\b",
+    r"\b(trained|tried) here with\b",
+    r"\bwe (trained|tried|shipped)\b",
+    r"\b(used to|no longer) (ship|train)",
+]
+
+
+def changelog_phrases(markdown: str) -> list[str]:
+    return [m.group(0) for pattern in CHANGELOG for m in re.finditer(pattern, markdown, re.IGNORECASE)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lessons_tell_ideas_not_the_projects_history(path):
+    found = [(i, p) for i, text in enumerate(_cells(path, "markdown")) for p in changelog_phrases(text)]
+    assert not found, f"{path.name}: history belongs in MODEL_CARD.md (markdown cell, phrase): {found}"
+
+
+def test_the_history_check_knows_the_phrasing():
+    history = [
+        "On the 2-core machine this course was written on: about 70 steps/s.",
+        "While preparing the lesson we trained an EDSR.",
+        "The shipped ESPCN trained far longer (330,000 steps in seven cycles).",
+        "Trained here with tanh, ESPCN stalled; another cycle on 48 x 48 patches lowered it.",
+    ]
+    assert all(changelog_phrases(text) for text in history)
+    idea = "One more cosine cycle with shifted copies helped most at x4; select on validation, never on Set5."
+    assert changelog_phrases(idea) == []
+
+
 def _lessons_tool():
     spec = importlib.util.spec_from_file_location("lessons_tool", REPO / "tools" / "lessons.py")
     module = importlib.util.module_from_spec(spec)
