@@ -251,16 +251,18 @@ hr = modcrop(img, scale)
 lrs = {kind: data.degrade(hr, scale, kind=kind) for kind in data.DEGRADATIONS}
 y0, x0, size = 150, 180, 120  # zoom window in HR pixels (multiples of the scale)
 panels = [("HR", hr, 1)] + [(f"LR '{kind}' {lr.shape[1]}x{lr.shape[0]}", lr, scale) for kind, lr in lrs.items()]
-fig, axes = plt.subplots(2, len(panels), figsize=(3.6 * len(panels), 7.5))
-for (title, im, s), top, bottom in zip(panels, axes[0], axes[1]):
-    top.imshow(im)
-    top.set_title(title)
-    top.add_patch(Rectangle((x0 / s, y0 / s), size / s, size / s, fill=False, edgecolor="yellow", lw=2))
-    bottom.imshow(im[y0 // s : (y0 + size) // s, x0 // s : (x0 + size) // s], interpolation="nearest")
-    top.axis("off")
-    bottom.axis("off")
-fig.suptitle(f"{len(lrs)} degradations at x{scale}: full images (top) and the zoom window (bottom)")
-plt.tight_layout()
+# the full HR image with the zoom window, then the window in HR and in each LR image: 2 rows of 4, laptop-wide
+fig, axes = plt.subplots(2, 4, figsize=(13, 7), layout="constrained")
+axes = axes.ravel()
+axes[0].imshow(hr)
+axes[0].add_patch(Rectangle((x0, y0), size, size, fill=False, edgecolor="yellow", lw=2))
+axes[0].set_title(f"HR {hr.shape[1]}x{hr.shape[0]}, zoom window")
+for (title, im, s), ax in zip(panels, axes[1:]):
+    ax.imshow(im[y0 // s : (y0 + size) // s, x0 // s : (x0 + size) // s], interpolation="nearest")
+    ax.set_title(title)
+for ax in axes:
+    ax.axis("off")
+fig.suptitle(f"{len(lrs)} degradations at x{scale}: the zoom window of each")
 plt.show()
 
 # %% [markdown]

@@ -365,21 +365,23 @@ for name, run in runs.items():
 
 # %% [markdown]
 # The curves: the training loss (the mean MSE of each epoch's patches, log scale) and the protocol PSNR on the
-# validation images, with bicubic for reference.
+# validation images after each epoch, with bicubic for reference (the untrained network's PSNR, far below, is in
+# the title).
 
 # %%
 at = [per_epoch * (k + 1) for k in range(epochs)]
 fig, (ax_loss, ax_psnr) = plt.subplots(1, 2, figsize=(13, 4.2))
 for name, run in runs.items():
     ax_loss.plot(at, run["loss"], "o-", label=name)
-    ax_psnr.plot([0] + at, [untrained_val] + run["val_psnr"], "o-", label=name)
+    ax_psnr.plot(at, run["val_psnr"], "o-", label=name)  # step 0 (untrained) is far below: in the title
 ax_loss.set_yscale("log")
 ax_loss.set_xlabel("training step")
 ax_loss.set_ylabel("MSE (epoch mean)")
 ax_loss.set_title("training loss")
 ax_loss.legend()
 ax_psnr.axhline(bicubic_val, color="gray", ls="--", label="bicubic")
-ax_psnr.set_ylim(max(untrained_val, bicubic_val - 8), bicubic_val + 1.5)
+shown = [p for run in runs.values() for p in run["val_psnr"]] + [bicubic_val]
+ax_psnr.set_ylim(min(shown) - 0.5, max(shown) + 0.5)  # every point and the bicubic line inside the axes
 ax_psnr.set_xlabel("training step")
 ax_psnr.set_ylabel("PSNR (dB), Y, border cropped")
 ax_psnr.set_title(f"validation PSNR (protocol, full images)\nat step 0 (untrained): {untrained_val:.1f} dB")
