@@ -56,3 +56,24 @@ def test_a_failing_assert_still_fails_with_its_message(repeat_runs, tmp_path):
 def test_cells_with_ipython_syntax_are_left_alone(repeat_runs):
     source = "%timeit 1 + 1\nassert 1 < 2\n"
     assert repeat_runs.instrument(source, "lesson:0") == (source, {})
+
+
+def test_the_report_lists_slow_cells_and_what_went_to_stderr(repeat_runs, tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    probe, quiet, noisy = (nbformat.v4.new_code_cell(s) for s in ("probe", "x = 1", "import warnings"))
+    noisy.outputs = [nbformat.v4.new_output("stream", name="stderr", text="UserWarning: something | odd\n")]
+    noisy.metadata["execution"] = {
+        "iopub.execute_input": "2026-12-07T10:00:00.000000Z",
+        "shell.execute_reply": "2026-12-07T10:00:03.500000Z",
+    }
+    nb.cells = [probe, quiet, noisy]
+    assert repeat_runs._stderr(nb) == [dict(cell=1, text="UserWarning: something | odd\n")]
+    assert repeat_runs._cell_seconds(nb) == {"1": 3.5}
+    record = dict(lesson="09_x.ipynb", seconds=4, errors=[], asserts={}, run=1, cells={"1": 3.5})
+    (tmp_path / "lessons.jsonl").write_text(json.dumps(dict(record, stderr=repeat_runs._stderr(nb))) + "\n")
+    report = repeat_runs.report(tmp_path)
+    assert (
+        "| 09 | Cell 1 | 4 | 1 |" in report and "| 09_x.ipynb | Cell 1 | `UserWarning: something \\| odd` |" in report
+    )

@@ -133,7 +133,19 @@ def run_lesson(path: Path, log: Path, timeout: int) -> dict:
         errors=errors,
         asserts=asserts,
         cells=_cell_seconds(nb),
+        stderr=_stderr(nb),
     )
+
+
+def _stderr(nb) -> list[dict]:
+    """What each code cell wrote to stderr (warnings, log lines): a lesson should show none it did not mean to."""
+    code = [c for c in nb.cells if c.cell_type == "code"][1:]  # without the probe cell, as nbval counts
+    return [
+        dict(cell=n, text=o.get("text", "")[:300])
+        for n, cell in enumerate(code)
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    ]
 
 
 def _cell_seconds(nb) -> dict[str, float]:
@@ -230,6 +242,12 @@ def report(out: Path) -> str:
         lines += ["", "## Slowest cells", "", "| lesson | cell | median s | runs |", "|---|---|---|---|"]
         ranked = sorted(cells.items(), key=lambda kv: -sorted(kv[1])[len(kv[1]) // 2])[:20]
         lines += [f"| {k[0]} | Cell {k[1]} | {sorted(v)[len(v) // 2]:.0f} | {len(v)} |" for k, v in ranked]
+    noise = {(r["lesson"], e["cell"]): e["text"] for r in lessons for e in r.get("stderr", [])}
+    if noise:
+        lines += ["", "## Written to stderr", "", "| lesson | cell | first line |", "|---|---|---|"]
+        for (lesson, cell), text in sorted(noise.items()):
+            first = " ".join(text.strip().splitlines()[:1])[:120].replace("|", "\\|")
+            lines.append(f"| {lesson} | Cell {cell} | `{first}` |")
     errors = [(r["lesson"], e) for r in lessons for e in r["errors"]]
     if errors:
         lines += ["", "## Errors", ""] + [f"- {lesson} cell {e['cell']}: {e['error']}" for lesson, e in errors]
