@@ -154,8 +154,13 @@ print(f"HR {hr.shape}  ->  LR {lr.shape}: each LR pixel stands for {scale}x{scal
 
 # %% [markdown]
 # PSNR compares two images through their mean squared error: $\mathrm{PSNR} = 10\log_{10}(255^2/\mathrm{MSE})$ dB,
-# higher is better. SSIM (at most 1, for identical images) compares local means, contrasts and structure. SR papers measure
-# both on the **luma channel Y** with `scale` pixels cropped from every border; so do we.
+# higher is better. **SSIM** (structural similarity, Wang et al. 2004) looks at small neighbourhoods instead of
+# single pixels: in an 11 × 11 Gaussian window around every pixel it compares the two images' local means
+# (brightness), standard deviations (contrast) and covariance (structure),
+# $\mathrm{SSIM} = \frac{(2\mu_x\mu_y + C_1)(2\sigma_{xy} + C_2)}{(\mu_x^2 + \mu_y^2 + C_1)(\sigma_x^2 + \sigma_y^2 + C_2)}$
+# (the small constants $C_1, C_2$ avoid division by zero), and averages over the windows: 1 for identical
+# images, lower as structure is lost. SR papers measure both on the **luma channel Y** with `scale` pixels
+# cropped from every border; so do we.
 
 # %%
 import matplotlib.pyplot as plt
@@ -235,7 +240,9 @@ print("Correct: each extra factor throws away more of the image.")
 # %% [markdown]
 # **Exercise 2.** Which *test* image is hardest for bicubic ×3? Use `srkit.evaluate.evaluate` with
 # `srkit.evaluate.bicubic_upscaler(3)` on `data.bundled("test")` (it returns per-image PSNRs in `.psnr`) and
-# store the name in `hardest`.
+# store the name in `hardest`. (Its summary names a *protocol*: `rgb` means the colour image is shrunk and
+# enlarged in colour, as EDSR's tables did, and Y is taken at the end for the scores; lesson 02 shows `y`, the
+# SRCNN-style variant that takes Y first.)
 
 # %%
 from srkit.evaluate import bicubic_upscaler, evaluate

@@ -457,7 +457,8 @@ plt.show()
 
 # %% [markdown]
 # Are they really aligned? Downscale each HR patch with the same bicubic and compare it with its LR patch.
-# The bicubic kernel at ×3 is 12 HR pixels wide, so the outer 2 LR pixels of a patch were computed from HR
+# The bicubic kernel reaches 2 pixels to each side (4 taps); shrinking ×3 stretches it three times (the
+# antialiasing of sections 3 and 4), to 12 HR pixels, so the outer 2 LR pixels of a patch were computed from HR
 # pixels *outside* the patch and may differ; the **interior** must match. A patch shifted by a single HR
 # pixel shows how sensitive this check is:
 

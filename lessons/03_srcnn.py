@@ -296,8 +296,11 @@ assert mean_of_psnrs > psnr_of_mean + 1, "log is concave: the mean of PSNRs exce
 # consistent directions. **Adam** (Kingma & Ba, 2015) also divides each parameter's step by a running estimate
 # of that parameter's gradient size, so layers with small gradients are not left behind. We train the same
 # network from the **same initial weights**, on the **same patches in the same order**, for the same number of
-# steps (set by the budget); only the optimiser differs. Both use a cosine decay of the learning rate to 10 %
-# of its start, each with a standard starting value (SGD: 0.01, Adam: 0.001).
+# steps (set by the budget); only the optimiser differs. Both start from a standard learning rate (SGD: 0.01,
+# Adam: 0.001) and lower it along a **cosine decay**: after step $t$ of $T$ the rate is
+# $\eta_t = \eta_\text{end} + (\eta_0 - \eta_\text{end})\,\tfrac12\bigl(1 + \cos(\pi t / T)\bigr)$, with
+# $\eta_\text{end}$ 10 % of $\eta_0$: large steps while the weights are far from good, small ones at the end,
+# where large steps would only jump around the minimum. (Keras: `keras.optimizers.schedules.CosineDecay`.)
 
 # %%
 steps = budget.pick(quick=200, cpu=1500, gpu=20_000)
@@ -335,7 +338,9 @@ print(
 print(inspect.getsource(fit))
 
 # %% [markdown]
-# (`jit_compile=True`, its default, asks for XLA compilation, about twice as fast for a small network on a CPU.)
+# (`jit_compile=True`, its default, asks for **XLA** compilation: TensorFlow compiles the whole training step into
+# one optimised program, fusing its operations, instead of running them one by one. The first step waits for the
+# compiler; the others are faster.)
 
 # %%
 runs = {}

@@ -305,7 +305,8 @@ assert icnr_run["spread"] < random_run["spread"], "the ICNR run should keep less
 # `benchmark.models_table` (the function behind `python -m srkit.benchmark models`) scores each shipped
 # pretrained model on the test split with the protocol, and times a 512×512 output (510×510 at ×3: a 170×170
 # LR input) on this machine, median of 3 runs of the whole `srkit.upscale` — colour conversion and bicubic
-# chroma included, which weigh most for the smallest networks.
+# chroma included, which weigh most for the smallest networks. EDSR-small, the deeper residual network of
+# lesson 05, is in the table as the quality end of the range.
 
 # %%
 names = ["srcnn-x3", "fsrcnn-x3", "espcn-x3", "edsr-small-x3"]

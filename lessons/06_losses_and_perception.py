@@ -191,7 +191,11 @@ plt.show()
 # The network: ESPCN ×3 on Y with a residual over bicubic (`bicubic_residual=True`, lesson 05), 22,729
 # parameters — small enough to train several times within the budget. Same seed, same patches, same number
 # of steps and the same optimiser for each loss; only the loss differs. We score each model on the **test**
-# split with the protocol (Y, `crop_border=3`), and keep its outputs for the rest of the lesson.
+# split with the protocol (Y, `crop_border=3`), and keep its outputs for the rest of the lesson. `score` also
+# records two numbers that later sections use: the **gradient energy** (the mean squared difference between
+# neighbouring pixels, relative to the HR image's: below 100 % means smoother than the original) and a
+# **perception proxy**, `metrics.gradient_wasserstein` — how far the distribution of the output's local
+# gradients is from the HR image's (lower is closer; section 7 explains why it stands in for perceptual quality).
 # Training is `srkit.training.fit` (lesson 03 printed its source: Adam with a cosine decay, random 16 × 16 LR
 # patches), with the loss as its argument:
 
