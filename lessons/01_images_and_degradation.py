@@ -586,11 +586,12 @@ for model, preset_name in [("SRCNN", "srcnn-x3"), ("ESPCN", "espcn-x3")]:
     print(f"  {model:<6}{steps_per_s:>4.0f} steps/s: the pipeline delivers {rate / steps_per_s:.1f}x that ({verdict})")
 
 # %% [markdown]
-# The cell above compares the pipeline's rate with what SRCNN and ESPCN consume on your machine; the rate varies
-# from run to run, and during training the pipeline and the
-# model share the same two cores. So for very small models on a CPU, the input pipeline is
-# worth watching (larger batches, or a fixed in-memory array of patches like `A` and `B`, cost less per
-# example); on a GPU, `prefetch` lets the CPU prepare the next batches while the GPU computes.
+# Read the verdicts above for your machine. The rule behind them: the pipeline should deliver at least about
+# twice what the model consumes, because the rates vary from run to run and during training the pipeline and the
+# model share the same processor cores. Where it does not (very small models, or a fast GPU), larger batches or a
+# fixed in-memory array of patches like `A` and `B` cost less per example, and on a GPU `prefetch` lets the CPU
+# prepare the next batches while the GPU computes. (SRCNN and ESPCN are lessons 03 and 04; here they are two
+# consumers of batches, one heavier, one lighter.)
 
 # %% [markdown]
 # ## Exercises
