@@ -431,10 +431,25 @@ print(
 # %%
 srcnn_pretrained = pretrained.load("srcnn-x3")
 stages = pretrained.training_stages("srcnn-x3")  # one training record per run, first run first
+
+
+def options(command, leave_out=("--preset", "--steps", "--seed", "--init-from", "--out")):
+    # the command's options (each with its values), without the ones every run has
+    groups = []
+    for word in command.split()[3:]:  # after "python -m srkit.train"
+        if word.startswith("--"):
+            groups.append([word])
+        elif groups:
+            groups[-1].append(word)
+    return " ".join(" ".join(g) for g in groups if g[0] not in leave_out) or "-"
+
+
+print(f"first run: {stages[0]['command']}")
+print(f"{'run':>3}{'steps':>9}{'min':>6}{'best val PSNR':>15}  other options")
 for k, record in enumerate(stages, 1):
     print(
-        f"run {k}: `{record['command']}`: {record['steps']:,} steps of {record['batch_size']} patches "
-        f"in {record['seconds'] / 60:.0f} min on {record['data']}; best validation PSNR {record['best_val_psnr']:.2f} dB"
+        f"{k:>3}{record['steps']:>9,}{record['seconds'] / 60:>6.0f}{record['best_val_psnr']:>12.2f} dB  "
+        + options(record["command"])
     )
 print(
     f"pretrained srcnn-x3: {sum(r['steps'] for r in stages):,} steps in {len(stages)} runs, "
