@@ -466,16 +466,14 @@ for s in SETS:
 
 # %% [markdown]
 # The control hardly moves: more training on the right LR keeps the shipped model where it was. The model
-# fine-tuned on non-antialiased LR loses **most of its gain** on the standard LR of the tables (in the `cpu`
-# budget, 3,000 steps: +2.0 dB over bicubic on Set5 becomes +0.3, +1.0 on the test split +0.2): it learned to
-# expect sharp, aliased input, and given the smoother standard LR it does not restore what the blur removed.
-# On its own kind of LR it is about 3 dB better than the standard model — which falls more than 2 dB *below*
-# bicubic there, sharpening aliasing it takes for blurred detail — yet only about half a dB above bicubic:
-# aliasing folds fine detail onto coarse patterns irreversibly, and a network this small cannot unfold much of
-# it. (`train` picks the checkpoint with the best validation PSNR on
-# *standard* LR, the least damaged one: a release trained without a standard-LR validation would fare no
-# better.) The OpenCV figures above keep a sliver of gain, and so does our briefly fine-tuned
-# model: the direction and the size, most of the gain lost, are the same.
+# fine-tuned on non-antialiased LR loses **most of its gain** on the standard LR of the tables (the share it
+# keeps is printed above, and checked to be under half): it learned to expect sharp, aliased input, and given
+# the smoother standard LR it does not restore what the blur removed. On its own kind of LR it is far better
+# than the standard model, which sharpens the aliasing as if it were blurred detail (both gains are printed
+# above). (`train` picks the checkpoint with the best validation PSNR on *standard* LR, the least damaged one:
+# a release trained without a standard-LR validation would fare no better.) The OpenCV figures above keep a
+# sliver of gain, and so does our briefly fine-tuned model: the direction and the size, most of the gain lost,
+# are the same.
 #
 # ### 2.7 All the mistakes, side by side
 
