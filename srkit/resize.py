@@ -251,7 +251,7 @@ def imresize_tf(
     return tf.cast(x, image.dtype)
 
 
-# Other libraries' bicubic downscaling, each as it is usually called; the comments say how it differs from MATLAB's.
+# Other libraries' bicubic downscaling, each as it is usually called; each value says how it differs from MATLAB's.
 LIBRARIES = {
     "pillow": "Pillow Image.resize(BICUBIC): antialiased, a = -0.5; its own fixed-point arithmetic and rounding",
     "tensorflow": "tf.image.resize(bicubic): antialias=False by default, so the kernel is not stretched (aliasing)",
