@@ -77,7 +77,8 @@ bicubic_val = evaluate(bicubic_upscaler(SCALE), val_images, scale=SCALE, crop_bo
 # Every experiment below trains with `srkit.training.fit` (lesson 03 printed its source): Adam with a cosine
 # decay of the learning rate, random 16 × 16 LR patches with flips and rotations, the validation PSNR after each
 # epoch, and the **L1 loss** — the mean absolute error $\frac1N\sum|y - \hat y|$, EDSR's choice — unless another
-# is named (lesson 06 compares L1 with L2, the mean squared error, and explains why EDSR preferred it). So the experiments differ only in what they compare.
+# is named (lesson 06 compares L1 with L2, the mean squared error). So the experiments differ only in what they
+# compare.
 #
 # ## 1. What depth buys: the receptive field
 # An output pixel can only depend on the input pixels within its **receptive field**. Lesson 03 computed it
