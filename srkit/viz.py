@@ -1,6 +1,7 @@
 """Looking at SR results: a side-by-side figure with zoomed insets (:func:`compare`), a before/after slider
-(:func:`swipe`) and the classroom explorer (:func:`explorer`: image, scale, models and zoom picked from
-widgets, outputs and metrics updated live).
+(:func:`swipe`), a flip-book of results over one or more settings (:func:`flipbook`: a slider per setting,
+e.g. training step, loss, or scale x blur) and the classroom explorer (:func:`explorer`: image, scale, models
+and zoom picked from widgets, outputs and metrics updated live).
 
 Widgets are plain ipywidgets showing PNG images rendered here, so they work in JupyterLab, Jupyter
 Notebook and Colab (call ``google.colab.output.enable_custom_widget_manager()`` there, as every lesson's
@@ -17,7 +18,7 @@ import numpy as np
 from ._util import round_to
 from .metrics import psnr, ssim
 
-__all__ = ["compare", "swipe", "explorer", "to_png", "swipe_frame"]
+__all__ = ["compare", "swipe", "flipbook", "explorer", "to_png", "swipe_frame"]
 
 
 def _as_uint8(image: np.ndarray) -> np.ndarray:
@@ -165,6 +166,105 @@ def swipe(
 
     slider.observe(update, names="value")
     return widgets.VBox([slider, image])
+
+
+def _enlarge(image: np.ndarray, zoom, width: int) -> np.ndarray:
+    """``image`` cut to ``zoom`` (y, x, h, w) when given, then enlarged by pixel repetition to about ``width``."""
+    if zoom is not None:
+        y, x, h, w = _check_zoom(zoom, image.shape)
+        image = image[y : y + h, x : x + w]
+    factor = max(1, width // image.shape[1])
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def flipbook(
+    frames: Mapping[object, np.ndarray],
+    *,
+    names: tuple[str, ...] | None = None,
+    reference: np.ndarray | None = None,
+    zoom: tuple[int, int, int, int] | None = None,
+    crop_border: int = 0,
+    y_channel: bool = True,
+    width: int = 360,
+):
+    """Flip through same-size images with sliders: one slider per setting the images differ in.
+
+    ``frames`` maps a key to an image (uint8 or [0, 1] float, all the same shape). A key is one setting
+    (``{"step 0": a, "step 100": b}``: one slider) or a tuple of settings, one per slider, covering every
+    combination (``{(2, 0.0): a, (2, 1.0): b, (4, 0.0): c, (4, 1.0): d}`` with ``names=("scale", "blur")``).
+    Sliders keep the order in which the keys first give each value. ``zoom`` (y, x, h, w) shows that region
+    only, enlarged by pixel repetition to about ``width`` pixels; with ``reference`` (an image of the same
+    shape) the caption gives PSNR/SSIM of the shown image against it (``crop_border``, ``y_channel`` as in
+    :mod:`srkit.metrics`). Returns an ``ipywidgets.VBox`` with ``.controls`` (the sliders, by name),
+    ``.output`` (the image widget) and ``.caption``.
+    """
+    import itertools
+
+    import ipywidgets as widgets
+
+    if not frames:
+        raise ValueError("flipbook() needs at least one image")
+    keys = list(frames)
+    tupled = all(isinstance(k, tuple) for k in keys)
+    if any(isinstance(k, tuple) for k in keys) and not tupled:
+        raise ValueError("flipbook() keys must be all tuples (one value per slider) or all single values")
+    parts = [k if tupled else (k,) for k in keys]
+    if len({len(p) for p in parts}) != 1 or not parts[0]:
+        raise ValueError(f"every key must have the same number of settings, got {sorted({len(p) for p in parts})}")
+    n = len(parts[0])
+    names = (
+        tuple(names) if names is not None else (("setting",) if n == 1 else tuple(f"setting {i + 1}" for i in range(n)))
+    )
+    if len(names) != n:
+        raise ValueError(f"{n} setting(s) per key but {len(names)} name(s): {names}")
+    values = [list(dict.fromkeys(p[i] for p in parts)) for i in range(n)]
+    missing = [c for c in itertools.product(*values) if c not in set(parts)]
+    if missing:
+        raise ValueError(f"no image for {len(missing)} combination(s) of the sliders, e.g. {missing[0]}")
+    images = {p: _as_uint8(frames[k]) for p, k in zip(parts, keys)}
+    shapes = {im.shape for im in images.values()}
+    if len(shapes) != 1:
+        raise ValueError(f"all images must have the same shape, got {sorted(shapes)}")
+    shape = shapes.pop()
+    if reference is not None:
+        reference = _as_uint8(reference)
+        if reference.shape != shape:
+            raise ValueError(f"reference has shape {reference.shape}, the images {shape}")
+    if zoom is not None:
+        _check_zoom(zoom, shape)
+
+    sliders = {
+        name: widgets.SelectionSlider(
+            options=[(str(v), v) for v in vals],
+            value=vals[0],
+            description=name,
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="100%"),
+        )
+        for name, vals in zip(names, values)
+    }
+    output = widgets.Image(format="png")
+    caption = widgets.HTML()
+
+    def show(*_):
+        key = tuple(s.value for s in sliders.values())
+        image = images[key]
+        output.value = to_png(_enlarge(image, zoom, width))
+        label = ", ".join(f"{name} {value}" for name, value in zip(names, key))
+        if reference is not None:
+            label += (
+                f": {psnr(reference, image, crop_border=crop_border, y_channel=y_channel):.2f} dB / "
+                f"{ssim(reference, image, crop_border=crop_border, y_channel=y_channel):.4f}"
+            )
+        caption.value = label
+
+    for slider in sliders.values():
+        slider.observe(show, names="value")
+    show()
+    box = widgets.VBox([*sliders.values(), caption, output])
+    box.controls, box.output, box.caption = sliders, output, caption
+    return box
 
 
 def _upscaler_for(model) -> Callable[[np.ndarray, int], np.ndarray]:

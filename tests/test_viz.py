@@ -78,3 +78,46 @@ def test_explorer_updates_when_the_controls_change(hr, astronaut):
     n = len(calls)
     c["zoom_y"].value = 7  # moving the zoom reuses the cached outputs
     assert len(calls) == n
+
+
+def _decoded(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
+def test_flipbook_shows_the_image_its_sliders_pick(hr):
+    frames = {(s, b): np.clip(hr.astype(int) // s + 40 * b, 0, 255).astype(np.uint8) for s in (2, 3) for b in (0, 1)}
+    book = viz.flipbook(frames, names=("scale", "blur"), reference=hr, width=240)
+    assert list(book.controls) == ["scale", "blur"] and book.controls["scale"].value == 2
+    shown = _decoded(book.output.value)
+    assert shown.shape == (192, 240, 3) and np.array_equal(shown[::2, ::2], frames[(2, 0)])  # enlarged 2x
+    assert book.caption.value.startswith("scale 2, blur 0: ") and "dB" in book.caption.value
+    book.controls["blur"].value = 1
+    book.controls["scale"].value = 3
+    assert np.array_equal(_decoded(book.output.value)[::2, ::2], frames[(3, 1)])
+    assert book.caption.value.startswith("scale 3, blur 1: ")
+    # one setting: plain keys, a zoomed region, no reference
+    single = viz.flipbook({"step 0": hr, "step 100": 255 - hr}, names=("step",), zoom=(10, 20, 30, 40), width=400)
+    assert _decoded(single.output.value).shape == (300, 400, 3) and single.caption.value == "step step 0"
+    single.controls["step"].value = "step 100"
+    assert np.array_equal(_decoded(single.output.value)[::10, ::10], 255 - hr[10:40, 20:60])
+
+
+def test_flipbook_rejects_bad_input(hr):
+    with pytest.raises(ValueError, match="at least one"):
+        viz.flipbook({})
+    with pytest.raises(ValueError, match="all tuples"):
+        viz.flipbook({(1, 2): hr, "b": hr})
+    with pytest.raises(ValueError, match="no image for 1 combination"):
+        viz.flipbook({(1, "a"): hr, (1, "b"): hr, (2, "a"): hr})
+    with pytest.raises(ValueError, match="same shape"):
+        viz.flipbook({"a": hr, "b": hr[:50]})
+    with pytest.raises(ValueError, match="2 setting"):
+        viz.flipbook({(1, 2): hr}, names=("only one",))
+    with pytest.raises(ValueError, match="reference has shape"):
+        viz.flipbook({"a": hr}, reference=hr[:10])
+    with pytest.raises(ValueError, match="does not fit"):
+        viz.flipbook({"a": hr}, zoom=(90, 0, 32, 32))
