@@ -244,7 +244,8 @@ def flipbook(
         )
         for name, vals in zip(names, values)
     }
-    output = widgets.Image(format="png")
+    shown_width = _enlarge(images[parts[0]], zoom, width).shape[1]
+    output = widgets.Image(format="png", layout=widgets.Layout(width=f"{shown_width}px"))
     caption = widgets.HTML()
 
     def show(*_):
