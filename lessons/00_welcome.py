@@ -9,6 +9,7 @@
 # - check that your environment is ready (versions, Colab, GPU, training budget);
 # - the map of the course and how the `srkit` package is used in every lesson;
 # - what an LR image is, how it is made from an HR image, and how far plain bicubic interpolation gets back;
+# - what a trained network adds over bicubic, seen with an interactive before/after swipe;
 # - how SR quality is scored (PSNR and SSIM on the luma channel, with the border cropped).
 #
 # **Time needed:** about 10 minutes to read; the code runs in under a minute on a CPU.
@@ -17,7 +18,7 @@
 # ## Set-up
 # Every lesson starts with the same cell. In JupyterLab it imports `srkit` (installed with
 # `pip install -e ".[dev]"` from the repository root, see the README). On Colab it installs `srkit` first and
-# turns on Colab's custom widget manager, which the interactive comparison widgets of later lessons need.
+# turns on Colab's custom widget manager, which the interactive comparison widgets (from this lesson on) need.
 # It also prints the **training budget** in force (more on that below).
 
 # %%
@@ -84,7 +85,7 @@ assert keras.__version__.startswith("3."), (
 # ## The course map
 # | lesson | what you do |
 # |---|---|
-# | **00 · Welcome** (this one) | set-up, the course map, a first LR / HR / bicubic comparison |
+# | **00 · Welcome** (this one) | set-up, the course map, a first LR / HR / bicubic comparison, a trained model swiped against bicubic |
 # | **01 · Images and degradation** | images as arrays, colour spaces and why Y, the degradation model, resizers that disagree, patches, augmentation, the tf.data pipeline |
 # | **02 · Classical baselines** | nearest, bilinear, bicubic, Lanczos; PSNR written by you; RAISR, a method that learns filters from data without deep learning |
 # | **03 · SRCNN** | the first SR network, in six steps: data, network, loss, optimisation, test, apply |
@@ -201,6 +202,30 @@ assert scores["bicubic"][0] > scores["nearest"][0] + 1.0, "bicubic should beat n
 assert scores["bicubic"][1] > scores["nearest"][1]
 
 # %% [markdown]
+# ## A glimpse ahead: a learned model against bicubic
+# `srkit` ships the models that lessons 03–05 build, already trained (`srkit.pretrained.names()` lists them;
+# `MODEL_CARD.md` says how each was trained and how to reproduce it). `srkit.upscale` runs one on any image.
+# Here ESPCN ×4, a small network of lesson 04, enlarges the same LR image; the cell prints both scores, and
+# `viz.swipe` lays the two results over each other on the cat's head: ESPCN left of the white line, bicubic
+# right of it. Drag the slider to move the line.
+
+# %%
+from srkit import upscale, viz
+
+espcn = upscale(lr, model="espcn-x4", scale=scale)
+psnr_espcn = psnr(hr, espcn, crop_border=scale, y_channel=True)
+print(f"x4 on 'chelsea', Y, border cropped: bicubic {scores['bicubic'][0]:.2f} dB, ESPCN {psnr_espcn:.2f} dB")
+assert psnr_espcn > scores["bicubic"][0] + 0.2, "the trained ESPCN should beat bicubic clearly"
+head = np.s_[40:300, 100:400]  # eyes, nose and whiskers: 260 x 300 HR pixels
+viz.swipe(bicubic[head], espcn[head], labels=("bicubic x4", "ESPCN x4"))
+
+# %% [markdown]
+# **Question.** Drag the line slowly across an eye and then across the whiskers. Where does ESPCN draw a
+# crisper edge than bicubic (the rim of the iris, the dark pupil, the whiskers on the cheek)? Is there any
+# detail — the single hairs of the fur — that *neither* of them gets back? Then compare what you see with the
+# gap between the two PSNRs printed above: does the size of that gap in dB tell you how different they look?
+
+# %% [markdown]
 # ## Training budgets
 # Training takes time, and the same notebook runs in three places: CI (which must finish in minutes), your
 # laptop's CPU, and a Colab GPU. Each lesson sizes its training with one switch, chosen in this order:
@@ -306,7 +331,8 @@ print("Correct: the striped and the plain HR image give (almost) the same LR ima
 #   learned methods guess from examples.
 # - Quality is measured with PSNR and SSIM on the luma channel Y with `scale` pixels cropped, averaged per
 #   image — `srkit.metrics` makes you state those conventions at every call.
-# - `srkit` holds everything the lessons use; lessons call it rather than copy it.
+# - `srkit` holds everything the lessons use; lessons call it rather than copy it. It also ships trained
+#   models: `srkit.upscale` runs one, and ESPCN already beats bicubic at ×4 on the test image.
 # - Every lesson sizes its training with the budget switch (`quick` / `cpu` / `gpu`, or `SRKIT_BUDGET`).
 #
 # ## Questions you should now be able to answer
