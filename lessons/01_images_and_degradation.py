@@ -11,7 +11,7 @@
 # - how an image is stored (shape, dtype, range), why `uint8` arithmetic wraps around, and the
 #   "float in [0, 1]" convention;
 # - what YCbCr is, why SR works on the luma channel **Y**, the exact BT.601 formula papers use, and a trap
-#   with gray images that is worth 1.32 dB;
+#   with gray images that inflates their PSNR by more than a dB;
 # - the degradation model $y = (x \circledast k)\downarrow_s + n$: the standard BI, BD and DN degradations, and a harder mix;
 # - why "bicubic" is not one thing: four resizers compared pixel by pixel and in dB;
 # - *modcrop*; patches as the **A** (inputs) and **B** (targets) matrices of a regression; the 8 flips and
@@ -173,8 +173,8 @@ for name, im in train.items():
 assert min(s[0] for s in y_share.values()) > 0.5, "Y should hold most of the detail in every colour image"
 
 # %% [markdown]
-# Y holds most of the detail in every colour image (70–99 %), so a network that sharpens Y alone gets most
-# of the benefit (and needs only one input and one output channel).
+# Y holds most of the detail in every colour image (the shares printed above), so a network that sharpens Y
+# alone gets most of the benefit (and needs only one input and one output channel).
 #
 # **The formula.** With R, G, B in [0, 1], BT.601 gives $Y = 16 + 65.481\,R + 128.553\,G + 24.966\,B$ on the
 # 0..255 scale (the three weights add up to 219 = 235 − 16). Build it yourself and compare it with
@@ -282,6 +282,27 @@ noise_std = np.std((lrs["noise"] - base)[unclipped])
 print(f"noise std on {unclipped.mean():.0%} of the pixels: {noise_std:.1f} grey levels (asked for 30)")
 assert sharpness["blur"] < sharpness["bicubic"], "the Gaussian blur should give a softer LR image than bicubic"
 assert abs(noise_std - 30) < 3, "the added noise should have a standard deviation close to 30 grey levels"
+
+# %% [markdown]
+# **A degradation playground.** The figure above shows one scale. The flip-book below degrades a crop of the
+# same image (the face and hair) with every kind at ×2, ×3 and ×4, enlarges each LR image back with bicubic so
+# that every frame has the HR size, and shows it at twice its size. Its caption gives the PSNR / SSIM (on Y) of
+# that bicubic result against the HR crop: what each degradation costs a method that knows nothing about it.
+# One slider picks the scale, the other the degradation.
+
+# %%
+from srkit import viz
+
+face = hr[30:210, 150:330]  # 180 x 180 HR pixels: a multiple of 2, 3 and 4
+playground = {(s, kind): imresize(data.degrade(face, s, kind=kind), s) for s in (2, 3, 4) for kind in data.DEGRADATIONS}
+viz.flipbook(playground, names=("scale", "degradation"), reference=face)
+
+# %% [markdown]
+# **Question.** Step through the six degradations at ×2, then at ×4. Which one costs bicubic the most PSNR at
+# every scale? Does the ranking by PSNR match the ranking by how bad the frames *look*? Compare `noise` with
+# `blur`: how far apart are they in PSNR, how far in SSIM, and which would you rather look at? Then compare
+# `bicubic` with `bicubic-noaa` at ×2 and at ×3: which one scores higher at each scale, and what do you see in
+# the hair that the number does not tell you? (Section 4 explains why the winner changes with the scale.)
 
 # %% [markdown]
 # ## 4. The resizer zoo: "bicubic" is not one thing
@@ -661,7 +682,7 @@ print(f"Correct: {guess}. Two 'bicubic' LR images differ unless made by the same
 
 # %% [markdown]
 # **Exercise 4 (the gray-image pitfall, in dB).** In section 2, converting a gray image to R = G = B before
-# taking Y raised its PSNR by about 1.3 dB. Compute from the Y formula *how many dB exactly* this adds
+# taking Y raised its PSNR by the amount printed there. Compute from the Y formula *how many dB exactly* this adds
 # (hint: how are the errors scaled, and what does that do to the MSE and to $10\log_{10}(255^2/\mathrm{MSE})$?),
 # and store it in `pitfall_db`.
 
@@ -689,7 +710,7 @@ print(f"Correct: {pitfall_db:.4f} dB; on uint8 images rounding Y makes it {psnr_
 #   as Y directly; the R = G = B detour adds 20 log10(255/219) = 1.32 dB.
 # - LR = (HR ⊛ k)↓s + n. The benchmark degradation is MATLAB's bicubic `imresize`; `degrade` also offers blur,
 #   noise, both, bicubic without antialiasing and a "real" blur + noise + JPEG chain. Train and test on the same degradation.
-# - Resizers called "bicubic" disagree: Pillow and antialiased tf on 10–20 % of LR pixels by a few levels;
+# - Resizers called "bicubic" disagree: Pillow and antialiased tf on a minority of LR pixels by a few levels;
 #   tf's default (no antialiasing) on most pixels, shifting the bicubic baseline by tenths of a dB to a dB,
 #   with a sign that depends on the scale.
 # - Modcrop HR to a multiple of the scale. LR patch (i, j) of size p matches HR patch (s·i, s·j) of size s·p:
