@@ -60,7 +60,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from keras import layers
 
-from srkit import data, models, pretrained
+from srkit import data, models, pretrained, viz
 from srkit.color import rgb2ycbcr, to_y
 from srkit.evaluate import bicubic_upscaler, evaluate
 from srkit.metrics import psnr
@@ -104,8 +104,8 @@ assert inputs.shape == targets.shape == (16, 33, 33, 1), "pre-upsampled input an
 # %% [markdown]
 # The first six pairs of the batch: the network sees the top row and must produce the bottom row. The PSNR
 # above each input is how far bicubic already gets on that patch. Many random patches are nearly flat or dark
-# (50–70 dB: bicubic is already almost perfect there) and teach the network little; the patches with edges and
-# texture carry most of the learning signal. A third of the training split's area is the nearly flat `retina`,
+# (the highest PSNRs in the titles: bicubic is already almost perfect there) and teach the network little; the
+# patches with edges and texture carry most of the learning signal. A third of the training split's area is the nearly flat `retina`,
 # so `python -m srkit.train … --min-std 0.04` can skip every patch whose HR standard deviation (on 0..1) is
 # below 0.04. The shipped `srcnn-x3` was trained that way; `MODEL_CARD.md` records what skipping
 # flat patches changed, chosen on the *validation* PSNR, the only score we select on.
@@ -343,6 +343,21 @@ print(inspect.getsource(fit))
 # compiler; the others are faster.)
 
 # %%
+view_lr, view_hr = data.make_pair(val_images["grace_hopper"][150:330, 160:340], SCALE)  # a 180 x 180 crop
+snapshots = {}  # (optimizer, step) -> the model's output on that crop, for the viewer of this section
+
+
+def keep_outputs(name, model):
+    """A callback that keeps the model's output on the crop before training and after every epoch."""
+
+    def keep(step):
+        snapshots[name, step] = srkit.upscale(view_lr, model=model, scale=SCALE)
+
+    return keras.callbacks.LambdaCallback(
+        on_train_begin=lambda logs: keep(0), on_epoch_end=lambda epoch, logs: keep(per_epoch * (epoch + 1))
+    )
+
+
 runs = {}
 for name, make_optimizer in optimizers.items():
     keras.utils.set_random_seed(0)  # the same initial weights and the same patches
@@ -357,6 +372,7 @@ for name, make_optimizer in optimizers.items():
         optimizer=make_optimizer(),
         lr_patch=33 // SCALE,
         validation=val_images,
+        callbacks=[keep_outputs(name, model)],  # only looks at the model: training is unchanged
         verbose=2,
     )
     runs[name] = dict(model=model, **history)
@@ -422,6 +438,25 @@ print(
 # section trained for much longer. (Lesson 05 shows the remedy, residual learning: predict only the difference from
 # bicubic.)
 #
+# The same story in pictures: during both runs a callback kept the model's output on a crop of a validation
+# image (Grace Hopper's glasses) before training and after every epoch. The viewer shows them with PSNR/SSIM
+# against the HR crop (Y, border cropped) under the sliders; bicubic on the same crop is printed above it.
+
+# %%
+bicubic_view = bicubic_upscaler(SCALE)(view_lr)
+print(
+    f"bicubic on this crop: {psnr(view_hr, bicubic_view, crop_border=SCALE, y_channel=True):.2f} dB "
+    f"(the captions: the model at that step, against HR)"
+)
+viz.flipbook(snapshots, names=("optimizer", "step"), reference=view_hr, crop_border=SCALE, width=360)
+
+# %% [markdown]
+# **Question.** Choose Adam and step through training. What does the untrained network (step 0) make of the
+# bicubic image it is given, and where does the little colour that is left come from (section 1: SRCNN works
+# on Y only)? From which step on does the caption beat bicubic's PSNR printed above, if it does in this
+# budget? At the last step, where does the output still differ most from HR: the frames of the glasses, the
+# wrinkles, or the flat background? Then switch to SGD at the same step: what has it not learned yet?
+#
 # ## 5. Test: on images never used for training or selection
 # Now, and only now, the test split, with the protocol of published tables (`evaluate` with the `rgb`
 # protocol: the RGB image is degraded, `srkit.upscale` runs SRCNN on Y and bicubic on Cb/Cr, PSNR/SSIM on Y,
@@ -486,9 +521,10 @@ assert all(pretrained_test.psnr[n] > bicubic_test.psnr[n] for n in test_images),
 
 # %% [markdown]
 # For scale: on Set5 at ×3 the paper's 9-1-5 network, trained on 91 photographs, gained 2.0 dB over bicubic
-# (32.39 against 30.39 dB); the shipped model gains 1.86 dB there (32.25 dB, `MODEL_CARD.md`), trained on 15
-# images of mixed kinds (photographs, micrographs, textures, a scanned page). On our test split its gain is
-# smaller still: those images are harder (texture, and a gray cameraman). Numbers are averages; zoomed crops show what changed.
+# (32.39 against 30.39 dB). The shipped model, trained on only 15 images of mixed kinds (photographs,
+# micrographs, textures, a scanned page), comes close to the paper's figure on Set5 (its score is in
+# `MODEL_CARD.md`; lesson 07 measures it when Set5 is available). On our test split the gain printed above is
+# smaller: those images are harder (texture, and a gray cameraman). Numbers are averages; zoomed crops show what changed.
 # The PSNR under each title is that of the whole image.
 
 # %%
