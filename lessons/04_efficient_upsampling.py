@@ -58,7 +58,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from keras import layers
 
-from srkit import benchmark, data, models, pretrained
+from srkit import benchmark, data, models, pretrained, viz
 from srkit.evaluate import bicubic_upscaler, evaluate
 from srkit.training import fit
 
@@ -90,6 +90,11 @@ print(
 for name, grid, params, macs in rows:
     print(f"{name:<12}{grid:<20}{params:>11,}{macs / 1e9:>21.2f}{macs / (out_h * out_w):>21,.0f}")
 cost = {name: macs for name, _, _, macs in rows}
+print(
+    "SRCNN does "
+    + ", ".join(f"{cost['srcnn-915'] / cost[name]:.1f}x {name}'s" for name in ["espcn", "fsrcnn", "fsrcnn-s"])
+    + " arithmetic per output"
+)
 assert cost["espcn"] < cost["srcnn-915"] / 3, "ESPCN should need far fewer MACs than SRCNN for the same output"
 
 
@@ -184,7 +189,7 @@ print(inspect.getsource(models.espcn))
 # %% [markdown]
 # A sub-pixel convolution is itself a transposed convolution in disguise (Shi et al., *Is the deconvolution
 # layer the same as a convolutional layer?*, 2016): HR pixel $(sy+i, sx+j)$ is computed by channel $i s + j$'s
-# 3×3 filter around LR pixel $(y, x)$, so the layer equals a transposed convolution with a $3s\times 3s$ kernel
+# 3×3 filter around LR pixel $(y, x)$, so the layer equals a transposed convolution with a $3\,s\times 3\,s$ kernel
 # and stride $s$ whose interleaved 3×3 pieces are those $s^2$ **sub-kernels**. The overlap is always even,
 # but a checkerboard appears anyway whenever the sub-kernels respond differently — on a flat image, whenever
 # their sums (plus biases) differ — and with a random initialisation they all do. (Keras's default random
@@ -296,7 +301,27 @@ assert icnr_run["spread"] < random_run["spread"], "the ICNR run should keep less
 # Training shrinks the random-init checkerboard (the loss punishes it), but it has to spend steps on undoing
 # it; the ICNR run starts without one and stays closer to flat. Compare both curves with the bicubic line: in
 # a brief run ESPCN may still be below bicubic, because it must learn from scratch what bicubic already knows
-# (lesson 05 adds bicubic back as a residual). The shipped ESPCN trained far longer and, above all, with **ReLU
+# (lesson 05 adds bicubic back as a residual).
+#
+# On a real image: both trained networks enlarge the same crop of a validation image (the rim of a white cup
+# and the crema in it), shown twice as large (pixel repetition) so that single pixels can be seen. Drag the
+# line: ICNR on the left of it, random initialisation on the right.
+
+# %%
+cup_lr, cup_hr = data.make_pair(val_images["coffee"][60:240, 180:420], SCALE)  # a 180 x 240 crop
+cup = {
+    label: np.repeat(np.repeat(srkit.upscale(cup_lr, model=run["model"], scale=SCALE), 2, axis=0), 2, axis=1)
+    for label, run in runs.items()
+}
+viz.swipe(cup["random init"], cup["ICNR"], labels=("random init", "ICNR"))
+
+# %% [markdown]
+# **Question.** Drag the line slowly across the bright rim of the cup and then over the crema. Where does the
+# random-init network's checkerboard show most: on flat bright areas, on smooth gradients, or at edges? Its
+# period is the scale: how many screen pixels is that here? Does the ICNR network show a pattern of its own
+# (ICNR starts from a convolution followed by nearest-neighbour enlargement: section 3)?
+#
+# The shipped ESPCN trained far longer and, above all, with **ReLU
 # instead of the paper's tanh**: with tanh, ESPCN ×3 stalled after a few thousand steps; with ReLU it kept
 # learning, up to its paper's Set5 figure (`MODEL_CARD.md` lists the runs). Same parameters, and cheaper to
 # evaluate: `models.build("espcn", scale=3, activation="relu")`, the preset `espcn-x3`.
@@ -346,8 +371,8 @@ plt.show()
 # although FSRCNN needs fewer MACs (its 8 thin layers use the CPU less efficiently than ESPCN's 3 wide ones). Timings on your machine differ (on a
 # GPU, small networks spend most of their time copying images between CPU and GPU, not computing); the ranking
 # by quality does not. For video
-# on a CPU, ESPCN (77 ms per 1920×1080 frame at ×3 through TensorFlow Lite on this course's two-core machine,
-# about 13 frames per second: `MODEL_CARD.md`); for a photograph you will print, the deepest model you can afford.
+# on a CPU, ESPCN, exported to TensorFlow Lite (lesson 08 measures its speed per frame; `MODEL_CARD.md` records
+# it on a two-core CPU); for a photograph you will print, the deepest model you can afford.
 #
 # How do the learned upsamplers hold up at the other scales? The shipped ESPCN and FSRCNN at ×2, ×3 and ×4 on
 # the test split — and the checkerboard that training left in each (flat-image phase spread, section 3):
@@ -486,8 +511,8 @@ print(f"Correct: {total_params:,} parameters; the sub-pixel layer grows with the
 # %% [markdown]
 # ## Summary
 # - **Cost:** a convolution costs $f^2 n_\text{in} n_\text{out}$ MACs per output pixel; running it on the LR grid
-#   instead of the HR grid divides that by $s^2$. ESPCN and FSRCNN do 3–6× less arithmetic than SRCNN for the
-#   same output (FSRCNN-s 18×), with more parameters.
+#   instead of the HR grid divides that by $s^2$. ESPCN and FSRCNN do several times less arithmetic than SRCNN
+#   for the same output (FSRCNN-s less still: the ratios printed in section 1), with more parameters.
 # - **Transposed convolution** (FSRCNN): every input pixel stamps the kernel $s$ pixels apart; when $s$ does not
 #   divide the kernel size the stamps overlap unevenly and a checkerboard is built in.
 # - **Sub-pixel convolution** (ESPCN): a convolution to $C s^2$ channels on the LR grid and a pixel shuffle
