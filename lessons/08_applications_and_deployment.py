@@ -254,8 +254,8 @@ assert all(real_table[n]["bicubic"] - base["bicubic"] > 0.4 for n in shipped), "
 assert all(real_table[n]["real"] - base["real"] < 0.1 for n in shipped), "on real LR the gain is gone"
 
 # %% [markdown]
-# On the degradation they were trained for, the models gain 0.8 to 1.3 dB over bicubic; on the realistic one
-# **their whole gain is gone** — they do no better than bicubic, EDSR-small included. A network learns the
+# On the degradation they were trained for, every model gains clearly over bicubic (the first gain column); on
+# the realistic one **their whole gain is gone** — they do no better than bicubic, EDSR-small included. A network learns the
 # statistics of its training inputs: in bicubic LR every fine variation is signal, so the model sharpens it;
 # noise and JPEG's 8×8 blocks look like texture to it, and it sharpens them too (exercise 1 finds which step
 # hurts most). Bicubic interpolation, which barely sharpens (its kernel's negative lobes are small), smooths them a little.
@@ -386,6 +386,25 @@ viz.compare(
 )
 plt.suptitle(f"your image: {name}")
 plt.show()
+
+# %% [markdown]
+# Compare the two models directly on the same degraded input, at full resolution: the slider reveals the
+# fine-tuned model on the left of the divider and the shipped one on the right.
+
+# %%
+roi = (slice(186, 426), slice(40, 340))  # a 240 x 300 region of china: tiled roofs, trees, water
+viz.swipe(
+    panels["shipped fsrcnn-x3"][roi],
+    panels["fine-tuned on real"][roi],
+    labels=("shipped fsrcnn-x3", "fine-tuned on real"),
+    width=600,
+)
+
+# %% [markdown]
+# **Question.** Drag the divider slowly across the tiled roofs and the trees. Where does the shipped model turn
+# noise and JPEG's 8×8 blocks into crisp speckles and grid lines, and the fine-tuned model smooth them away?
+# Does the fine-tuned model pay for it anywhere — a roof edge or a line of tiles that the shipped model kept
+# sharper?
 
 # %% [markdown]
 # The gain is a few tenths of a dB — on noisy, compressed input much of the detail is simply gone, and a
@@ -607,7 +626,7 @@ assert speed["upscale_ms"] > speed["network_tflite_ms"], "the whole pipeline cos
 # float32: on GPUs with tensor cores (T4, A100, H100) it often nearly halves the time, and it halves the
 # activation memory.
 # On a CPU float16 is emulated and slower (bfloat16 differs: CPUs with AMX run it fast, and
-# `python -m srkit.train --precision mixed_bfloat16` trained EDSR-medium 4.7× faster here, `MODEL_CARD.md`),
+# `python -m srkit.train --precision mixed_bfloat16` trains several times faster there — `MODEL_CARD.md` has a measurement),
 # so this lesson only measures float16 when a GPU is present (the line
 # above appears on Colab; in a terminal: `python -m srkit.benchmark speed --mixed-precision`). What it does to
 # the numbers can be measured anywhere: `srkit.export.with_dtype_policy` copies a model into another policy.
@@ -1125,7 +1144,7 @@ assert not any(w in sources for w in risky)
 #
 # **Exercise 1.** The real degradation has three harmful steps: blur (σ = 1 before the bicubic downscaling),
 # noise (σ = 5) and JPEG (quality 40). Applied **alone**, which one takes the largest share of the shipped
-# `espcn-x3`'s gain over bicubic (its gain on clean bicubic LR is about +1.0 dB)? Set `worst` to `"blur"`,
+# `espcn-x3`'s gain over bicubic (its gain on clean bicubic LR is printed in section 3)? Set `worst` to `"blur"`,
 # `"noise"` or `"jpeg"`. The check measures the gain under each.
 
 # %%
@@ -1256,7 +1275,7 @@ print(f"removed {WORK}")
 # - **Your images:** upload, a folder, or `srkit upscale IN... -o OUT` for whole folders; without ground truth,
 #   compare with bicubic by eye.
 # - **Real-world degradation:** on blur + noise + JPEG LR the bicubic-trained shipped models lose their whole
-#   gain (measured: from +0.8…+1.3 dB to about 0 over bicubic; JPEG is the worst step). Fine-tuning on
+#   gain over bicubic (measured in section 3; JPEG is the worst step, exercise 1). Fine-tuning on
 #   `degradation="real"` wins part of it back on unseen test images — select the model on the degradation you
 #   will meet, since the benchmark's bicubic validation falls as the model specialises.
 # - **Domains:** SR helps on held-out medical images too (an MRI slice, a retina crop), but it adds guesses,
