@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 
 # What TensorFlow's C++ side writes to the process's stderr when it starts on a machine without a GPU, or
-# without every CPU feature it could use: true, but nothing a learner can or should act on.
+# without every CPU feature it could use, or when TensorFlow Lite picks its CPU delegate: true, but nothing a
+# learner can or should act on.
 START_UP_CHATTER = (
     "All log messages before absl::InitializeLog() is called",
     "Could not find cuda drivers on your machine",
@@ -37,6 +38,7 @@ START_UP_CHATTER = (
     "Unable to register cuBLAS factory",
     "computation placer already registered",
     "TF-TRT Warning: Could not find TensorRT",
+    "Created TensorFlow Lite XNNPACK delegate for CPU",
 )
 
 

@@ -158,20 +158,26 @@ class TFLiteModel:
     def __init__(self, content: bytes | str | os.PathLike, *, num_threads: int | None = None):
         import tensorflow as tf
 
+        from .budget import _without_start_up_chatter
+
         if not isinstance(content, bytes):
             content = Path(content).read_bytes()
-        self.interpreter = tf.lite.Interpreter(model_content=content, num_threads=num_threads or os.cpu_count())
+        with _without_start_up_chatter():  # "Created TensorFlow Lite XNNPACK delegate for CPU." on stderr
+            self.interpreter = tf.lite.Interpreter(model_content=content, num_threads=num_threads or os.cpu_count())
         self._input = self.interpreter.get_input_details()[0]
         self._output = self.interpreter.get_output_details()[0]
         self._shape = None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        from .budget import _without_start_up_chatter
+
         x = np.ascontiguousarray(x, dtype=np.float32)
         if x.ndim != 4 or x.shape[-1] != self._input["shape_signature"][-1]:
             raise ValueError(f"expected a batch N x H x W x {self._input['shape_signature'][-1]}, got shape {x.shape}")
         if x.shape != self._shape:
             self.interpreter.resize_tensor_input(self._input["index"], x.shape)
-            self.interpreter.allocate_tensors()
+            with _without_start_up_chatter():  # the delegate may be (re)created here too
+                self.interpreter.allocate_tensors()
             self._shape = x.shape
         self.interpreter.set_tensor(self._input["index"], x)
         self.interpreter.invoke()
