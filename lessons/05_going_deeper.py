@@ -61,7 +61,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from keras import layers
 
-from srkit import data, models, pretrained
+from srkit import data, models, pretrained, viz
 from srkit.color import to_y
 from srkit.evaluate import bicubic_upscaler, evaluate
 from srkit.resize import imresize
@@ -216,8 +216,9 @@ print(inspect.getsource(edsr_module.edsr))
 # %% [markdown]
 # The residual blocks of SRResNet (Ledig et al., 2017; after ResNet, He et al., 2016), which EDSR modified,
 # have **batch normalisation** (BN) after each convolution. EDSR removed it: "batch normalization layers
-# normalize the features, they get rid of range flexibility from networks", and dropping them saved about
-# 40 % of SRResNet's memory in training. The first half of that sentence can be measured. In training
+# normalize the features, they get rid of range flexibility from networks", and, the EDSR paper reports,
+# dropping them saved about 40 % of SRResNet's memory in training. The first half of that sentence can be
+# measured. In training
 # (`training=True`), BN subtracts each channel's mean over the batch (all its images and positions) and divides by its standard deviation
 # (then multiplies by a learned $\gamma$ and adds a learned $\beta$; at test time it uses running averages
 # stored during training instead). So if every image of the batch is made darker and less contrasted, the
@@ -296,15 +297,28 @@ for label, (name, hp) in configs.items():
 # %%
 shipped = ["espcn-x3", "fsrcnn-x3", "srcnn-x3", "edsr-small-x3", "edsr-medium-x3"]
 bicubic_test = evaluate(bicubic_upscaler(SCALE), test_images, scale=SCALE, crop_border=SCALE).mean_psnr
+kept = {}  # each model's outputs on the test split, in the order of test_images, to look at in section 7
+
+
+def keeping(label, net, **options):
+    # an upscaler for `evaluate` that also keeps what it returns in kept[label]
+    kept[label] = []
+
+    def run(lr):
+        kept[label].append(srkit.upscale(lr, model=net, scale=SCALE, **options))
+        return kept[label][-1]
+
+    return run
+
+
 shipped_scores = {}
 for name in shipped:
     net = pretrained.load(name)
     shipped_scores[name] = (
         models.count_params(net),
-        evaluate(
-            lambda lr: srkit.upscale(lr, model=net, scale=SCALE), test_images, scale=SCALE, crop_border=SCALE
-        ).mean_psnr,
+        evaluate(keeping(name, net), test_images, scale=SCALE, crop_border=SCALE).mean_psnr,
     )
+minutes = [sum(s["seconds"] for s in pretrained.training_stages(name)) / 60 for name in shipped]  # as recorded
 
 fig, (ax_sweep, ax_shipped) = plt.subplots(1, 2, figsize=(14, 4.6))
 for label, r in sweep.items():
@@ -321,7 +335,7 @@ for name, (params, score) in shipped_scores.items():
     ax_shipped.annotate(name, (params, score), xytext=(6, -3), textcoords="offset points")
 ax_shipped.axhline(bicubic_test, color="gray", ls="--", label="bicubic")
 ax_shipped.set_xscale("log")
-ax_shipped.set_title("shipped models, trained for 10 min to 2 h each (test split)")
+ax_shipped.set_title(f"shipped models, trained {min(minutes):.0f} min to {max(minutes) / 60:.1f} h each (test split)")
 ax_shipped.set_xlabel("parameters")
 ax_shipped.set_ylabel("PSNR (dB)")
 ax_shipped.legend()
@@ -407,9 +421,10 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Compare the first points (step 0, before any training): the transferred model starts within a dB or so of
-# bicubic (its second upsampling stage is random, and the tail receives its features), the fresh one far
-# below (about 6 dB: its last layer is random, not zero, so its residual starts as noise added to bicubic); and it stays ahead of the network trained from scratch for the same steps. That is the
+# Compare the first points (step 0, before any training; the first value of each row printed above): the
+# transferred model starts within a dB or so of bicubic (its second upsampling stage is random, and the tail
+# receives its features), the fresh one far below (its last layer is random, not zero, so its residual starts
+# as noise added to bicubic); and it stays ahead of the network trained from scratch for the same steps. That is the
 # cheap scalability win of pretrained weights: the expensive part of training, the body, is done once.
 #
 # ## 7. Data augmentation: in training and at test time
@@ -437,19 +452,17 @@ assert gain_aug > 0.05, "with one training crop, augmentation should help on uns
 
 # %% [markdown]
 # Without augmentation the network memorises the crop (look at the training loss against the validation PSNR);
-# the 8 symmetries give it 8 times more distinct examples of edges in every orientation. The same symmetries
-# help at **test** time: run the network on the 8 flipped/rotated versions of the input, undo each on the
-# output and average (geometric **self-ensemble**, Timofte et al. 2016; "EDSR+" in the EDSR paper).
+# the 8 symmetries (4 rotations, each mirrored or not) give it 8 times more distinct examples of edges in every
+# orientation. The same symmetries help at **test** time: run the network on the 8 flipped/rotated versions of
+# the input, undo each on the output and average (geometric **self-ensemble**, Timofte et al. 2016; "EDSR+" in
+# the EDSR paper).
 # `srkit.upscale(..., self_ensemble=True)` does it, for 8 times the arithmetic (8 passes through the network):
 
 # %%
 edsr3 = pretrained.load("edsr-small-x3")
 single = evaluate(lambda lr: srkit.upscale(lr, model=edsr3, scale=SCALE), test_images, scale=SCALE, crop_border=SCALE)
 ensemble = evaluate(
-    lambda lr: srkit.upscale(lr, model=edsr3, scale=SCALE, self_ensemble=True),
-    test_images,
-    scale=SCALE,
-    crop_border=SCALE,
+    keeping("edsr-small-x3 + self-ensemble", edsr3, self_ensemble=True), test_images, scale=SCALE, crop_border=SCALE
 )
 for name in test_images:
     print(
@@ -460,6 +473,28 @@ print(
     f"mean      {single.mean_psnr:.3f} -> {ensemble.mean_psnr:.3f} dB; time per image {single.mean_seconds:.2f} -> {ensemble.mean_seconds:.2f} s"
 )
 assert ensemble.mean_psnr > single.mean_psnr, "the self-ensemble should raise the mean test PSNR"
+
+# %% [markdown]
+# Now look at what depth and the ensemble change. The flip-book below steps through the outputs kept above on one
+# crop of the `coins` test image, from bicubic through the shipped models in order of size (fewest parameters
+# first) to the self-ensemble; the caption gives the crop's PSNR / SSIM against HR.
+
+# %%
+where, view = "coins", np.s_[60:180, 60:180]  # rows, columns: rims, relief and flat background
+index = list(test_images).index(where)
+lr_c, hr_c = data.make_pair(test_images[where], SCALE)
+by_size = sorted(shipped, key=lambda name: shipped_scores[name][0])
+frames = {"bicubic": imresize(lr_c, SCALE)}
+frames.update({f"{name} ({shipped_scores[name][0]:,} parameters)": kept[name][index] for name in by_size})
+frames["edsr-small-x3 + self-ensemble"] = kept["edsr-small-x3 + self-ensemble"][index]
+frames = {label: image[view] for label, image in frames.items()}
+viz.flipbook(frames, names=("model",), reference=hr_c[view], width=360)
+
+# %% [markdown]
+# **Question.** Step the slider from bicubic to EDSR-medium. Where does depth help: on the coins' rims, on the
+# relief inside them, or on the flat background? At which model does your eye stop seeing a difference, and does the
+# caption's PSNR keep rising after that? Then compare EDSR-small with its self-ensemble: can you point at any
+# pixel that changed, for eight times the arithmetic?
 
 # %% [markdown]
 # A third augmentation works on the **training images themselves: shrink them**. FSRCNN (Dong, Loy & Tang,
@@ -631,22 +666,23 @@ print(f"Correct: {len(copied)} layers; only the upsampler must be learned anew f
 
 # %% [markdown]
 # ## Summary
-# - **Depth** widens the receptive field (measured: one LR pixel changes about 47×47 outputs of VDSR, 23×23 of SRCNN) at a price in
-#   arithmetic; the U-Net sees furthest for its cost by working at coarser resolutions.
+# - **Depth** widens the receptive field (measured in section 1: one LR pixel changes about twice as many rows and
+#   columns of VDSR's output as of SRCNN's) at a price in arithmetic; the U-Net sees furthest for its cost by
+#   working at coarser resolutions.
 # - **Residual learning:** predicting HR − bicubic (mostly near zero) instead of the image starts training at
-#   close to bicubic; in our brief run the residual ESPCN was ahead after the first epoch (by > 0.3 dB, checked:
-#   about 2.6 dB after 100 steps, 0.5 dB after 1,000), the plain one catching up only much later.
+#   close to bicubic; the residual ESPCN was clearly ahead after the first epoch (section 2 prints both curves),
+#   the plain one catching up only with many more steps.
 # - **EDSR** stacks conv-ReLU-conv residual blocks **without batch normalisation**: a conv + BN layer with
 #   batch statistics cannot see brightness or contrast (measured: an affine change of the batch leaves its output
 #   unchanged) and couples the images of a batch.
 # - **Capacity:** trained long enough, the bigger network wins (EDSR-small beats the three-layer networks); in a
-#   brief run it may not yet. Beyond that, data limits: 6.4× more parameters (EDSR-medium) bought 0.1 dB on
-#   Set5 and nothing on the test split.
+#   brief run it may not yet. Beyond that, data limits: EDSR-medium, with 6.4 times EDSR-small's parameters, is
+#   no better on the test split (section 5), and the flip-book shows where the extra depth is (not) visible.
 # - **Transfer:** a ×4 network initialised from the ×2 model beats one trained from scratch for the same steps.
 # - **Augmentation:** the 8 symmetries help most when data is scarce (one crop: measured above), and again at
-#   test time as a self-ensemble (8 passes through the network for a small, reliable gain); shrunk copies of the training
-#   photographs (`--hr-scales`) hold finer detail (bicubic ×3 loses 2.5 dB more on them) and still taught the
-#   converged ESPCN a little more; shifted copies (`--hr-shifts`) show each scene through every phase of the LR
+#   test time as a self-ensemble (8 passes through the network for a small, reliable gain); shrunk copies of
+#   the training photographs (`--hr-scales`) hold finer detail (bicubic ×3 loses clearly more on them: section 7)
+#   and still taught the converged ESPCN a little more; shifted copies (`--hr-shifts`) show each scene through every phase of the LR
 #   grid, which helped at ×4 and was within noise at ×2 and ×3.
 #
 # ## Questions you should now be able to answer
