@@ -13,7 +13,8 @@
 #
 # **What you will learn**
 # - why minimising a pixel loss gives a blurred output: the best guess under uncertainty is the mean (L2) or
-#   the median (L1) of the plausible answers, and a plausible answer costs 3 dB of PSNR against the mean;
+#   the median (L1) of the plausible answers, and a plausible answer has twice the mean's expected squared
+#   error: it costs 10·log10(2) ≈ 3 dB of PSNR;
 # - the losses in `srkit.losses` — L2, L1, Charbonnier, SSIM, MS-SSIM and the L1+MS-SSIM mix of Zhao et al. — and
 #   to train the same small network with several of them, on the same patches for the same number of steps;
 # - what a perceptual loss and a discriminator add, and what a perceptual loss with *random* features (all
@@ -193,9 +194,10 @@ plt.show()
 # of steps and the same optimiser for each loss; only the loss differs. We score each model on the **test**
 # split with the protocol (Y, `crop_border=3`), and keep its outputs for the rest of the lesson. `score` also
 # records two numbers that later sections use: the **gradient energy** (the mean squared difference between
-# neighbouring pixels, relative to the HR image's: below 100 % means smoother than the original) and a
-# **perception proxy**, `metrics.gradient_wasserstein` — how far the distribution of the output's local
-# gradients is from the HR image's (lower is closer; section 7 explains why it stands in for perceptual quality).
+# neighbouring pixels, as a ratio to the HR image's, printed as a percentage: a ratio below one means smoother
+# than the original) and a **perception proxy**, `metrics.gradient_wasserstein` — how far the distribution of
+# the output's local gradients is from the HR image's (lower is closer; section 7 explains why it stands in for
+# perceptual quality).
 # Training is `srkit.training.fit` (lesson 03 printed its source: Adam with a cosine decay, random 16 × 16 LR
 # patches), with the loss as its argument:
 
@@ -382,9 +384,9 @@ plt.show()
 # more fine-scale contrast — some of it right, some of it invented — and lower PSNR. The adversarial output's
 # invented detail includes a regular grid of 3 × 3 cells: the checkerboard artefact of a sub-pixel (or
 # transposed-convolution) upsampler pushed by a discriminator (Odena, Dumoulin & Olah, *Distill* 2016), a
-# classic failure of brief GAN training. Numbers for everything so
-# far, on the whole test split. **Gradient energy** is the mean squared gradient of the output relative to the
-# HR image's (100 % = as much fine-scale contrast as HR; more than that is noise or ringing, not detail):
+# classic failure of brief GAN training. Numbers for everything so far, on the whole test split. **Gradient
+# energy** is the mean squared gradient of the output relative to the HR image's (a ratio of one = as much
+# fine-scale contrast as HR; more than that is noise or ringing, not detail):
 
 # %%
 print(f"{'':<28}{'PSNR':>7}{'SSIM':>8}{'RMSE':>7}{'gradient energy':>17}{'proxy':>8}")
@@ -397,6 +399,23 @@ assert adv["energy"] > ref["energy"] + 0.02 and perc["energy"] > ref["energy"] +
     "the adversarial and perceptual outputs carry more high-frequency energy than the L1 output"
 )
 assert adv["proxy"] < ref["proxy"] and perc["proxy"] < ref["proxy"]
+
+# %% [markdown]
+# The flip-book below shows the same outputs one at a time on a crop of `chelsea` (an eye and the fur above
+# it), from bicubic through every loss to HR itself; the caption gives the crop's PSNR / SSIM against HR.
+
+# %%
+crop = np.s_[40:160, 110:230]  # rows, columns of `shown`
+losses_shown = ["bicubic", "L2", "L1", "L1+MS-SSIM", "L1, continued", PERCEPTUAL, ADVERSARIAL]
+frames = {label: outputs[label][shown][crop] for label in losses_shown}
+frames["HR"] = HR[shown][crop]
+viz.flipbook(frames, names=("loss",), reference=HR[shown][crop], width=360)
+
+# %% [markdown]
+# **Question.** Which output looks sharpest to you, and which has the highest PSNR in the caption — are they the
+# same one? Step between "L1, continued" and the adversarial output: which details did the discriminator add
+# that HR (the last frame) really has, and which did it invent? Does the SSIM in the caption side with your eye
+# or with PSNR?
 
 # %% [markdown]
 # ## 7. The perception–distortion trade-off
@@ -616,7 +635,7 @@ print(f"Correct: PSNR prefers smooth ({p_s:.2f} vs {p_t:.2f} dB), the proxy pref
 # ## Summary
 # - **Pixel losses average.** When the LR image leaves the HR detail uncertain, the L2-optimal output is the mean
 #   of the plausible answers and the L1-optimal one their median: blurred edges, missing texture. A plausible
-#   sharp answer costs 3 dB of PSNR against the mean (exercise 2).
+#   sharp answer doubles the expected squared error of the mean, 10·log10(2) ≈ 3 dB of PSNR (exercise 2).
 # - **L2, L1, L1+MS-SSIM** trained on the same network, patches and steps all beat bicubic by similar margins;
 #   the choice among them changes PSNR by little.
 # - **Perceptual loss** compares feature maps. Offline, srkit's uses VGG19 with fixed random weights (it says
@@ -627,7 +646,7 @@ print(f"Correct: PSNR prefers smooth ({p_s:.2f} vs {p_t:.2f} dB), the proxy pref
 #   trade-off — bicubic, the pixel losses, the perceptual and adversarial models, and a curve of interpolated
 #   weights between L1 and adversarial; HR's corner is out of reach (Blau & Michaeli 2018).
 # - **What PSNR misses:** a one-pixel shift scores below bicubic, a brightness change of 10 grey levels scores
-#   28 dB, and a blurred image beats one with correct-looking but displaced detail. Report a distortion *and* a
+#   20·log10(255/10) ≈ 28 dB, and a blurred image beats one with correct-looking but displaced detail. Report a distortion *and* a
 #   perception measure, and look at the images.
 #
 # ## Questions you should now be able to answer
