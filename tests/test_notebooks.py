@@ -245,3 +245,181 @@ def test_a_hand_edited_notebook_is_caught(tmp_path, monkeypatch):
     assert tool.out_of_sync() == ["notebooks/00_demo.ipynb differs from lessons/00_demo.py"]
     (tmp_path / "notebooks" / "01_orphan.ipynb").write_text(notebook.read_text())
     assert "notebooks/01_orphan.ipynb has no source in lessons/" in tool.out_of_sync()
+
+
+# Every result a learner reads is printed or plotted by a cell of the lesson (so it holds on whichever budget ran)
+# or is a paper's published figure. Rule: a number with a unit of a result in the prose must be a PSNR that
+# srkit.published knows, the measured "Time needed" line (checked against lessons/times.json below), or one of
+# the phrases in NOT_RESULTS, each with the reason it is not a result the lesson should have measured:
+#   "derived: <expression>"  arithmetic the text shows; the test evaluates the expression and compares;
+#   "setting: <code>"         a setting the lesson's code uses; the test finds <code> in the lesson's code cells;
+#   "given"                   data an exercise or a question hands the learner (its markdown cell says Exercise or
+#                             Question);
+#   "paper: <citation>"       a figure a paper published, named in the same sentence.
+RESULT_UNITS = (
+    r"dB|ms|µs|s|sec|seconds?|min|minutes?|h|hours?|fps|steps/s|images/s|batches/s|it/s|%"
+    r"|[KMGT]i?B|× faster|x faster|times faster|× slower|times slower|× more|times more|× less|times less"
+)
+FIGURE = re.compile(
+    r"(?<![\w.`/$-])(?P<number>[-+−±~≈]?\d[\d,]*(?:\.\d+)?)"
+    r"(?:\s?(?:–|-|to|…|\.\.\.)\s?[-+−]?\d[\d,]*(?:\.\d+)?)?"
+    r"\s?(?P<unit>" + RESULT_UNITS + r")(?![\w/])"
+)
+NOT_RESULTS: dict[str, dict[str, str]] = {
+    "00": {},
+    "01": {"20 log10(255/219) = 1.32 dB": "derived: 20*log10(255/219)"},
+    "02": {},
+    "03": {
+        "9 times more": "derived: 3**2",
+        "is +10 dB": "derived: 10*log10(10)",
+        "+1 dB means": "derived: 10*log10(1/10**-0.1)",
+        "21 % less error": "derived: 100*(1-10**-0.1)",
+        "keeps 90 %": "setting: momentum=0.9",
+        "10 % of": "setting: alpha=0.1",
+        "gained 2.0 dB": "derived: 32.39 - 30.39",
+        "model 1 dB better": "given",
+    },
+    "04": {},
+    "05": {
+        "saved about 40 % of SRResNet's memory": "paper: Lim et al., CVPRW 2017 (EDSR)",
+        "give it 8 times more": "derived: 4*2",
+    },
+    "06": {
+        "10·log10(2) ≈ 3 dB": "derived: 10*log10(2)",
+        "20·log10(255/10) ≈ 28 dB": "derived: 20*log10(255/10)",
+    },
+    "07": {"1.32 dB": "derived: 20*log10(255/219)", "40 dB and 20 dB": "given", "+0.04 dB over the": "given"},
+    "08": {
+        "takes 100 ms": "setting: time.sleep(0.1)",
+        "30 GB once decoded": "derived: 100000*100000*3/1e9",
+        "blocks of 1 MiB": "setting: 1 << 20",
+        "40 % GPU utilisation": "given",
+    },
+}
+
+
+def typed_in_figures(markdown: str) -> list[str]:
+    """The numbers with a result's unit in a Markdown cell, outside inline code and the "Time needed" line."""
+    text = re.sub(r"`[^`\n]*`", "`code`", markdown)
+    text = re.sub(r"\*\*Time needed:\*\*.*?(\n\s*\n|$)", "", text, flags=re.S)  # to the paragraph's end
+    return [m.group(0) for m in FIGURE.finditer(text)]
+
+
+def _published_psnrs() -> set[str]:
+    from srkit.published import PUBLISHED
+
+    return {f"{p:.2f}" for p, _ in PUBLISHED.values()}
+
+
+def _is_published(figure: str) -> bool:
+    m = re.fullmatch(r"(\d+\.\d\d) dB", figure)
+    return bool(m) and m.group(1) in _published_psnrs()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_results_in_the_prose_are_computed_by_the_lesson(path):
+    allowed = NOT_RESULTS.get(path.name[:2], {})
+    found = [
+        (i, figure, text[max(0, text.find(figure) - 60) : text.find(figure) + len(figure) + 10].replace("\n", " "))
+        for i, text in enumerate(_cells(path, "markdown"))
+        for figure in typed_in_figures(text)
+        if not _is_published(figure) and not any(figure in phrase for phrase in allowed if phrase in text)
+    ]
+    assert not found, (
+        f"{path.name}: results typed into the prose go stale; print them from a cell (or, if the number is not a "
+        f"result, list it in NOT_RESULTS with its reason). (markdown cell, figure, context): {found}"
+    )
+
+
+@pytest.mark.parametrize("lesson", sorted(NOT_RESULTS))
+def test_every_figure_allowed_in_the_prose_has_its_reason(lesson):
+    (path,) = [p for p in NOTEBOOKS if p.name.startswith(lesson)]
+    markdown, code = _cells(path, "markdown"), "\n".join(_cells(path, "code"))
+    for phrase, reason in NOT_RESULTS[lesson].items():
+        cells = [text for text in markdown if phrase in text]
+        assert cells, f"{path.name}: {phrase!r} is no longer in the prose; remove it from NOT_RESULTS"
+        kind, _, detail = reason.partition(":")
+        if kind == "derived":
+            import math
+
+            value = eval(detail, {"__builtins__": {}}, vars(math))  # the arithmetic the text shows
+            (number,) = re.findall(r"\d[\d,]*(?:\.\d+)?", phrase.replace(",", ""))[-1:]
+            digits = len(number.split(".")[1]) if "." in number else 0
+            assert round(abs(value), digits) == float(number), f"{phrase!r}: {detail.strip()} = {value}"
+        elif kind == "setting":
+            assert detail.strip() in code, f"{path.name}: {phrase!r} names a setting, but no cell has {detail!r}"
+        elif kind == "given":
+            assert any(w in text for text in cells for w in ("Exercise", "Question", "?")), (
+                f"{path.name}: {phrase!r} is data an exercise or question gives, but its cell asks nothing"
+            )
+        else:
+            assert kind == "paper" and detail.strip(), f"{path.name}: {phrase!r}: unknown reason {reason!r}"
+
+
+def test_the_typed_in_figure_check_finds_results():
+    prose = (
+        "The model gains 1.86 dB (32.25 dB) and runs at 77 ms per frame, 4.7× faster, 10–20 % of pixels, "
+        "about 2 minutes; it reads `steps=300` and scores 30.39 dB, as Table 1 reports."
+    )
+    found = typed_in_figures(prose + "\n\n**Time needed:** about 40 minutes.")
+    assert found == ["1.86 dB", "32.25 dB", "77 ms", "4.7× faster", "10–20 %", "2 minutes", "30.39 dB"]
+    assert [f for f in found if not _is_published(f)] == found[:-1]  # 30.39 dB: bicubic Set5 x3, published
+    assert typed_in_figures("A 3x3 kernel, 9 taps, scale 3, 91 images, 0.9299 SSIM, $10^{-0.1}$.") == []
+
+
+# A classroom compares outputs: every lesson shows one of srkit.viz's widgets on its own results, and a question or
+# an exercise right after it asks something the widget answers.
+WIDGETS = {"swipe", "flipbook", "explorer"}
+
+
+def _widget_cells(path) -> list[int]:
+    cells = json.loads(path.read_text())["cells"]
+    found = []
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "code":
+            continue
+        for node in ast.walk(ast.parse(_code("".join(cell["source"])))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+                owner = getattr(f.value, "id", None) if isinstance(f, ast.Attribute) else None
+                if name in WIDGETS and owner in (None, "viz"):
+                    found.append(i)
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_lesson_has_a_widget_that_a_question_uses(path):
+    cells = json.loads(path.read_text())["cells"]
+    widgets = _widget_cells(path)
+    assert widgets, f"{path.name}: no srkit.viz widget ({', '.join(sorted(WIDGETS))}) compares the lesson's results"
+    asked = []
+    for i in widgets:
+        after = next(("".join(c["source"]) for c in cells[i + 1 :] if c["cell_type"] == "markdown"), "")
+        before = next(("".join(c["source"]) for c in reversed(cells[:i]) if c["cell_type"] == "markdown"), "")
+        asked.append(any(w in text for text in (before, after) for w in ("**Question", "**Exercise")))
+    assert any(asked), f"{path.name}: the widget in cell {widgets} is not used by a **Question** or an **Exercise**"
+
+
+def test_a_lesson_cell_writing_to_stderr_fails(tmp_path):
+    """The repository's conftest.py fails an executed lesson cell whose output has a stderr block (warnings, logs)."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell('print("a result")'),
+        nbformat.v4.new_code_cell('import warnings\nwarnings.warn("shuffle=True is ignored")'),
+        nbformat.v4.new_code_cell('import sys\nprint("clean", file=sys.stdout)'),
+    ]
+    nbformat.write(nb, tmp_path / "lesson.ipynb")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "--nbval-lax",
+         "--nbval-current-env", "-q", str(tmp_path / "lesson.ipynb")],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "1 failed, 2 passed" in run.stdout and "lesson.ipynb::Cell 1" in run.stdout, run.stdout[-2000:]
+    assert "wrote to stderr" in run.stdout and "shuffle=True is ignored" in run.stdout
