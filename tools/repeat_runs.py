@@ -99,7 +99,7 @@ def instrument(source: str, prefix: str) -> tuple[str, dict[str, str]]:
     return ast.unparse(tree) if visitor.asserts else source, visitor.asserts
 
 
-def run_lesson(path: Path, log: Path, timeout: int) -> dict:
+def run_lesson(path: Path, log: Path, timeout: int, budget: str = "quick") -> dict:
     """Execute one instrumented lesson in a fresh kernel; what failed and how long it took."""
     import nbformat
     from nbclient import NotebookClient
@@ -119,7 +119,7 @@ def run_lesson(path: Path, log: Path, timeout: int) -> dict:
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
-    client.execute(env={**os.environ, "SRKIT_BUDGET": "quick"})
+    client.execute(env={**os.environ, "SRKIT_BUDGET": budget})
     errors = [
         dict(cell=i - 1, error=f"{o.get('ename')}: {o.get('evalue')}"[:300])
         for i, cell in enumerate(nb.cells)
@@ -129,6 +129,7 @@ def run_lesson(path: Path, log: Path, timeout: int) -> dict:
     ]
     return dict(
         lesson=path.name,
+        budget=budget,
         seconds=round(time.perf_counter() - start, 1),
         errors=errors,
         asserts=asserts,
@@ -273,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="lessons run at once, each in its own kernel, and pytest workers for the unit tests (default 1)",
     )
+    parser.add_argument(
+        "--budget",
+        choices=("quick", "cpu", "gpu"),
+        default="quick",
+        help="the lessons' budget (default quick; cpu or gpu to time a learner's run, e.g. for tools/lesson_times.py)",
+    )
     parser.add_argument("--fresh", action="store_true", help="forget earlier results in --out (default: go on)")
     parser.add_argument("--report-only", action="store_true", help="rewrite report.md from what is recorded")
     args = parser.parse_args(argv)
@@ -292,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def one(item):
             run, path = item
-            result = run_lesson(path, args.out / "margins.jsonl", args.timeout)
+            result = run_lesson(path, args.out / "margins.jsonl", args.timeout, args.budget)
             with open(args.out / "lessons.jsonl", "a") as f:
                 f.write(json.dumps(dict(result, run=run)) + "\n")
             print(f"run {run} {path.name}: {result['seconds']:.0f} s, {len(result['errors'])} error(s)", flush=True)
