@@ -371,7 +371,7 @@ plt.show()
 # although FSRCNN needs fewer MACs (its 8 thin layers use the CPU less efficiently than ESPCN's 3 wide ones). Timings on your machine differ (on a
 # GPU, small networks spend most of their time copying images between CPU and GPU, not computing); the ranking
 # by quality does not. For video
-# on a CPU, ESPCN, exported to TensorFlow Lite (lesson 08 measures its speed per frame; `MODEL_CARD.md` records
+# on a CPU, ESPCN, exported to TensorFlow Lite (lesson 09 measures its speed per frame; `MODEL_CARD.md` records
 # it on a two-core CPU); for a photograph you will print, the deepest model you can afford.
 #
 # How do the learned upsamplers hold up at the other scales? The shipped ESPCN and FSRCNN at ×2, ×3 and ×4 on

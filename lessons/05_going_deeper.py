@@ -354,9 +354,10 @@ assert abs(medium - small) < 0.1, "6.4x the parameters should buy (almost) nothi
 # their capacity shows, and the smallest may even lead early on. Trained long enough, capacity wins — up to a
 # point. EDSR-small (241,057 parameters, 20 convolutions, 10 times ESPCN's parameters) beats the small networks
 # clearly (above). EDSR-medium is EDSR-baseline's body (16 blocks × 64 filters) on Y: 1.55 million parameters,
-# 6.4 times EDSR-small, trained in mixed precision (`--precision mixed_bfloat16`, lesson 08). On our test split it
-# is no better than EDSR-small (the assert above), and longer training on EDSR's larger 48 × 48 patches made its
-# validation PSNR fall while its training loss fell (`MODEL_CARD.md`): it memorises. The published EDSR (43
+# 6.4 times EDSR-small, trained in mixed precision (`--precision mixed_bfloat16`, lesson 09). On our test split it
+# is no better than EDSR-small (the assert above): with 15 training images a network this size starts to
+# memorise, and its validation PSNR can fall while its training loss still falls (`MODEL_CARD.md` shows the
+# shipped model's runs). The published EDSR (43
 # million parameters, trained on 800 2K images for days on GPUs) reaches 34.65 dB on Set5 ×3, where VDSR (0.67 M,
 # 291 images) has 33.66 (the papers' figures): on our 15 training images, more parameters have almost stopped
 # paying.
@@ -521,10 +522,9 @@ assert room["originals"].mean_psnr - room["shrunk to 0.5"].mean_psnr > 1.0, (
 )
 
 # %% [markdown]
-# Bicubic loses more on the half-size copies (above): each of their pixels carries more detail. One more
-# cosine cycle with these copies raised the shipped models' validation and Set5 scores a little — most for the
-# mid-sized EDSR-small, not at all for SRCNN's 8,129 parameters (`MODEL_CARD.md` lists each run). The copies
-# are not new photographs, though: on 15 images, data remains the limit.
+# Bicubic loses more on the half-size copies (above): each of their pixels carries more detail, so they are a
+# cheap way to show a network harder examples (the shipped models were trained with them; `MODEL_CARD.md` lists
+# what each run gained). The copies are not new photographs, though: on 15 images, data remains the limit.
 
 # %% [markdown]
 # A fourth augmentation changes **where the LR grid falls**. `make_pair` keeps one HR pixel in `scale`, on a
@@ -557,11 +557,11 @@ assert len(phases) == SCALE**2 and unexplained > 0.5, (
 # %% [markdown]
 # What bicubic could not predict from the unshifted image (the second number above) is detail that fell
 # between its samples (aliasing), and every phase catches a different part of it. (Burst photography builds
-# its super-resolution on exactly this, with many shifted frames of one scene.) One more cosine cycle with
-# shifted copies helped the shipped models most at ×4, with its 16 phases; at ×2 and ×3 the validation scores
-# moved so little that selecting on two validation images sometimes kept a model whose Set5 score fell
-# (`MODEL_CARD.md`). We select on validation all the same: choosing on Set5 would make every Set5 number in this
-# course meaningless. The copies are new views of the same 15 scenes, not new scenes.
+# its super-resolution on exactly this, with many shifted frames of one scene.) Shifted copies add most at ×4,
+# which has 16 phases against 4 at ×2 (the shipped models were trained with them; `MODEL_CARD.md` lists each
+# run). Whatever the augmentation, choose checkpoints on validation images, never on Set5: choosing on Set5
+# would make every Set5 number in this course meaningless. The copies are new views of the same 15 scenes, not
+# new scenes.
 
 # %% [markdown]
 # ## Exercises

@@ -103,14 +103,16 @@ def camera() -> np.ndarray:
 
 # The longest files first: with `-n 2 --dist loadscope` each file runs whole on one worker, so a long lesson
 # picked up last would leave the other worker idle for minutes. Measured with `--durations=0` on a 2-core
-# machine (seconds per file, summed): lessons 05 360, 07 280, 08 270, 06 260, test_train 120,
-# test_distributed 80, lesson 04 80, test_benchmark 75, lesson 03 70, test_pretrained 65, test_models 55.
+# machine (seconds per file, summed): lessons 05 360, 07 280, 06 260, 08 250, 09 160, test_train 120,
+# test_distributed 80, lesson 04 80, test_benchmark 75, lesson 03 70, test_pretrained 65, test_models 55,
+# lesson 10 35.
 # Only the order changes; everything else keeps its collected order after these.
 LONGEST_FIRST = (
     "05_going_deeper",
     "07_evaluation",
-    "08_applications",
     "06_losses",
+    "08_applications",
+    "09_deployment",
     "test_train.py",
     "test_distributed.py",
     "04_efficient",
@@ -118,6 +120,7 @@ LONGEST_FIRST = (
     "03_srcnn",
     "test_pretrained.py",
     "test_models.py",
+    "10_security",
 )
 
 
