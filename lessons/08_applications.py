@@ -1,8 +1,8 @@
 # %% [markdown]
 # # 08 · Applications: your own images, real-world degradations, scientific images
 #
-# The earlier lessons trained and measured SR models under the published protocol: clean LR images made by
-# MATLAB-bicubic downscaling; lesson 07 measured them that way. This lesson takes the models out into the world:
+# The earlier lessons trained SR models under the published protocol (clean LR images made by MATLAB-bicubic
+# downscaling), and lesson 07 measured them that way. This lesson takes the models out into the world:
 # it applies them to *your* images and to whole folders, meets a realistic degradation (blur, noise and JPEG) on
 # which the shipped models fail, fine-tunes a model for it, and looks at microscopy, medical and astronomy images
 # with the caveats they need. Lesson 09 then deploys the models, and lesson 10 secures them.
@@ -10,7 +10,7 @@
 # **What you will learn**
 # - to apply a model to your own image (upload widget, a folder, or the command line `srkit upscale`);
 # - what a "real-world" degradation is, why bicubic-trained models lose their whole gain on it (measured), and
-#   how fine-tuning a shipped model on that degradation wins it back — and why the model must be *selected*
+#   how fine-tuning a shipped model on that degradation wins part of it back — and why the model must be *selected*
 #   on the degradation it will meet;
 # - to measure which model suits your images although they have no ground truth (a smaller copy of your image
 #   has one);
@@ -181,8 +181,10 @@ with Image.open(folder_out / "coins_x3.png") as im:
 # ## 3. Real-world images: blur, noise and JPEG
 # Every model so far learned one mapping: from LR images made by MATLAB-bicubic downscaling back to HR. Real
 # LR images are made differently: a lens and a sensor blur, the sensor adds noise, and the file is
-# JPEG-compressed. `srkit.data.degrade(hr, scale, kind="real")` is a fixed version of the first-order model of
-# Real-ESRGAN (Wang et al., ICCVW 2021): Gaussian blur (σ = 1.0), bicubic downscaling, Gaussian noise (σ = 5
+# JPEG-compressed (JPEG codes each 8×8 block of pixels on its own and drops its finest detail, so at low
+# quality the block edges show). `srkit.data.degrade(hr, scale, kind="real")` is a fixed version of the
+# first-order model of Real-ESRGAN (Wang et al., ICCVW 2021; "first-order": the chain is applied once, where
+# Real-ESRGAN applies it twice): Gaussian blur (σ = 1.0), bicubic downscaling, Gaussian noise (σ = 5
 # grey levels), JPEG at quality 40. The two LR images below come from the same HR image:
 
 # %%
@@ -254,7 +256,7 @@ real_steps = budget.pick(quick=200, cpu=2000, gpu=20_000)
 
 
 class BicubicValidation(keras.callbacks.Callback):
-    # after each epoch: PSNR on the validation images with the benchmarks' bicubic LR (train() itself now
+    # after each epoch: PSNR on the validation images with the benchmarks' bicubic LR (train() itself
     # validates, and keeps its best.keras, on the degradation it trains on: 'real', seeds 1000, 1001, ...)
     def __init__(self):
         super().__init__()
@@ -315,13 +317,14 @@ print(
 assert fine["bicubic_val"][-1] < start_bicubic, "specialising on real LR costs PSNR on bicubic LR"
 
 # %% [markdown]
-# Two lessons in one figure. **Pretrained weights are the cheap win**: after a short dip (the first steps at
-# Adam's full learning rate shake the weights), the fine-tuned model overtakes the shipped one on real LR,
+# Two ideas in one figure. **Pretrained weights are the cheap win**: after a possible short dip (the first steps
+# at Adam's full learning rate shake the weights), the fine-tuned model overtakes the shipped one on real LR,
 # while the same network trained from scratch for the same steps stays behind (with the `quick` budget, far
 # below bicubic). And
 # **specialisation has a price**: as the model learns to remove noise and JPEG blocks, it gets *worse* on clean
-# bicubic LR than the shipped model it started from. By the benchmark's yardstick, fine-tuning only did harm —
-# had `train` selected its `best.keras` on bicubic validation, it would have kept an early, hardly adapted epoch.
+# bicubic LR than the shipped model it started from. By the benchmark's yardstick, fine-tuning did harm (the
+# right panel ends below its step 0) — had `train` selected its `best.keras` on bicubic validation, it would
+# have preferred the epochs that had adapted least.
 # That is why `train(degradation=...)` validates on LR images made with the same degradation (fixed seeds),
 # and `srkit.evaluate(..., degradation=...)` scores any model that way. Now the test split, which neither
 # training nor selection saw:
@@ -341,7 +344,7 @@ print(
 )
 assert gain_real > 0.1, "the model trained for the real degradation should beat the bicubic-trained one on it"
 assert tuned_scores["real"] > base["real"] + 0.05
-# measured: +4.2 dB after 200 steps (quick), +0.5 dB after 2,000 (cpu); from scratch catches up with many more steps
+# the head start of the pretrained weights shrinks as training runs longer: from scratch catches up given many steps
 assert max(fine["real_val"]) > max(scratch["real_val"]) + budget.pick(quick=1.0, cpu=0.2, gpu=-0.3), (
     "fine-tuning should win (with the long gpu budget, from scratch may catch up to within 0.3 dB)"
 )
@@ -388,13 +391,14 @@ viz.swipe(
 # sharper?
 
 # %% [markdown]
-# The gain is a few tenths of a dB — on noisy, compressed input much of the detail is simply gone, and a
-# short fine-tune of a 13k-parameter network is a start, not Real-ESRGAN — but it is measured on images the
-# model never saw. On one image, as the numbers say, the differences are small: no model restores what
-# blur, noise and JPEG removed. (Real-ESRGAN trades PSNR for plausible texture with the adversarial losses of
+# The gain over the shipped model (the line printed under the test table above) is modest — on noisy,
+# compressed input much of the detail is simply gone, and a short fine-tune of a 13k-parameter network is a
+# start, not Real-ESRGAN — but it is measured on images the model never saw. On one image, as the PSNRs under
+# the first comparison's panels say, the differences are small: no model restores what blur, noise and JPEG
+# removed. (Real-ESRGAN trades PSNR for plausible texture with the adversarial losses of
 # lesson 06 — and invents detail, which matters in section 4.)
 # (On your own image the better model depends on how it was made: a clean PNG should suit the bicubic-trained
-# model, a phone JPEG the fine-tuned one.) With the `cpu` or `gpu` budget the fine-tune is longer and the gain larger.
+# model, a phone JPEG the fine-tuned one.) With the `cpu` or `gpu` budget the fine-tune runs for more steps.
 #
 # ## 4. Microscopy, medical and astronomical images
 # The bundled images include a fundus photograph (`retina`), stained tissue (`immunohistochemistry`), a cell

@@ -9,8 +9,8 @@
 # cheap wins. Lesson 10 then treats model files and images as what they are: inputs from the outside world.
 #
 # **What you will learn**
-# - tiled inference: identical results, and memory that grows far less with the image (measured); what goes
-#   wrong when tiles have no context;
+# - tiled inference: the same result (up to rounding), and memory that grows far less with the image (measured);
+#   what goes wrong when tiles have no context;
 # - export to SavedModel and TensorFlow Lite with a numeric-equivalence check; XLA, TFLite and mixed precision;
 # - to tell an input-bound from a compute-bound training run, and to fix the input-bound one with `tf.data`;
 # - data parallelism: `MirroredStrategy` (several GPUs; two logical CPUs here), `MultiWorkerMirroredStrategy`
@@ -262,10 +262,12 @@ assert speed["upscale_ms"] > speed["network_tflite_ms"], "the whole pipeline cos
 # numpy. **Mixed precision** (Micikevicius et al., ICLR 2018) computes in float16 while keeping the weights in
 # float32: on GPUs with tensor cores (T4, A100, H100) it often nearly halves the time, and it halves the
 # activation memory.
-# On a CPU float16 is emulated and slower (bfloat16 differs: CPUs with AMX run it fast, and
+# On a CPU float16 is emulated and slower (bfloat16 — another 16-bit format, with float32's range of exponents
+# and fewer mantissa bits — differs: CPUs with AMX, Intel's matrix units, run it fast, and
 # `python -m srkit.train --precision mixed_bfloat16` trains several times faster there — `MODEL_CARD.md` has a measurement),
-# so this lesson only measures float16 when a GPU is present (the line
-# above appears on Colab; in a terminal: `python -m srkit.benchmark speed --mixed-precision`). What it does to
+# so this lesson only measures float16 when a GPU is present (the line "mixed_float16 + XLA" in the table
+# above then appears, e.g. on a Colab GPU runtime; in a terminal:
+# `python -m srkit.benchmark speed --mixed-precision`). What it does to
 # the numbers can be measured anywhere: `srkit.export.with_dtype_policy` copies a model into another policy.
 
 # %%
@@ -311,10 +313,11 @@ if not tf.config.list_physical_devices("GPU"):  # on a GPU the pipeline may well
 
 
 # %% [markdown]
-# On this CPU the run is **compute-bound**: the pipeline (random crops of images cached in memory, in parallel,
-# prefetched) delivers batches several times faster than the network can use them. (Training on the pipeline
-# can be somewhat slower than compute alone: here the pipeline's threads and the arithmetic share the same two
-# cores; on a GPU machine the arithmetic leaves the CPU free.) A GPU does this arithmetic many times faster,
+# On a CPU the run is **compute-bound** (the cell checks this only there): the pipeline (random crops of images
+# cached in memory, in parallel, prefetched) delivers batches more than twice as fast as the network can use
+# them. (Training on the pipeline can be somewhat slower than compute alone: on a CPU the pipeline's threads and
+# the arithmetic share the same cores; on a GPU machine the arithmetic leaves the CPU free.) A GPU does this
+# arithmetic many times faster,
 # and then the same pipeline can become the bottleneck. Common ways to get there: reading images from slow
 # storage (a network disk, a cloud bucket), or degrading them on the fly in Python. Simulate a storage that
 # takes 100 ms to deliver each batch:
@@ -349,8 +352,9 @@ assert io_rates["16 parallel reads + prefetch"][1] > 1.5 * io_rates["one read at
 # %% [markdown]
 # With one read at a time, training runs at the pipeline's pace (input-bound: the processor waits). Reads in
 # parallel (`num_parallel_calls`, with enough threads to wait in: tf.data's pool has one per core by
-# default) and ahead of time (`prefetch`) bring it most of the way back to the compute rate (the rest is the
-# price of running Python in the pipeline on the same two cores). The tools,
+# default) and ahead of time (`prefetch`) raise the training rate well above that, towards the compute rate
+# (how close it gets is printed above: on a CPU, the Python in the pipeline competes with the arithmetic for the
+# same cores). The tools,
 # in the order to try them: `cache()` what fits in memory (srkit caches the decoded images), `map(...,
 # num_parallel_calls=tf.data.AUTOTUNE)`, `prefetch`, precompute expensive degradations once (srkit's
 # `make_pairs(copies=4)` stores 4 noisy versions of each image instead of degrading every patch in Python),
@@ -391,7 +395,8 @@ finally:
 #
 # With no GPU here, `--logical-cpus 2` splits the CPU into two logical devices, which is enough to run the real
 # code: two replicas, the batch of 16 split into two halves of 8. Logical devices must be configured before
-# TensorFlow starts, which this notebook's kernel already did, so the run is a fresh process:
+# TensorFlow first uses its devices, and this notebook's kernel has already used them, so the run is a fresh
+# process:
 
 
 # %%
@@ -423,8 +428,9 @@ assert mirrored["replicas"] == 2 and record["strategy"] == "MirroredStrategy"
 
 
 # %% [markdown]
-# Two logical CPUs share the same two cores, so this is a demonstration, not a speed-up. On a machine with 4
-# GPUs the same command (without `--logical-cpus`) trains on all four. Because the batch is *split*, the global
+# Read little into the validation PSNR printed: so few steps barely train the model; what this run shows is
+# two replicas working on one model. Two logical CPUs share the same physical cores, so this is a demonstration,
+# not a speed-up. On a machine with 4 GPUs the same command (without `--logical-cpus`) trains on all four. Because the batch is *split*, the global
 # batch stays 16; to use more GPUs efficiently one usually grows the global batch with them (and the learning
 # rate, carefully).
 #
@@ -647,8 +653,8 @@ print(f"removed {WORK}")
 #   image (measured: a small fraction of the untiled growth).
 # - **Export:** SavedModel and TensorFlow Lite, checked equal to Keras (within 1e-5); float16 weights halve a
 #   TFLite file for a difference well under a grey level.
-# - **Speed:** TensorFlow Lite on CPUs (XLA changed little here); mixed precision on GPUs (float16 changes the
-#   output by far less than a grey level).
+# - **Speed:** TensorFlow Lite on CPUs (XLA pays more for bigger models and on GPUs); mixed precision on GPUs
+#   (float16 changes the output by about a grey level at most).
 # - **Scaling out:** first measure whether training is input-bound (fix the pipeline: parallel reads, cache,
 #   prefetch) or compute-bound (then mixed precision, then more devices: `--strategy mirrored`, `multi-worker`,
 #   `tpu`); pretrained weights and augmentation are cheaper than any of them.

@@ -80,8 +80,11 @@ print(f"this lesson writes only into {WORK}")
 
 # %% [markdown]
 # ## 1. Weights and downloads verified by SHA-256
-# `pretrained.load` checks the file's SHA-256 against the manifest before loading it. On a *copy* of a shipped
-# weight file (the real files are never touched) we flip a single bit:
+# A **SHA-256** is a cryptographic hash: a 256-bit fingerprint (64 hexadecimal digits) computed from every byte of
+# a file. Change one bit anywhere and about half of the fingerprint's bits change, and nobody knows how to make a
+# different file with a given fingerprint. `pretrained.load` checks the file's SHA-256 against the *manifest*
+# (`manifest.json`, installed with srkit's weights: each model's expected hash) before loading it. On a *copy*
+# of a shipped weight file (the real files are never touched) we flip a single bit:
 
 # %%
 copies = WORK / "weights-copy"
@@ -166,16 +169,17 @@ viz.swipe(file_b[roi], file_a[roi], labels=("file B", "file A"), width=600)
 
 # %% [markdown]
 # **Question.** Drag the divider slowly across the roofs and the trees. Could you tell from the pictures alone
-# which file is the published one, or that one of them was altered at all? Now compare the three hashes printed
+# which file is the published one, or that one of them was altered at all? Now compare the hashes printed
 # above: which file does the manifest vouch for? (A SHA-256 says "not the published file"; it does not say what
 # changed — even saving the same weights again gives another hash, because the file also stores metadata.)
 
 # %% [markdown]
 # ## 2. Safe loading: what a `Lambda` layer could do
-# A `.keras` file is a zip of JSON (the architecture), HDF5 (the weights) and metadata — data, not code. With
-# exceptions: a `keras.layers.Lambda` layer wrapping a Python function stores that function's **bytecode**,
-# which runs when the model is loaded (and a few wrapper layers, such as `TorchModuleWrapper`, load pickled or
-# saved programs). Here is a harmless one that writes a marker file into the current folder:
+# A `.keras` file is a zip of JSON (the architecture), HDF5 (a binary format for arrays: the weights) and
+# metadata — data, not code. With exceptions: a `keras.layers.Lambda` layer wrapping a Python function stores
+# that function's **bytecode** (the compiled instructions Python's interpreter runs), which runs when the model
+# is loaded (and a few wrapper layers, such as `TorchModuleWrapper`, load pickled or saved programs; pickle is
+# section 4). Here is a harmless one that writes a marker file into the current folder:
 
 # %%
 here = os.getcwd()
@@ -200,9 +204,11 @@ except ValueError as error:
 # %% [markdown]
 # The stored code is opaque bytecode: nobody reviews that. `safe_mode=True` (Keras's default, and what
 # srkit always passes) refuses it. It is only as good as your Keras: crafted `config.json` files bypassed it
-# before Keras 3.9 and 3.11 (CVE-2025-1550, CVE-2025-8747, CVE-2025-9906), which is why srkit requires
+# before Keras 3.9 and 3.11 (CVE-2025-1550, CVE-2025-8747, CVE-2025-9906: the public identifiers of those
+# vulnerabilities), which is why srkit requires
 # Keras ≥ 3.11 — and why an architecture from a stranger is still worth reading before you load it (exercise 2). To see what `safe_mode=False` would do, we load the file in a **separate
-# process** running in an empty sandbox folder (so this notebook never enables unsafe loading):
+# process** running in an empty folder named `sandbox` (so this notebook never enables unsafe loading; the
+# folder only collects what the code writes — it is not a security sandbox, the code could reach all your files):
 
 # %%
 sandbox = WORK / "sandbox"
@@ -316,9 +322,11 @@ assert sorted(p.name for p in (WORK / "suspicious_x3").iterdir()) == ["fine_x3.p
 # %% [markdown]
 # The bomb is refused **before decoding**, with the file named: `load_image` reads the size from the header and
 # compares it with its limit (`max_pixels=`, default `srkit.data.MAX_PIXELS` = 16,384², about 268 million
-# pixels) — with Pillow's own guard, which would refuse anything above about 179 million pixels whatever you allowed,
-# raised to that limit (never switched off) while the header is read. Choose the limit for the use: a web service would set it far below what a desktop tool accepts. The good file is still processed, and exit code 1
-# tells a script that something failed. Arrays get the same treatment: `srkit.upscale` refuses NaN, infinite or
+# pixels). Pillow, which decodes the images, has its own guard that would refuse anything above about 179 million
+# pixels whatever you allowed; while the header is read, `load_image` raises that guard to its own limit (it never
+# switches it off). Choose the limit for the use: a web service would set it far below what a desktop tool
+# accepts. The good file is still processed, and exit code 1 tells a script that something failed. Arrays get
+# the same treatment: `srkit.upscale` refuses NaN, infinite or
 # empty images and wrong dtypes or shapes with one clear message (`tests/test_bad_inputs.py` lists them all):
 
 # %%
@@ -385,10 +393,11 @@ print(f"Correct: {digest[:16]}... matches the manifest; one flipped bit would ch
 
 # %% [markdown]
 # **Exercise 2.** A colleague sends you `model.keras`. Write `safe_to_load(path)`, returning `False` if the
-# file's architecture uses a layer that carries code (`Lambda`), or a class that is neither a standard Keras
-# class nor one of srkit's (so its code would have to come from somewhere you have not reviewed); `True`
-# otherwise. It must not load the model. The check tries it on every shipped model, on the `Lambda` file of
-# section 2, and on a file whose architecture names an unknown layer class.
+# file's architecture uses a layer that carries code or loads a program (`Lambda`, and the wrapper layers of
+# section 2 such as `TorchModuleWrapper`), or a class that is neither a standard Keras class nor one of srkit's
+# (so its code would have to come from somewhere you have not reviewed); `True` otherwise. It must not load the
+# model. The check tries it on every shipped model, on the `Lambda` file of section 2, on a file whose
+# architecture names an unknown layer class, and on one that uses `TorchModuleWrapper`.
 
 
 # %%
