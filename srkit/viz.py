@@ -177,30 +177,9 @@ def _enlarge(image: np.ndarray, zoom, width: int) -> np.ndarray:
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
-def flipbook(
-    frames: Mapping[object, np.ndarray],
-    *,
-    names: tuple[str, ...] | None = None,
-    reference: np.ndarray | None = None,
-    zoom: tuple[int, int, int, int] | None = None,
-    crop_border: int = 0,
-    y_channel: bool = True,
-    width: int = 360,
-):
-    """Flip through same-size images with sliders: one slider per setting the images differ in.
-
-    ``frames`` maps a key to an image (uint8 or [0, 1] float, all the same shape). A key is one setting
-    (``{"step 0": a, "step 100": b}``: one slider) or a tuple of settings, one per slider, covering every
-    combination (``{(2, 0.0): a, (2, 1.0): b, (4, 0.0): c, (4, 1.0): d}`` with ``names=("scale", "blur")``).
-    Sliders keep the order in which the keys first give each value. ``zoom`` (y, x, h, w) shows that region
-    only, enlarged by pixel repetition to about ``width`` pixels; with ``reference`` (an image of the same
-    shape) the caption gives PSNR/SSIM of the shown image against it (``crop_border``, ``y_channel`` as in
-    :mod:`srkit.metrics`). Returns an ``ipywidgets.VBox`` with ``.controls`` (the sliders, by name),
-    ``.output`` (the image widget) and ``.caption``.
-    """
+def _flipbook_frames(frames, names):
+    """:func:`flipbook`'s frames checked: (slider names, each slider's values, images by key tuple, their shape)."""
     import itertools
-
-    import ipywidgets as widgets
 
     if not frames:
         raise ValueError("flipbook() needs at least one image")
@@ -226,6 +205,33 @@ def flipbook(
     if len(shapes) != 1:
         raise ValueError(f"all images must have the same shape, got {sorted(shapes)}")
     shape = shapes.pop()
+    return names, values, images, shape
+
+
+def flipbook(
+    frames: Mapping[object, np.ndarray],
+    *,
+    names: tuple[str, ...] | None = None,
+    reference: np.ndarray | None = None,
+    zoom: tuple[int, int, int, int] | None = None,
+    crop_border: int = 0,
+    y_channel: bool = True,
+    width: int = 360,
+):
+    """Flip through same-size images with sliders: one slider per setting the images differ in.
+
+    ``frames`` maps a key to an image (uint8 or [0, 1] float, all the same shape). A key is one setting
+    (``{"step 0": a, "step 100": b}``: one slider) or a tuple of settings, one per slider, covering every
+    combination (``{(2, 0.0): a, (2, 1.0): b, (4, 0.0): c, (4, 1.0): d}`` with ``names=("scale", "blur")``).
+    Sliders keep the order in which the keys first give each value. ``zoom`` (y, x, h, w) shows that region
+    only, enlarged by pixel repetition to about ``width`` pixels; with ``reference`` (an image of the same
+    shape) the caption gives PSNR/SSIM of the shown image against it (``crop_border``, ``y_channel`` as in
+    :mod:`srkit.metrics`). Returns an ``ipywidgets.VBox`` with ``.controls`` (the sliders, by name),
+    ``.output`` (the image widget) and ``.caption``.
+    """
+    import ipywidgets as widgets
+
+    names, values, images, shape = _flipbook_frames(frames, names)
     if reference is not None:
         reference = _as_uint8(reference)
         if reference.shape != shape:
@@ -244,7 +250,7 @@ def flipbook(
         )
         for name, vals in zip(names, values)
     }
-    shown_width = _enlarge(images[parts[0]], zoom, width).shape[1]
+    shown_width = _enlarge(next(iter(images.values())), zoom, width).shape[1]
     output = widgets.Image(format="png", layout=widgets.Layout(width=f"{shown_width}px"))
     caption = widgets.HTML()
 
