@@ -397,8 +397,8 @@ viz.swipe(
 # the first comparison's panels say, the differences are small: no model restores what blur, noise and JPEG
 # removed. (Real-ESRGAN trades PSNR for plausible texture with the adversarial losses of
 # lesson 06 — and invents detail, which matters in section 4.)
-# (On your own image the better model depends on how it was made: a clean PNG should suit the bicubic-trained
-# model, a phone JPEG the fine-tuned one.) With the `cpu` or `gpu` budget the fine-tune runs for more steps.
+# Which model suits *your* image depends on how that image was made: exercise 3 lets you measure it. With the
+# `cpu` or `gpu` budget the fine-tune runs for more steps.
 #
 # ## 4. Microscopy, medical and astronomical images
 # The bundled images include a fundus photograph (`retina`), stained tissue (`immunohistochemistry`), a cell
