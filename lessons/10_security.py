@@ -102,6 +102,24 @@ except pretrained.PretrainedError as error:
     print(f"refused: {str(error)[:160]}...")
 
 # %% [markdown]
+# A fingerprint protects only as well as the list it is checked against. An attacker who can change the weight
+# file in a folder can often change the `manifest.json` beside it too, and then the check passes. So a manifest
+# must come from a place you trust more than the file's folder: `pretrained.load` and `pretrained.path` use the
+# manifest installed with srkit unless you pass `folder=`.
+
+# %%
+forged = WORK / "forged"
+forged.mkdir()
+shutil.copy(copies / "espcn-x3.keras", forged / "espcn-x3.keras")  # the file with the flipped bit
+entries = pretrained.manifest(copies)
+entries["espcn-x3"]["sha256"] = download.sha256_file(forged / "espcn-x3.keras")  # the attacker's own fingerprint
+(forged / "manifest.json").write_text(json.dumps(entries, indent=2))
+print(f"checked against the manifest beside it: {pretrained.path('espcn-x3', folder=forged).name} passes")
+trusted = pretrained.info("espcn-x3")["sha256"]  # from the manifest installed with srkit
+assert download.sha256_file(forged / "espcn-x3.keras") != trusted, "the altered file matches srkit's manifest"
+print("checked against srkit's installed manifest: no match, so it is not the published file")
+
+# %% [markdown]
 # Downloads work the same way (`srkit.download.fetch`): bytes go to a `.part` file, are hashed, and only a file
 # with the expected SHA-256 is renamed to its destination. Nothing can be downloaded in this lesson, but the
 # same code reads `file://` addresses, so we "download" the shipped file and the corrupted copy:
