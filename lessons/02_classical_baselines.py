@@ -12,7 +12,8 @@
 # - how RAISR hashes pixels by local gradient structure and fits one linear filter per hash bucket;
 # - that this learned method beats bicubic on images it has never seen.
 #
-# **Time needed:** about 20 minutes to read; the code runs in about 1 minute (`quick`), 3 minutes (`cpu`).
+# **Time needed:** about 25 minutes to read (exercises not counted); the code runs in about 1 min
+# with the `cpu` budget (measured on a 2-core CPU): about 26 minutes in all.
 
 # %% [markdown]
 # ## Set-up

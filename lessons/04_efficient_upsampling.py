@@ -18,7 +18,8 @@
 # - to train ESPCN with and without ICNR and measure the checkerboard and the validation PSNR;
 # - to read a speed vs quality table of the shipped models and choose a model for a job.
 #
-# **Time needed:** about 30 minutes to read; the code runs in about 1 minute (`quick`) or 4 minutes (`cpu`, 2 cores).
+# **Time needed:** about 45 minutes to read (exercises not counted); the code runs in about 5 min
+# with the `cpu` budget (measured on a 2-core CPU): about 50 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -23,7 +23,8 @@
 #   what that proxy does not measure;
 # - what PSNR misses: shifts, brightness changes, texture in the wrong place — measured.
 #
-# **Time needed:** about 40 minutes to read; the code runs in about 3 minutes (`quick`) or 11 minutes (`cpu`, 2 cores).
+# **Time needed:** about 55 minutes to read (exercises not counted); the code runs in about 18 min
+# with the `cpu` budget (measured on a 2-core CPU): about 73 minutes in all.
 
 # %% [markdown]
 # ## Set-up

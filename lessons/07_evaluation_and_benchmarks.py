@@ -20,8 +20,8 @@
 # - to find failure cases per image and per region — text and fine textures — and look at them zoomed;
 # - the explorer widget, for comparisons of your own.
 #
-# **Time needed:** about 40 minutes to read; the code runs in about 2–3 minutes (`quick`: the benchmark is
-# restricted to the ×3 models) or 6 minutes (`cpu`, 2 cores).
+# **Time needed:** about 65 minutes to read (exercises not counted); the code runs in about 14 min
+# with the `cpu` budget (measured on a 2-core CPU): about 79 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -16,7 +16,8 @@
 #   has one);
 # - what SR can and cannot do for microscopy, medical and astronomical images (it is not a new measurement).
 #
-# **Time needed:** about 50 minutes to read; the code runs in about 5 minutes (`quick`) or 10 minutes (`cpu`, 2 cores).
+# **Time needed:** about 50 minutes to read (exercises not counted); the code runs in about 7 min
+# with the `cpu` budget (measured on a 2-core CPU): about 57 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -16,7 +16,8 @@
 # - data parallelism: `MirroredStrategy` (several GPUs; two logical CPUs here), `MultiWorkerMirroredStrategy`
 #   (two worker processes here) and `TPUStrategy` (Colab).
 #
-# **Time needed:** about 50 minutes to read; the code runs in about 3 minutes (`quick`) or 5 minutes (`cpu`, 2 cores).
+# **Time needed:** about 50 minutes to read (exercises not counted); the code runs in about 5 min
+# with the `cpu` budget (measured on a 2-core CPU): about 55 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -16,7 +16,8 @@
 #   architecture without loading it;
 # - decompression bombs and input limits, and why there is no pickle.
 #
-# **Time needed:** about 35 minutes to read; the code runs in about 1 minute (`quick`) or 1 minute (`cpu`, 2 cores).
+# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 1 min
+# with the `cpu` budget (measured on a 2-core CPU): about 36 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -1,4 +1,5 @@
-"""tools/repeat_runs.py: asserts rewritten to record their margins must still pass and fail as written."""
+"""tools/: repeat_runs.py (asserts rewritten to record their margins must still pass and fail as written) and
+lesson_times.py (the lessons' and the README's times agree with what was measured)."""
 
 import importlib.util
 import json
@@ -77,3 +78,27 @@ def test_the_report_lists_slow_cells_and_what_went_to_stderr(repeat_runs, tmp_pa
     assert (
         "| 09 | Cell 1 | 4 | 1 |" in report and "| 09_x.ipynb | Cell 1 | `UserWarning: something \\| odd` |" in report
     )
+
+
+@pytest.fixture(scope="module")
+def lesson_times():
+    spec = importlib.util.spec_from_file_location("lesson_times", TOOLS / "lesson_times.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reading_time_counts_prose_and_code(lesson_times):
+    source = (
+        "# %% [markdown]\n# # Title\n#\n# **Time needed:** about 99 minutes to read.\n\n"
+        "# %% [markdown]\n# " + " ".join(["word"] * 600) + "\n\n# %%\n" + "x = 1\n" * 100
+    )
+    assert lesson_times.words(source) == (602, 300)  # "#", "Title" and 600 words; the Time needed line is not read
+    assert lesson_times.reading_minutes(source) == 10  # 4 min of prose + 5 min of code, to the nearest 5
+
+
+def test_every_lesson_and_the_readme_show_the_measured_times(lesson_times, capsys):
+    assert lesson_times.main(["--check"]) == 0, capsys.readouterr().out
+    times = json.loads(lesson_times.TIMES.read_text())["lessons"]
+    lessons = sorted(p.name[:2] for p in lesson_times.SOURCES.glob("[0-9][0-9]_*.py"))
+    assert sorted(times) == lessons and all("cpu" in times[n] for n in lessons)
