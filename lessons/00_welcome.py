@@ -93,7 +93,7 @@ assert keras.__version__.startswith("3."), (
 # | **04 · Efficient upsampling** | FSRCNN and ESPCN; what computation costs; transposed convolution vs sub-pixel; checkerboard artefacts and ICNR; speed vs quality |
 # | **05 · Going deeper** | VDSR's residual learning, EDSR's blocks without batch normalisation, a U-Net; capacity vs quality; ×2 → ×4 fine-tuning; augmentation and self-ensemble |
 # | **06 · Losses and perceptual quality** | why pixel losses blur; L1, L2, Charbonnier, SSIM, MS-SSIM; perceptual and adversarial losses; the perception–distortion trade-off measured; what PSNR misses |
-# | **07 · Evaluation and benchmarks** | the protocol, six ways to get it wrong and what each costs in dB; every shipped model against bicubic and the papers; failure cases on texture and text |
+# | **07 · Evaluation and benchmarks** | the protocol, four ways to get it wrong and what each costs in dB; every shipped model against bicubic and the papers; failure cases on texture and text |
 # | **08 · Applications** | your own images and folders, real-world degradations (blur, noise, JPEG) and a model fine-tuned for them, choosing a model without ground truth, microscopy/medical/astronomy caveats |
 # | **09 · Deployment** | large images in tiles, export to SavedModel and TFLite, speed with XLA, TFLite and mixed precision, input- vs compute-bound training, scaling out with tf.distribute |
 # | **10 · Model and data security** | SHA-256 verification, safe loading and what a `Lambda` layer could do, decompression bombs and input limits, no pickle |
