@@ -87,16 +87,23 @@ assert keras.__version__.startswith("3."), (
 # | lesson | what you do |
 # |---|---|
 # | **00 · Welcome** (this one) | set-up, the course map, a first LR / HR / bicubic comparison, a trained model swiped against bicubic |
-# | **01 · Images and degradation** | images as arrays, colour spaces and why Y, the degradation model, resizers that disagree, patches, augmentation, the tf.data pipeline |
-# | **02 · Classical baselines** | nearest, bilinear, bicubic, Lanczos; PSNR written by you; RAISR, a method that learns filters from data without deep learning |
-# | **03 · SRCNN** | the first SR network, in six steps: data, network, loss, optimisation, test, apply |
-# | **04 · Efficient upsampling** | FSRCNN and ESPCN; what computation costs; transposed convolution vs sub-pixel; checkerboard artefacts and ICNR; speed vs quality |
-# | **05 · Going deeper** | VDSR's residual learning, EDSR's blocks without batch normalisation, a U-Net; capacity vs quality; ×2 → ×4 fine-tuning; augmentation and self-ensemble |
-# | **06 · Losses and perceptual quality** | why pixel losses blur; L1, L2, Charbonnier, SSIM, MS-SSIM; perceptual and adversarial losses; the perception–distortion trade-off measured; what PSNR misses |
-# | **07 · Evaluation and benchmarks** | the protocol, four ways to get it wrong and what each costs in dB; every shipped model against bicubic and the papers; failure cases on texture and text |
-# | **08 · Applications** | your own images and folders, real-world degradations (blur, noise, JPEG) and a model fine-tuned for them, choosing a model without ground truth, microscopy/medical/astronomy caveats |
-# | **09 · Deployment** | large images in tiles, export to SavedModel and TFLite, speed with XLA, TFLite and mixed precision, input- vs compute-bound training, scaling out with tf.distribute |
-# | **10 · Model and data security** | SHA-256 verification, safe loading and what a `Lambda` layer could do, decompression bombs and input limits, no pickle |
+# | **01 · Images and degradation** | images as arrays, colour spaces and why Y, the degradation model, resizers that disagree |
+# | **02 · Training data** | modcrop, aligned LR/HR patches, the 8 symmetries of a square, the tf.data pipeline |
+# | **03 · Classical baselines** | nearest, bilinear, bicubic, Lanczos; PSNR written by you; RAISR, a method that learns filters from data without deep learning |
+# | **04 · SRCNN** | the first SR network: its data, its three convolutions, and its loss (MSE, which is PSNR in disguise) |
+# | **05 · Training SRCNN** | optimisation (SGD against Adam), testing on images never used for selection, applying it to your images |
+# | **06 · Efficient upsampling** | FSRCNN and ESPCN; what computation costs; transposed convolution vs sub-pixel; checkerboard artefacts and ICNR; speed vs quality |
+# | **07 · Going deeper** | the receptive field, VDSR's residual learning, EDSR's blocks without batch normalisation, a U-Net; capacity vs quality |
+# | **08 · Transfer learning and data augmentation** | ×2 → ×4 fine-tuning; augmentation in training and at test time (self-ensemble) |
+# | **09 · Pixel losses** | why pixel losses blur; L1, L2, Charbonnier, SSIM, MS-SSIM; the same network trained with each |
+# | **10 · Perceptual losses** | perceptual and adversarial losses; the perception–distortion trade-off measured; what PSNR misses |
+# | **11 · The evaluation protocol** | the protocol in one call, four ways to get it wrong and what each costs in dB |
+# | **12 · Benchmarks and failure cases** | every shipped model against bicubic and the papers; failure cases on texture and text; the explorer |
+# | **13 · Applications** | your own images and folders, the `srkit` command, microscopy/medical/astronomy caveats |
+# | **14 · Real-world degradations** | blur, noise and JPEG, a model fine-tuned for them, choosing a model without ground truth |
+# | **15 · Deployment** | large images in tiles, export to SavedModel and TFLite, speed with XLA, TFLite and mixed precision |
+# | **16 · Scaling out** | input- vs compute-bound training, mixed precision, several GPUs, machines and TPUs with tf.distribute |
+# | **17 · Model and data security** | SHA-256 verification, safe loading and what a `Lambda` layer could do, decompression bombs and input limits, no pickle |
 
 # %% [markdown]
 # ## How `srkit` is used
@@ -110,8 +117,8 @@ assert keras.__version__.startswith("3."), (
 # | `srkit.metrics` | `psnr` and `ssim` with the conventions as required keywords |
 # | `srkit.data` | the bundled offline images and their train/validation/test split, your own folders, LR/HR pairs, tf.data patches |
 # | `srkit.evaluate` | the published evaluation protocol as one function |
-# | `srkit.raisr` | RAISR, a classical method that learns filters from examples (lesson 02) |
-# | `srkit.models` | the network architectures of lessons 03–05 (SRCNN, FSRCNN, ESPCN, VDSR, EDSR, U-Net) |
+# | `srkit.raisr` | RAISR, a classical method that learns filters from examples (lesson 03) |
+# | `srkit.models` | the network architectures of lessons 04–07 (SRCNN, FSRCNN, ESPCN, VDSR, EDSR, U-Net) |
 # | `srkit.benchmark`, `srkit.published` | command-line benchmarks, and the published figures to compare with |
 # | `srkit.download` | checksummed downloads of DIV2K and the benchmark sets into `data/` |
 # | `srkit.budget` | the training-budget switch |
@@ -206,9 +213,9 @@ assert scores["bicubic"][1] > scores["nearest"][1]
 
 # %% [markdown]
 # ## A glimpse ahead: a learned model against bicubic
-# `srkit` ships the models that lessons 03–05 build, already trained (`srkit.pretrained.names()` lists them;
+# `srkit` ships the models that lessons 04–07 build, already trained (`srkit.pretrained.names()` lists them;
 # `MODEL_CARD.md` says how each was trained and how to reproduce it). `srkit.upscale` runs one on any image.
-# Here ESPCN ×4, a small network of lesson 04, enlarges the same LR image; the cell prints both scores, and
+# Here ESPCN ×4, a small network of lesson 06, enlarges the same LR image; the cell prints both scores, and
 # `viz.swipe` lays the two results over each other on the cat's head: ESPCN left of the white line, bicubic
 # right of it. Drag the slider to move the line.
 
@@ -269,7 +276,7 @@ print("Correct: each extra factor throws away more of the image.")
 # **Exercise 2.** Which *test* image is hardest for bicubic ×3? Use `srkit.evaluate.evaluate` with
 # `srkit.evaluate.bicubic_upscaler(3)` on `data.bundled("test")` (it returns per-image PSNRs in `.psnr`) and
 # store the name in `hardest`. (Its summary names a *protocol*: `rgb` means the colour image is shrunk and
-# enlarged in colour, as EDSR's tables did, and Y is taken at the end for the scores; lesson 02 shows `y`, the
+# enlarged in colour, as EDSR's tables did, and Y is taken at the end for the scores; lesson 03 shows `y`, the
 # SRCNN-style variant that takes Y first.)
 
 # %%

@@ -2,10 +2,9 @@
 # # 01 · Images and degradation
 #
 # Before a network can learn to undo a degradation, we have to know exactly what the degradation *is*:
-# how an image is stored, which channel SR methods work on, how a low-resolution (LR) image is made from a
-# high-resolution (HR) one, and how training examples are cut from image pairs and fed to TensorFlow.
-# Each of these steps hides a trap that silently changes results by tenths of a dB or more; this lesson
-# measures them one by one.
+# how an image is stored, which channel SR methods work on, and how a low-resolution (LR) image is made from a
+# high-resolution (HR) one. Each of these steps hides a trap that silently changes results by tenths of a dB
+# or more; this lesson measures them one by one. (Lesson 02 then turns image pairs into training examples.)
 #
 # **What you will learn**
 # - how an image is stored (shape, dtype, range), why `uint8` arithmetic wraps around, and the
@@ -13,13 +12,10 @@
 # - what YCbCr is, why SR works on the luma channel **Y**, the exact BT.601 formula papers use, and a trap
 #   with gray images that inflates their PSNR by more than a dB;
 # - the degradation model $y = (x \circledast k)\downarrow_s + n$: the standard BI, BD and DN degradations, and a harder mix;
-# - why "bicubic" is not one thing: four resizers compared pixel by pixel and in dB;
-# - *modcrop*; patches as the **A** (inputs) and **B** (targets) matrices of a regression; the 8 flips and
-#   rotations used for augmentation;
-# - the `tf.data` pipeline that feeds training, and whether it is fast enough.
+# - why "bicubic" is not one thing: four resizers compared pixel by pixel and in dB.
 #
-# **Time needed:** about 65 minutes to read (exercises not counted); the code runs in about 1 min
-# with the `cpu` budget (measured on a 2-core CPU): about 66 minutes in all.
+# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 1 min
+# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 41 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -52,14 +48,13 @@ from srkit import budget
 print(f"srkit {srkit.__version__} | {budget.describe()}")
 
 # %% [markdown]
-# We use `numpy` and `matplotlib` throughout, and load the bundled images once: the **training** images for
+# We load the bundled images once: the **training** images for
 # exploring, and the **test** images for the measurements that report numbers (never for fitting anything).
 # Gray images come as 2-D arrays by default; section 2 shows why that matters for scoring. For exploring
 # we ask for the training images with `rgb=True`, which repeats gray ones to three channels.
 
 # %%
 import inspect
-import time
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -69,8 +64,8 @@ from srkit.data import to_float, to_uint8
 from srkit.metrics import psnr
 from srkit.resize import downscale_with, imresize, modcrop
 
-train = data.bundled("train", rgb=True)  # name -> uint8 H x W x 3 (gray images repeated to 3 channels)
-test = data.bundled("test")  # the default: gray test images stay H x W
+train = data.bundled("train", rgb=True)  # name -> uint8 image
+test = data.bundled("test")
 print("train:", ", ".join(f"{n} {im.shape[1]}x{im.shape[0]}" for n, im in train.items()))
 print("test: ", ", ".join(f"{n} {im.shape}" for n, im in test.items()))
 
@@ -211,7 +206,7 @@ print("RGB2YCBCR =\n", color.RGB2YCBCR, "\nYCBCR_OFFSET =", color.YCBCR_OFFSET)
 
 # %%
 gray_name = next(name for name, im in test.items() if im.ndim == 2)
-lr_g, hr_g = data.make_pair(test[gray_name], 3)  # modcrop + MATLAB bicubic (sections 3-5)
+lr_g, hr_g = data.make_pair(test[gray_name], 3)  # bicubic LR (section 3)
 sr_g = imresize(lr_g, 3)
 psnr_right = psnr(hr_g, sr_g, crop_border=3, y_channel=True)  # gray used as Y
 psnr_wrong = psnr(data.as_rgb(hr_g), data.as_rgb(sr_g), crop_border=3, y_channel=True)  # R = G = B, then Y
@@ -222,7 +217,7 @@ print(
 assert psnr_wrong - psnr_right > 1.0, "the R=G=B detour should inflate PSNR by more than 1 dB"
 
 # %% [markdown]
-# That is why `data.bundled` keeps gray images 2-D unless you ask for `rgb=True`. (Exercise 4 asks you to explain the exact number.)
+# That is why `data.bundled` keeps gray images 2-D unless you ask for `rgb=True`. (Exercise 2 asks you to explain the exact number.)
 
 # %% [markdown]
 # ## 3. The degradation model
@@ -233,15 +228,16 @@ assert psnr_wrong - psnr_right > 1.0, "the R=G=B detour should inflate PSNR by m
 # images must be made the same way. `srkit.data.degrade` offers the three degradations of the RDN paper
 # (Zhang et al., CVPR 2018) — **BI** (bicubic), **BD** (blur, then keep one pixel in `s`) and **DN** (bicubic,
 # then noise) — and three that are not benchmark standards: a harder mix of blur and noise (`blur-noise`),
-# bicubic without antialiasing (`bicubic-noaa`, what many tutorials do by mistake; lesson 07) and a "real"
-# chain of blur, noise and JPEG compression (`real`, lesson 08):
+# bicubic without antialiasing (`bicubic-noaa`, what many tutorials do by mistake; lesson 11) and a "real"
+# chain of blur, noise and JPEG compression (`real`, lesson 14):
 
 # %%
 print(data.degrade.__doc__)
 
 # %% [markdown]
-# Apply all of them to one image at ×3 and look at the same region (the yellow square) in each. LR crops are
-# shown with `interpolation="nearest"`, so every LR pixel is a visible square.
+# Apply all of them to one image at ×3 and look at the same region (the yellow square) in each. The sides of
+# the HR image must be multiples of the scale: `modcrop` cuts off the few rows and columns that are left over
+# (lesson 02 shows why). LR crops are shown with `interpolation="nearest"`, so every LR pixel is a visible square.
 
 # %%
 from matplotlib.patches import Rectangle
@@ -251,7 +247,6 @@ hr = modcrop(img, scale)
 lrs = {kind: data.degrade(hr, scale, kind=kind) for kind in data.DEGRADATIONS}
 y0, x0, size = 150, 180, 120  # zoom window in HR pixels (multiples of the scale)
 panels = [("HR", hr, 1)] + [(f"LR '{kind}' {lr.shape[1]}x{lr.shape[0]}", lr, scale) for kind, lr in lrs.items()]
-# the full HR image with the zoom window, then the window in HR and in each LR image: 2 rows of 4, laptop-wide
 fig, axes = plt.subplots(2, 4, figsize=(13, 7), layout="constrained")
 axes = axes.ravel()
 axes[0].imshow(hr)
@@ -266,12 +261,11 @@ fig.suptitle(f"{len(lrs)} degradations at x{scale}: the zoom window of each")
 plt.show()
 
 # %% [markdown]
-# `blur` (a Gaussian of σ = 1.6 and then every third pixel) is visibly softer than `bicubic`; `noise` adds
-# Gaussian noise of σ = 30 grey levels. `bicubic-noaa` shrinks without antialiasing, so fine detail
-# folds into false patterns (lesson 07 measures what training on it costs), and `real` chains a mild blur,
-# bicubic, noise and JPEG like a camera (lesson 08). Check `blur` and `noise` with numbers: the Laplacian again for sharpness, and the
-# standard deviation of `noise − bicubic` on the pixels far enough from 0 and 255 that clipping does not
-# cut the noise off:
+# `blur` (a Gaussian of σ = 1.6, then every third pixel) is visibly softer than `bicubic`; `noise` adds
+# Gaussian noise of σ = 30 grey levels; `bicubic-noaa` folds fine detail into false patterns (lesson 11
+# measures what training on it costs); `real` imitates a camera (lesson 14). Check `blur` and `noise` with
+# numbers: the Laplacian again for sharpness, and the standard deviation of `noise − bicubic` on the pixels far
+# enough from 0 and 255 that clipping does not cut the noise off:
 
 # %%
 sharpness = {kind: np.std(ndimage.laplace(color.rgb2y(to_float(lr)) * 255)) for kind, lr in lrs.items()}
@@ -284,11 +278,9 @@ assert sharpness["blur"] < sharpness["bicubic"], "the Gaussian blur should give 
 assert abs(noise_std - 30) < 3, "the added noise should have a standard deviation close to 30 grey levels"
 
 # %% [markdown]
-# **A degradation playground.** The figure above shows one scale. The flip-book below degrades a crop of the
-# same image (the face and hair) with every kind at ×2, ×3 and ×4, enlarges each LR image back with bicubic so
-# that every frame has the HR size, and shows it at twice its size. Its caption gives the PSNR / SSIM (on Y) of
-# that bicubic result against the HR crop: what each degradation costs a method that knows nothing about it.
-# One slider picks the scale, the other the degradation.
+# **A degradation playground.** The flip-book below degrades a crop of the same image (the face and hair) with
+# every kind at ×2, ×3 and ×4 and enlarges each LR image back with bicubic. Its caption gives the PSNR / SSIM
+# (on Y) against the HR crop: what each degradation costs a method that knows nothing about it.
 
 # %%
 from srkit import viz
@@ -299,10 +291,10 @@ viz.flipbook(playground, names=("scale", "degradation"), reference=face)
 
 # %% [markdown]
 # **Question.** Step through the six degradations at ×2, then at ×4. Which one costs bicubic the most PSNR at
-# every scale? Does the ranking by PSNR match the ranking by how bad the frames *look*? Compare `noise` with
-# `blur`: how far apart are they in PSNR, how far in SSIM, and which would you rather look at? Then compare
-# `bicubic` with `bicubic-noaa` at ×2 and at ×3: which one scores higher at each scale, and what do you see in
-# the hair that the number does not tell you? (Section 4 explains why the winner changes with the scale.)
+# every scale? Does the ranking by PSNR match how bad the frames *look*? Compare `noise` with `blur` in PSNR and
+# in SSIM: which would you rather look at? Then compare `bicubic` with `bicubic-noaa` at ×2 and at ×3: which
+# scores higher at each scale, and what do you see in the hair that the number does not tell you? (Section 4
+# explains why the winner changes with the scale.)
 
 # %% [markdown]
 # ## 4. The resizer zoo: "bicubic" is not one thing
@@ -360,14 +352,14 @@ for rname in resizers:
 # %% [markdown]
 # Read the table row by row:
 # - **Pillow** and **tf with antialiasing** disagree with MATLAB on a good share of LR pixels, but by a few
-#   grey levels at most; the bicubic baseline hardly moves (hundredths of a dB at most).
-# - **tf's default** (`antialias=False`) changes most LR pixels, by tens of grey levels or more on fine texture,
-#   and moves the mean PSNR by tenths of a dB to more than a dB, **in a direction that depends on the scale**: at ×2
-#   tf samples between two pixels with taps (−1/16, 9/16, 9/16, −1/16) — a much weaker low-pass than
-#   MATLAB's antialiased kernel — so its LR image keeps more detail and bicubic recovers more (PSNR goes up);
-#   at ×3 its half-pixel sample points fall exactly on HR pixels, so it simply *decimates*, aliasing fine
-#   texture that no interpolation can undo (PSNR goes down). A model trained or tested on such LR images is solving a different problem;
-#   its numbers cannot be compared with a paper's.
+#   grey levels at most; the bicubic baseline hardly moves.
+# - **tf's default** (`antialias=False`) changes most LR pixels, by tens of grey levels on fine texture, and
+#   moves the mean PSNR by tenths of a dB or more, **in a direction that depends on the scale**: at ×2 tf
+#   samples between two pixels with taps (−1/16, 9/16, 9/16, −1/16), a much weaker low-pass than MATLAB's
+#   antialiased kernel, so its LR image keeps more detail and bicubic recovers more (PSNR goes up); at ×3 its
+#   sample points fall exactly on HR pixels, so it simply *decimates*, aliasing fine texture that no
+#   interpolation can undo (PSNR goes down). A model trained or tested on such LR images solves a different
+#   problem; its numbers cannot be compared with a paper's.
 #
 # The assertions check these relations (not the exact numbers, which depend on the images):
 
@@ -388,10 +380,10 @@ print(f"tf default vs MATLAB: {delta[2]:+.2f} dB at x2, {delta[3]:+.2f} dB at x3
 
 # %% [markdown]
 # Where do the resizers disagree? Below: the same LR crop from each resizer (top) and its difference from
-# MATLAB's in Y (bottom, colours clipped at ±4 grey levels) on a colour test image at ×3. tf's default aliases fine
-# texture; the others differ by a grey level or so here and there (a few at most, more at the image borders): Pillow
-# rounds in fixed point, filters the rows before the columns (MATLAB the columns first) and renormalises its
-# kernel at the borders where MATLAB repeats the edge pixels; tf computes in float32 and rounds once.
+# MATLAB's in Y (bottom, clipped at ±4 grey levels) on a colour test image at ×3. tf's default aliases fine
+# texture; the others differ by a grey level or so here and there, more at the image borders: Pillow rounds in
+# fixed point, filters rows before columns (MATLAB columns first) and renormalises its kernel at the borders
+# where MATLAB repeats the edge pixels; tf computes in float32 and rounds once.
 
 # %%
 color_name = next(name for name, im in test.items() if im.ndim == 3)
@@ -415,250 +407,11 @@ fig.suptitle(f"test image '{color_name}', LR x3 from four resizers")
 plt.show()
 
 # %% [markdown]
-# ## 5. Modcrop: HR must be a multiple of the scale
-# MATLAB's `imresize` makes `ceil(scale × size)` pixels. For an image 427 pixels tall at ×3 that is
-# `ceil(142.33) = 143` LR rows, which upscale to 429 rows: two more than the HR image. The SR output and the
-# ground truth no longer have the same shape, and nothing can be compared:
-
-# %%
-odd = train["rocket"]
-lr_odd = imresize(odd, 1 / 3)
-sr_odd = imresize(lr_odd, 3)
-print(f"HR {odd.shape} -> LR {lr_odd.shape} -> SR {sr_odd.shape}")
-try:
-    psnr(odd, sr_odd, crop_border=3, y_channel=True)
-except ValueError as error:
-    print("psnr refuses:", error)
-try:
-    data.degrade(odd, 3)
-except ValueError as error:
-    print("degrade refuses:", error)
-
-# %% [markdown]
-# (Resizing back to the exact HR size instead would stretch the image by a fraction of a pixel and misalign
-# every pixel.) The protocol's answer is **modcrop**: cut the bottom rows and right columns so that both
-# sides are multiples of the scale, keeping the top-left part. `make_pair` does it for you.
-
-# %%
-print(inspect.getsource(modcrop))
-hr_ok = modcrop(odd, 3)
-print(
-    f"modcrop: {odd.shape} -> {hr_ok.shape} -> LR {imresize(hr_ok, 1 / 3).shape} -> SR {imresize(imresize(hr_ok, 1 / 3), 3).shape}"
-)
-assert imresize(imresize(hr_ok, 1 / 3), 3).shape == hr_ok.shape
-
-# %% [markdown]
-# ## 6. Patches: the A and B matrices
-# Networks are trained on small aligned **patches**, not whole images: many examples per image, and batches
-# of equal shape. With LR patches of `p × p` pixels, the LR patch whose top-left corner is at `(i, j)` covers
-# exactly the HR patch of `s·p × s·p` pixels at `(s·i, s·j)`. Stacking all LR patches gives the
-# **A** matrix (inputs) and the matching HR patches the **B** matrix (targets) of a supervised regression:
-
-# %%
-lr, hr = data.make_pair(train["astronaut"], scale)
-A, B = data.grid_patches(lr, hr, scale=scale, lr_size=16, stride=16)
-print(f"LR {lr.shape}, HR {hr.shape}")
-print(f"A (inputs):  {A.shape}  = N patches x 16 x 16 x 3")
-print(f"B (targets): {B.shape}  = N patches x 48 x 48 x 3")
-
-# %%
-texture = A.reshape(len(A), -1).std(axis=1)
-picks = sorted(np.argsort(texture)[::-1][:25:5])  # 5 of the 25 most textured patches
-fig, axes = plt.subplots(2, len(picks), figsize=(15, 6.6))
-for k, top, bottom in zip(picks, axes[0], axes[1]):
-    top.imshow(A[k], interpolation="nearest")
-    top.set_title(f"A[{k}]  16x16")
-    bottom.imshow(B[k], interpolation="nearest")
-    bottom.set_title(f"B[{k}]  48x48")
-    top.axis("off")
-    bottom.axis("off")
-fig.suptitle("aligned LR (top) and HR (bottom) patches at x3")
-plt.tight_layout()
-plt.show()
-
-# %% [markdown]
-# Are they really aligned? Downscale each HR patch with the same bicubic and compare it with its LR patch.
-# The bicubic kernel reaches 2 pixels to each side (4 taps); shrinking ×3 stretches it three times (the
-# antialiasing of sections 3 and 4), to 12 HR pixels, so the outer 2 LR pixels of a patch were computed from HR
-# pixels *outside* the patch and may differ; the **interior** must match. A patch shifted by a single HR
-# pixel shows how sensitive this check is:
-
-# %%
-down = np.stack([imresize(b, 1 / scale) for b in B]).astype(int)
-interior = np.s_[:, 2:-2, 2:-2]
-err_interior = np.abs(down - A)[interior].max()
-err_border = np.abs(down - A).max()
-k = picks[0]
-i, j = divmod(k, lr.shape[1] // 16)  # grid position of patch k (stride 16)
-shifted = hr[i * 48 + 1 : i * 48 + 49, j * 48 + 1 : j * 48 + 49]  # one HR pixel down and right
-err_shifted = np.abs(imresize(shifted, 1 / scale).astype(int) - A[k])[2:-2, 2:-2].max()
-print(f"max |downscaled B - A|: interior {err_interior}, whole patch {err_border}, one HR pixel off {err_shifted}")
-assert err_interior <= 1, "the interior of a downscaled HR patch should reproduce its LR patch"
-assert err_shifted > 5 * max(err_interior, 1), "a misaligned patch should be detected"
-
-# %% [markdown]
-# ## 7. Augmentation: the 8 symmetries of a square
-# A photograph flipped left–right, or rotated by 90°, is still a plausible photograph, and the degradation
-# commutes with these operations. The 4 rotations, with and without a flip, give **8 versions of every
-# patch pair** for free. `srkit.data.augment_pair(lr, hr, k)` applies the k-th one to both images:
-
-# %%
-import tensorflow as tf
-
-k_best = int(np.argmax(texture))  # the most textured patch shows it best
-versions = [
-    tuple(t.numpy() for t in data.augment_pair(tf.constant(A[k_best]), tf.constant(B[k_best]), k)) for k in range(8)
-]
-fig, axes = plt.subplots(2, 8, figsize=(18, 5))
-for k, ((a_k, b_k), top, bottom) in enumerate(zip(versions, axes[0], axes[1])):
-    top.imshow(a_k, interpolation="nearest")
-    top.set_title(f"k={k}: rot {90 * (k % 4)}°" + (" + flip" if k >= 4 else ""))
-    bottom.imshow(b_k, interpolation="nearest")
-    top.axis("off")
-    bottom.axis("off")
-fig.suptitle("augment_pair: the same transform on LR (top) and HR (bottom)")
-plt.tight_layout()
-plt.show()
-
-# %% [markdown]
-# Check that the 8 versions are all different and that each pair is still aligned (bicubic downscaling
-# commutes with flips and rotations, up to one grey level of rounding):
-
-# %%
-distinct = {a_k.tobytes() for a_k, _ in versions}
-err_aug = max(np.abs(imresize(b_k, 1 / scale).astype(int) - a_k)[2:-2, 2:-2].max() for a_k, b_k in versions)
-print(f"{len(distinct)} distinct versions; max interior misfit after augmentation: {err_aug}")
-assert len(distinct) == 8, "the 8 symmetries of a textured patch should all differ"
-assert err_aug <= 1, "augmentation must keep LR and HR aligned"
-
-# %% [markdown]
-# ## 8. The tf.data pipeline
-# Training lessons draw **random** aligned crops instead of a fixed grid, with a random symmetry each, in
-# batches. `srkit.data.patch_dataset` does it with `tf.data`: whole images are cached in memory, crops and
-# augmentation run in parallel, and the next batches are prefetched while the model trains. Here at ×3, on
-# Y (as SRCNN and ESPCN train), with 48 × 48 HR patches:
-
-# %%
-start = time.perf_counter()
-pairs = data.make_pairs(data.bundled("train"), scale)  # gray images 2-D: their Y is themselves
-ds = data.patch_dataset(pairs, scale=scale, patch_size=48, batch_size=16, color="y", seed=0)
-batch_iter = iter(ds)
-lr_batch, hr_batch = next(batch_iter)
-print(f"pairs made, dataset built and first batch delivered in {time.perf_counter() - start:.1f} s")
-print(ds.element_spec)
-print(
-    f"LR {lr_batch.shape}, HR {hr_batch.shape}, {lr_batch.dtype.name}, "
-    f"HR range {float(tf.reduce_min(hr_batch)):.2f}..{float(tf.reduce_max(hr_batch)):.2f}"
-)
-
-# %%
-fig, axes = plt.subplots(2, 8, figsize=(18, 5))
-for k, (top, bottom) in enumerate(zip(axes[0], axes[1])):
-    top.imshow(lr_batch[k, ..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    bottom.imshow(hr_batch[k, ..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    top.axis("off")
-    bottom.axis("off")
-fig.suptitle("one batch: random crops from all training images, randomly flipped/rotated (LR top, HR bottom, Y)")
-plt.tight_layout()
-plt.show()
-
-# %% [markdown]
-# Sampling is proportional to image area, so the large Hubble and retina images supply many of the patches,
-# and quite a few patches are nearly flat: a fact worth remembering when a model trained on them is blurry.
-#
-# Random crops must be aligned too. Downscale the HR patches of the batch and compare the interiors with
-# the LR patches, as in section 6. They cannot match exactly here: the LR image was made in RGB and rounded
-# to uint8 before its Y was taken, so expect a fraction of a grey level on average. Shifting every HR patch
-# by one pixel shows what a misalignment would look like:
-
-# %%
-lr_np, hr_np = lr_batch.numpy()[..., 0], hr_batch.numpy()[..., 0]
-misfit = np.mean([np.abs(imresize(h, 1 / scale) - lo)[2:-2, 2:-2] for lo, h in zip(lr_np, hr_np)]) * 255
-misfit_shifted = (
-    np.mean([np.abs(imresize(np.roll(h, 1, axis=(0, 1)), 1 / scale) - lo)[2:-2, 2:-2] for lo, h in zip(lr_np, hr_np)])
-    * 255
-)
-print(
-    f"mean interior misfit in the batch: {misfit:.2f} grey levels aligned, {misfit_shifted:.2f} shifted by one HR pixel"
-)
-assert misfit < 1, "random crops from patch_dataset should be aligned LR/HR pairs"
-assert misfit_shifted > 3 * misfit, "a one-pixel misalignment should stand out clearly"
-
-# %% [markdown]
-# **Is it fast enough?** A training step cannot run faster than the pipeline delivers batches.
-# `srkit.benchmark.training_speed` measures how fast a model trains on one fixed batch (no pipeline at all):
-# SRCNN (batches of 16 patches of 33 × 33) and ESPCN ×3 (16 × 16 LR patches), compiled as `srkit.train`
-# compiles them.
-# `srkit.benchmark.pipeline_throughput` measures the pipeline alone (after a warm-up), over a number of
-# batches that depends on the budget. Timings depend on the machine and on what else it is
-# doing, so we print them rather than assert them:
-
-# %%
-from srkit.benchmark import pipeline_throughput, training_speed
-
-n_batches = budget.pick(quick=200, cpu=1000, gpu=2000)
-rate = pipeline_throughput(scale=scale, patch_size=48, batch_size=16, batches=n_batches, color="y")
-print(f"{n_batches} batches of 16: {rate:.0f} batches/s = {16 * rate:.0f} patches/s on {os.cpu_count()} CPU cores")
-for model, preset_name in [("SRCNN", "srcnn-x3"), ("ESPCN", "espcn-x3")]:
-    steps_per_s = training_speed(preset_name, ["float32"], steps=budget.pick(quick=64, cpu=256, gpu=256))[0][
-        "steps_per_s"
-    ]
-    verdict = "fast enough" if rate > 2 * steps_per_s else "could become the bottleneck"
-    print(f"  {model:<6}{steps_per_s:>4.0f} steps/s: the pipeline delivers {rate / steps_per_s:.1f}x that ({verdict})")
-
-# %% [markdown]
-# Read the verdicts above for your machine. The rule behind them: the pipeline should deliver at least about
-# twice what the model consumes, because the rates vary from run to run and during training the pipeline and the
-# model share the same processor cores. Where it does not (very small models, or a fast GPU), larger batches or a
-# fixed in-memory array of patches like `A` and `B` cost less per example, and on a GPU `prefetch` lets the CPU
-# prepare the next batches while the GPU computes. (SRCNN and ESPCN are lessons 03 and 04; here they are two
-# consumers of batches, one heavier, one lighter.)
-
-# %% [markdown]
 # ## Exercises
 # Each exercise has a worked solution in the cell below it: read the task, try your own answer in that
 # cell, then run the check cell.
 #
-# **Exercise 1 (MATLAB's size rule).** Predict, *without calling `imresize`*, the shape of the LR image that
-# `imresize(im, 1/4)` makes from the training image `"motorcycle"` (modcrop **not** applied). MATLAB's rule
-# is `ceil(scale × size)` for height and width; store `(height, width, channels)` in `predicted_shape`.
-
-# %%
-import math
-
-moto = train["motorcycle"]
-predicted_shape = (math.ceil(moto.shape[0] / 4), math.ceil(moto.shape[1] / 4), moto.shape[2])
-print(moto.shape, "->", predicted_shape)
-
-# %%
-actual = imresize(moto, 1 / 4).shape
-assert tuple(predicted_shape) == actual, f"imresize made {actual}; did you round up (ceil) rather than down?"
-assert actual[0] * 4 != moto.shape[0] or actual[1] * 4 != moto.shape[1], "this image is not a multiple of 4"
-print(
-    f"Correct: {moto.shape[:2]} -> {actual[:2]}; upscaled x4 that is {actual[0] * 4}x{actual[1] * 4}, not the HR size - modcrop first."
-)
-
-# %% [markdown]
-# **Exercise 2 (aligning a crop).** With the `lr`, `hr` pair of section 6 (×3), the LR crop
-# `lr[r:r + p, c:c + p]` with `r, c, p = 32, 80, 16` is one of the rows of `A` (stride 16). Store the
-# matching HR crop in `hr_crop` (compute its slice yourself) and the index of that row of `A` in `row`.
-
-# %%
-r, c, p = 32, 80, 16
-hr_crop = hr[scale * r : scale * (r + p), scale * c : scale * (c + p)]
-row = (r // 16) * (lr.shape[1] // 16) + c // 16  # the grid is walked row by row
-print(hr_crop.shape, row)
-
-# %%
-assert np.array_equal(A[row], lr[r : r + p, c : c + p]), (
-    f"A[{row}] is not the LR crop at ({r}, {c}): count the grid row by row"
-)
-assert hr_crop.shape == (scale * p, scale * p, 3), f"the HR crop should be {scale * p}x{scale * p}, got {hr_crop.shape}"
-assert np.array_equal(hr_crop, B[row]), "the HR crop should start at (scale*r, scale*c)"
-print("Correct: LR pixel (r, c) covers HR pixels scale*r .. scale*r + scale - 1.")
-
-# %% [markdown]
-# **Exercise 3 (the mystery resizer).** Someone made the LR image `mystery` from the training image
+# **Exercise 1 (the mystery resizer).** Someone made the LR image `mystery` from the training image
 # `"flower"` (modcropped to ×3) with one of the four `resizers` of section 4, but did not say which. Find
 # out by comparing `mystery` with what each candidate produces, and store its name (a key of `resizers`)
 # in `guess`. (Don't print `secret`: that would spoil it.)
@@ -681,7 +434,7 @@ assert np.array_equal(resizers[guess](flower, 3), mystery), f"{guess} does not r
 print(f"Correct: {guess}. Two 'bicubic' LR images differ unless made by the same code - ask which one was used.")
 
 # %% [markdown]
-# **Exercise 4 (the gray-image pitfall, in dB).** In section 2, converting a gray image to R = G = B before
+# **Exercise 2 (the gray-image pitfall, in dB).** In section 2, converting a gray image to R = G = B before
 # taking Y raised its PSNR by the amount printed there. Compute from the Y formula *how many dB exactly* this adds
 # (hint: how are the errors scaled, and what does that do to the MSE and to $10\log_{10}(255^2/\mathrm{MSE})$?),
 # and store it in `pitfall_db`.
@@ -703,20 +456,33 @@ assert abs(pitfall_db - (psnr_wrong - psnr_right)) < 0.05, "the uint8 measuremen
 print(f"Correct: {pitfall_db:.4f} dB; on uint8 images rounding Y makes it {psnr_wrong - psnr_right:.4f} dB.")
 
 # %% [markdown]
+# **Exercise 3 (how much noise?).** `noisy` below is `data.degrade(hr, 3, kind="noise", noise_sigma=...)` of
+# the HR image `hr` of section 3, with a secret whole number of grey levels. Measure it as section 3 measured
+# `lrs["noise"]`, and store it, rounded, in `sigma`.
+
+# %%
+noisy = data.degrade(hr, 3, kind="noise", noise_sigma=len("degradation") + 12)  # no peeking
+
+# %%
+sigma = round(float(np.std((noisy - lrs["bicubic"].astype(float))[unclipped])))
+print(sigma)
+
+# %%
+assert np.array_equal(data.degrade(hr, 3, kind="noise", noise_sigma=sigma), noisy), (
+    f"noise_sigma={sigma} does not reproduce `noisy`: measure where nothing is clipped"
+)
+print(f"Correct: noise_sigma={sigma}.")
+
+# %% [markdown]
 # ## Summary
-# - Images are `H × W × C` arrays of `uint8`; compute in float in [0, 1] (`to_float`) and convert back with
-#   `to_uint8`, which rounds and clips. `uint8` arithmetic wraps around silently.
+# - Images are `H × W × C` arrays of `uint8`; compute in float in [0, 1] (`to_float`), convert back with
+#   `to_uint8` (rounds and clips). `uint8` arithmetic wraps around silently.
 # - SR works on and is scored on **Y** of BT.601 YCbCr (16..235): it holds most of the detail. Use a gray image
 #   as Y directly; the R = G = B detour adds 20 log10(255/219) = 1.32 dB.
 # - LR = (HR ⊛ k)↓s + n. The benchmark degradation is MATLAB's bicubic `imresize`; `degrade` also offers blur,
-#   noise, both, bicubic without antialiasing and a "real" blur + noise + JPEG chain. Train and test on the same degradation.
-# - Resizers called "bicubic" disagree: Pillow and antialiased tf on a minority of LR pixels by a few levels;
-#   tf's default (no antialiasing) on most pixels, shifting the bicubic baseline by tenths of a dB to a dB,
-#   with a sign that depends on the scale.
-# - Modcrop HR to a multiple of the scale. LR patch (i, j) of size p matches HR patch (s·i, s·j) of size s·p:
-#   the A and B matrices. 8 flips/rotations multiply the data for free.
-# - `patch_dataset` feeds random aligned crops through `tf.data`; measure its rate against the step rate of
-#   your model.
+#   noise, both, bicubic without antialiasing and a "real" chain. Train and test on the same degradation.
+# - Resizers called "bicubic" disagree: Pillow and antialiased tf slightly; tf's default (no antialiasing) on
+#   most pixels, moving the bicubic baseline by tenths of a dB or more, in a direction that depends on the scale.
 #
 # ## Questions you should now be able to answer
 # 1. What is `np.uint8(250) + np.uint8(10)` in numpy, and how do you add images safely?
@@ -725,8 +491,3 @@ print(f"Correct: {pitfall_db:.4f} dB; on uint8 images rounding Y makes it {psnr_
 # 4. Write the degradation model and name the six degradations of `srkit.data.degrade`. Which one do
 #    published tables use?
 # 5. Why can the PSNR of the *same* bicubic upscaler differ by a dB between two tutorials?
-# 6. What goes wrong if HR is not modcropped, and why not simply resize the SR output to the HR size?
-# 7. Which HR pixels does the LR pixel (10, 20) cover at ×4?
-# 8. Why do the borders of a downscaled HR patch differ from its LR patch, while the interior matches?
-# 9. Why are flips and rotations valid augmentations for SR, while e.g. a colour jitter on the HR image alone is not?
-# 10. How do you know whether your input pipeline, rather than your model, limits the training speed?

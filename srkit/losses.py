@@ -1,6 +1,6 @@
 """Loss functions for SR training, as plain ``loss(y_true, y_pred)`` callables for ``model.compile``.
 
-Images are float batches N x H x W x C in [0, 1]. Pixel losses: :func:`l2` (MSE, = PSNR, lesson 03),
+Images are float batches N x H x W x C in [0, 1]. Pixel losses: :func:`l2` (MSE, = PSNR, lesson 04),
 :func:`l1` (EDSR), :func:`charbonnier` (LapSRN). Structural: :func:`ssim_loss`, :func:`ms_ssim_loss`,
 :func:`mixed_loss` (Zhao et al.). Edges and frequencies: :func:`gradient_loss`, :func:`fft_loss`.
 Feature space: :class:`PerceptualLoss` on VGG19 features (Johnson et al.; SRGAN) when the ImageNet weights
@@ -231,7 +231,7 @@ def discriminator(channels: int = 1, filters: int = 32, name: str = "discriminat
 
     SRGAN pooled its features into one logit per patch. Averaging over the patch before the verdict shrinks
     the difference between real and generated texture to a faint signal, so in a short run a small pooled
-    discriminator often stays at chance and the generator is left almost unchanged. Lesson 06's 100-step run,
+    discriminator often stays at chance and the generator is left almost unchanged. Lesson 10's 100-step run,
     PSNR lost against the same steps with L1 alone: pooled 0.07, 0.10, 0.13, 1.63, 1.73 dB (seeds 0-4),
     per region 0.33 to 1.81 dB (seeds 0-5).
     """

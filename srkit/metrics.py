@@ -5,7 +5,7 @@ luma Y of BT.601 YCbCr (MATLAB range 16..235), ``scale`` pixels cropped from eac
 image, then the mean over the set. Forgetting any of those changes the result by tenths of a dB to dB,
 so :func:`psnr` and :func:`ssim` make you write ``crop_border=`` and ``y_channel=`` at every call.
 :func:`gradient_wasserstein` is a perception proxy (how natural the output's gradient statistics are, not
-how faithful its pixels are), with the same conventions (lesson 06).
+how faithful its pixels are), with the same conventions (lesson 10).
 
 Images are uint8 (0..255), or floats in [0, 1]; both arguments must use the same convention.
 """

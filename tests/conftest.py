@@ -102,25 +102,30 @@ def camera() -> np.ndarray:
 
 
 # The longest files first: with `-n 2 --dist loadscope` each file runs whole on one worker, so a long lesson
-# picked up last would leave the other worker idle for minutes. Measured with `--durations=0` on a 2-core
-# machine (seconds per file, summed): lessons 05 360, 07 280, 06 260, 08 250, 09 160, test_train 120,
-# test_distributed 80, lesson 04 80, test_benchmark 75, lesson 03 70, test_pretrained 65, test_models 55,
-# lesson 10 35.
+# picked up last would leave the other worker idle for minutes. The order follows the cells' `--durations=0`
+# seconds on a 2-core machine, summed per file (the split lessons by the cells they took over): the training
+# lessons 08, 11, 10, 09, 14, 07 and 16 (100-240 s each), test_train, 15, test_distributed, 06, 12, 05,
+# test_benchmark, test_pretrained, test_models, 13 and 17.
 # Only the order changes; everything else keeps its collected order after these.
 LONGEST_FIRST = (
-    "05_going_deeper",
-    "07_evaluation",
-    "06_losses",
-    "08_applications",
-    "09_deployment",
+    "08_transfer",
+    "11_evaluation",
+    "10_perceptual",
+    "09_pixel",
+    "14_real_world",
+    "07_going_deeper",
+    "16_scaling_out",
     "test_train.py",
+    "15_deployment",
     "test_distributed.py",
-    "04_efficient",
+    "06_efficient",
+    "12_benchmarks",
+    "05_training_srcnn",
     "test_benchmark.py",
-    "03_srcnn",
     "test_pretrained.py",
     "test_models.py",
-    "10_security",
+    "13_applications",
+    "17_security",
 )
 
 

@@ -123,7 +123,7 @@ def test_models_markdown_table(capsys):
 def test_tile_memory_benchmark_runs():
     big = np.ones(400 * 2**20, np.uint8)  # a large caller: its peak must not leak into the probes' figures
     del big
-    # each point is a fresh process that imports TensorFlow: two points (lesson 09 measures a grid of them)
+    # each point is a fresh process that imports TensorFlow: two points (lesson 15 measures a grid of them)
     rows = benchmark.tile_memory("espcn-x3", [384], [48, None])
     assert rows[1]["extra_mib"] > 3, rows  # a 384 x 384 output all at once needs some memory
     assert [(r["size"], r["tile"]) for r in rows] == [(384, 48), (384, None)]

@@ -269,29 +269,31 @@ NOT_RESULTS: dict[str, dict[str, str]] = {
     "00": {},
     "01": {"20 log10(255/219) = 1.32 dB": "derived: 20*log10(255/219)"},
     "02": {},
-    "03": {
+    "03": {},
+    "04": {
         "9 times more": "derived: 3**2",
         "is +10 dB": "derived: 10*log10(10)",
         "+1 dB means": "derived: 10*log10(1/10**-0.1)",
         "21 % less error": "derived: 100*(1-10**-0.1)",
+    },
+    "05": {
         "keeps 90 %": "setting: momentum=0.9",
         "10 % of": "setting: alpha=0.1",
         "gained 2.0 dB": "derived: 32.39 - 30.39",
         "model 1 dB better": "given",
     },
-    "04": {},
-    "05": {
-        "saved about 40 % of SRResNet's memory": "paper: Lim et al., CVPRW 2017 (EDSR)",
-        "give it 8 times more": "derived: 4*2",
-    },
-    "06": {
-        "10·log10(2) ≈ 3 dB": "derived: 10*log10(2)",
-        "20·log10(255/10) ≈ 28 dB": "derived: 20*log10(255/10)",
-    },
-    "07": {"1.32 dB": "derived: 20*log10(255/219)", "40 dB and 20 dB": "given", "+0.04 dB over the": "given"},
-    "08": {},
-    "09": {"takes 100 ms": "setting: time.sleep(0.1)", "40 % GPU utilisation": "given"},
-    "10": {"30 GB once decoded": "derived: 100000*100000*3/1e9", "blocks of 1 MiB": "setting: 1 << 20"},
+    "06": {},
+    "07": {"saved about 40 % of SRResNet's memory": "paper: Lim et al., CVPRW 2017 (EDSR)"},
+    "08": {"give it 8 times more": "derived: 4*2"},
+    "09": {"10·log10(2) ≈ 3 dB": "derived: 10*log10(2)"},
+    "10": {"20·log10(255/10) ≈ 28 dB": "derived: 20*log10(255/10)"},
+    "11": {"1.32 dB": "derived: 20*log10(255/219)", "40 dB and 20 dB": "given", "+0.04 dB over the": "given"},
+    "12": {},
+    "13": {},
+    "14": {},
+    "15": {},
+    "16": {"takes 100 ms": "setting: time.sleep(0.1)", "40 % GPU utilisation": "given"},
+    "17": {"30 GB once decoded": "derived: 100000*100000*3/1e9", "blocks of 1 MiB": "setting: 1 << 20"},
 }
 
 

@@ -111,7 +111,7 @@ def test_own_folder_of_images(tmp_path):
     assert record["min_std"] == 0.04 and "--min-std 0.04" in record["command"]
     assert seen == [pytest.approx(2e-4)]
     assert record["learning_rate"] == 2e-4 and "--learning-rate 0.0002" in record["command"]
-    # another degradation for the training LR (lessons 07 and 08): recorded, with 4 noise realisations
+    # another degradation for the training LR (lessons 11 and 14): recorded, with 4 noise realisations
     _, record = train.train(
         "espcn-x3", steps=2, data_source=str(folder), out=tmp_path / "real", verbose=0, degradation="real"
     )

@@ -94,15 +94,27 @@ def sentence(lesson: str, source: str, times: dict) -> str:
     if "cpu" not in times["lessons"].get(lesson, {}):
         raise SystemExit(f"lesson {lesson}: no measured cpu run in {TIMES.name}; time it (see --help)")
     read, cpu = reading_minutes(source), _minutes(times["lessons"][lesson]["cpu"]["seconds"])
+    how = (
+        "estimated from the cells it was made of, timed on a 2-core CPU"
+        if _estimated(lesson, times)
+        else ("measured on a 2-core CPU")
+    )
     return (
         f"# **Time needed:** about {read} minutes to read (exercises not counted); the code runs in about {cpu} min\n"
-        f"# with the `cpu` budget (measured on a 2-core CPU): about {read + cpu} minutes in all."
+        f"# with the `cpu` budget ({how}): about {read + cpu} minutes in all."
     )
+
+
+def _estimated(lesson: str, times: dict) -> bool:
+    """A run time not measured as a whole lesson yet: the sum of its cells' times in an earlier timed run
+    (``"estimated_from"`` says which), until ``--runs`` records a real one."""
+    return "estimated_from" in times["lessons"][lesson]["cpu"]
 
 
 def row_cells(lesson: str, source: str, times: dict) -> str:
     read, cpu = reading_minutes(source), _minutes(times["lessons"][lesson]["cpu"]["seconds"])
-    return f"~{read} min | {cpu} min | ~{read + cpu} min |"
+    note = " (estimated)" if _estimated(lesson, times) else ""
+    return f"~{read} min | {cpu} min{note} | ~{read + cpu} min |"
 
 
 def expected() -> dict[Path, str]:

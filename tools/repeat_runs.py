@@ -1,7 +1,7 @@
 """Run every lesson (``quick`` budget) and the unit tests several times; report each lesson assert's margin.
 
     python tools/repeat_runs.py                      # 5 runs of every lesson, 3 of the unit tests
-    python tools/repeat_runs.py --lessons 2 --tests 0 notebooks/06_losses_and_perception.ipynb
+    python tools/repeat_runs.py --lessons 2 --tests 0 notebooks/09_pixel_losses.ipynb
     python tools/repeat_runs.py --report-only        # the report from what is recorded so far
 
 Each lesson run executes the notebook in a fresh kernel (its own process), as nbval does, with every

@@ -78,7 +78,7 @@ def degrade(
     ``bicubic``   (BI) MATLAB ``imresize(hr, 1/scale, 'bicubic')`` -- the standard benchmark degradation;
     ``bicubic-noaa`` bicubic *without* antialiasing (the kernel is not stretched when shrinking, as OpenCV's
                   ``INTER_CUBIC`` and many training scripts did): aliased LR, the wrong degradation for
-                  the benchmarks -- models trained on it lose most of their gain there (lesson 07);
+                  the benchmarks -- models trained on it lose most of their gain there (lesson 11);
     ``blur``      (BD, Zhang et al., RDN, CVPR 2018) 7x7 Gaussian blur of ``blur_sigma`` (default 1.6) with
                   replicated borders (rounded to uint8 for uint8 input, as MATLAB's ``imfilter``), then
                   MATLAB's ``imresize(., 1/scale, 'nearest')``, which keeps the pixel nearest each LR pixel's centre;

@@ -1,16 +1,16 @@
 # %% [markdown]
-# # 04 · Efficient upsampling: FSRCNN and ESPCN
+# # 06 · Efficient upsampling: FSRCNN and ESPCN
 #
-# SRCNN (lesson 03) enlarges the image with bicubic *first* and then runs every convolution on the large
+# SRCNN (lesson 04) enlarges the image with bicubic *first* and then runs every convolution on the large
 # image. Two papers of 2016 moved the enlargement to the **end** of the network, so that nearly all the work
 # happens on the small LR image: **FSRCNN** (Dong, Loy & Tang, *Accelerating the Super-Resolution
 # Convolutional Neural Network*, ECCV 2016) with a **transposed convolution**, and **ESPCN** (Shi et al.,
 # *Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel Convolutional Neural
-# Network*, CVPR 2016) with a **sub-pixel convolution** (a convolution followed by a pixel shuffle). Both are
-# real-time networks; the price of learned upsampling is a new artefact, the **checkerboard**.
+# Network*, CVPR 2016) with a **sub-pixel convolution**. Both run in real time; the price of learned
+# upsampling is a new artefact, the **checkerboard**.
 #
 # **What you will learn**
-# - to count the cost of a network in multiply-accumulates (MACs) and see why post-upsampling is 3–18× cheaper;
+# - to count a network's cost in multiply-accumulates (MACs), and why post-upsampling is 3–18× cheaper;
 # - what a transposed convolution does, and why its kernel size and stride decide whether it paints a
 #   checkerboard (Odena, Dumoulin & Olah, *Deconvolution and Checkerboard Artifacts*, Distill 2016);
 # - what a pixel shuffle is, and how ICNR initialisation (Aitken et al., 2017) or resize-convolution
@@ -18,8 +18,8 @@
 # - to train ESPCN with and without ICNR and measure the checkerboard and the validation PSNR;
 # - to read a speed vs quality table of the shipped models and choose a model for a job.
 #
-# **Time needed:** about 45 minutes to read (exercises not counted); the code runs in about 5 min
-# with the `cpu` budget (measured on a 2-core CPU): about 50 minutes in all.
+# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 5 min
+# with the `cpu` budget (measured on a 2-core CPU): about 45 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -70,10 +70,9 @@ SCALE = 3
 # A convolution with $n_\text{out}$ filters of size $f\times f$ over $n_\text{in}$ channels does
 # $f^2\, n_\text{in}\, n_\text{out}$ multiply-accumulates (MACs) **per pixel of its output**. SRCNN's three
 # layers all run on the HR grid; every layer of FSRCNN and ESPCN runs on the LR grid, which has $s^2 = 9$ times
-# fewer pixels at ×3 (even the last one: ESPCN's last convolution computes all $s^2$ sub-pixels of an LR pixel at
-# once, and FSRCNN's transposed convolution does its work per LR input pixel). `models.count_macs(model, (H, W))` adds up every convolution for one input
-# of that size. We count the cost of one 1920×1080 output frame at ×3 (a 640×360 LR frame; SRCNN gets the
-# bicubic-enlarged frame).
+# fewer pixels at ×3 (the last one too: it computes all $s^2$ sub-pixels of an LR pixel at once).
+# `models.count_macs(model, (H, W))` adds up every convolution for one input of that size. We count one
+# 1920×1080 output frame at ×3 (a 640×360 LR frame; SRCNN gets the bicubic-enlarged frame).
 
 # %%
 out_h, out_w = 1080, 1920
@@ -102,19 +101,17 @@ assert cost["espcn"] < cost["srcnn-915"] / 3, "ESPCN should need far fewer MACs 
 # %% [markdown]
 # ESPCN has almost three times SRCNN's parameters, yet needs about a third of its arithmetic, because its
 # parameters are applied to 9× fewer pixels. FSRCNN goes further: a cheap 1×1 "shrinking" layer lets its
-# mapping layers work on 12 channels instead of 56. (Lesson 05's EDSR-small needs about 11 times ESPCN's MACs per output
-# pixel: depth costs arithmetic, and lesson 05 shows what it buys.) MACs predict time only roughly — memory traffic and how
-# well a library runs each layer matter too — so section 5 measures time.
+# mapping layers work on 12 channels instead of 56. (EDSR-small, lesson 07, needs about 11 times ESPCN's MACs
+# per output pixel: depth costs arithmetic, and lesson 07 shows what it buys.) MACs predict time only roughly
+# (memory traffic and how well a library runs each layer matter too), so section 5 measures time.
 #
 # ## 2. Upsampling inside the network, way 1: the transposed convolution (FSRCNN)
 # A **transposed convolution** with stride $s$ (Keras `Conv2DTranspose`, once called "deconvolution") works
-# the other way round from a convolution: every *input* pixel **stamps** a copy of the $k\times k$ kernel,
-# multiplied by its value, onto the output, and neighbouring input pixels stamp $s$ output pixels apart.
-# Overlapping stamps add up. Equivalently: insert $s-1$ zeros between the input pixels, then convolve.
-#
-# Where the stamps overlap unevenly, the output gets a periodic pattern. To see the overlap alone, we use a
-# kernel of ones on a constant image: each output pixel then counts the stamps that cover it. FSRCNN's
-# kernel is 9×9:
+# the other way round from a convolution: every *input* pixel **stamps** the $k\times k$ kernel, times its
+# value, onto the output, $s$ output pixels from its neighbours' stamps; overlapping stamps add up.
+# (Equivalently: insert $s-1$ zeros between the input pixels, then convolve.) Where the stamps overlap
+# unevenly, the output gets a periodic pattern. A kernel of ones on a constant image shows the overlap alone:
+# each output pixel counts the stamps that cover it. FSRCNN's kernel is 9×9:
 
 
 # %%
@@ -141,12 +138,11 @@ assert overlap_counts(9, 3).min() == overlap_counts(9, 3).max() == 9
 assert overlap_counts(9, 2).max() / overlap_counts(9, 2).min() > 1.5
 
 # %% [markdown]
-# With stride 3 every output pixel is covered by exactly 3×3 = 9 stamps: 9 is divisible by 3. With strides 2
-# and 4 it is not, and the coverage alternates (16/20/25 and 4/6/9): a **checkerboard** is built into the
-# layer. Training can learn kernels whose uneven sums cancel, but it has to work for it, and any imperfection
-# shows as a grid pattern with the period of the stride — a classic artefact of generator networks and of
-# FSRCNN at ×2 and ×4. A first fix at the design level: a kernel size divisible by the stride (even overlap; section 3 shows that
-# even overlap alone is not enough).
+# With stride 3 every output pixel is covered by exactly 3×3 = 9 stamps (3 divides 9); with strides 2 and 4
+# the coverage alternates (16/20/25 and 4/6/9): a **checkerboard** is built into the layer. Training can
+# learn kernels whose uneven sums cancel, but any imperfection shows as a grid with the period of the stride —
+# a classic artefact of generator networks and of FSRCNN at ×2 and ×4. A fix at the design level: a kernel
+# size divisible by the stride (needed, but not enough: section 3).
 #
 # FSRCNN itself, from srkit's source: a 5×5 feature extraction with $d$ filters, a 1×1 **shrink** to $s$
 # channels, $m$ 3×3 mapping layers, a 1×1 **expand** back to $d$, and the 9×9 transposed convolution; PReLU
@@ -163,11 +159,11 @@ assert models.count_params(fsrcnn, biases=False) == 12_464, "Dong et al. 2016, T
 
 # %% [markdown]
 # ## 3. Way 2: the sub-pixel convolution (ESPCN)
-# ESPCN ends with an ordinary convolution on the LR grid that outputs $s^2$ channels per colour channel —
-# one for each of the $s\times s$ positions inside an enlarged pixel — and then a **pixel shuffle**
-# (`depth_to_space`) moves the channels into space: for one colour channel, channel $k = i\,s + j$ at LR pixel
-# $(y, x)$ becomes HR pixel $(s y + i,\; s x + j)$. No arithmetic, only a rearrangement. A 2×2 LR image with 9 channels, numbered so you
-# can follow each value:
+# ESPCN ends with an ordinary convolution on the LR grid that outputs $s^2$ channels per colour channel, one
+# for each of the $s\times s$ positions inside an enlarged pixel; a **pixel shuffle** (`depth_to_space`) then
+# moves the channels into space: for one colour channel, channel $k = i\,s + j$ at LR pixel $(y, x)$ becomes
+# HR pixel $(s y + i,\; s x + j)$. No arithmetic, only a rearrangement. A 2×2 LR image with 9 channels,
+# numbered so you can follow each value:
 
 # %%
 lr_channels = np.arange(2 * 2 * 9, dtype="float32").reshape(1, 2, 2, 9)
@@ -178,9 +174,9 @@ print(shuffled.astype(int))
 assert shuffled.shape == (6, 6) and shuffled[0, :3].tolist() == [0, 1, 2] and shuffled[1, :3].tolist() == [3, 4, 5]
 
 # %% [markdown]
-# srkit's `DepthToSpace` is a small *registered* layer: `register_keras_serializable` lets Keras rebuild it by
-# name, so `load_model(..., safe_mode=True)` never has to run Python code stored inside a model file (which a
-# `Lambda` layer would need). ESPCN is three convolutions and the shuffle:
+# srkit's `DepthToSpace` is a *registered* layer: Keras rebuilds it by name, so `load_model(...,
+# safe_mode=True)` never has to run Python code stored in a model file (as a `Lambda` layer would). ESPCN is
+# three convolutions and the shuffle:
 
 # %%
 print(inspect.getsource(models.DepthToSpace))
@@ -188,17 +184,15 @@ print(inspect.getsource(models.espcn))
 
 
 # %% [markdown]
-# A sub-pixel convolution is itself a transposed convolution in disguise (Shi et al., *Is the deconvolution
-# layer the same as a convolutional layer?*, 2016): HR pixel $(sy+i, sx+j)$ is computed by channel $i s + j$'s
-# 3×3 filter around LR pixel $(y, x)$, so the layer equals a transposed convolution with a $3\,s\times 3\,s$ kernel
-# and stride $s$ whose interleaved 3×3 pieces are those $s^2$ **sub-kernels**. The overlap is always even,
-# but a checkerboard appears anyway whenever the sub-kernels respond differently — on a flat image, whenever
-# their sums (plus biases) differ — and with a random initialisation they all do. (Keras's default random
-# initialisation, *Glorot*, draws each weight uniformly from $\pm\sqrt{6/(\text{fan}_\text{in}+\text{fan}_\text{out})}$, with
-# $\text{fan}_\text{in} = k^2 n_\text{in}$ and $\text{fan}_\text{out} = k^2 n_\text{out}$ for a $k\times k$ convolution from
-# $n_\text{in}$ to $n_\text{out}$ channels.) We measure the checkerboard on a **flat gray
-# image**: the output should be flat too; we average the output separately over each of the $s^2$ positions
-# (the "phases") and report the spread between the brightest and the darkest phase, in grey levels.
+# A sub-pixel convolution is a transposed convolution in disguise (Shi et al., *Is the deconvolution layer
+# the same as a convolutional layer?*, 2016): it equals one with a $3\,s\times 3\,s$ kernel and stride $s$
+# whose interleaved 3×3 pieces are the $s^2$ channels' filters, the **sub-kernels**. The overlap is always
+# even, yet a checkerboard appears whenever the sub-kernels respond differently — on a flat image, whenever
+# their sums (plus biases) differ — and with a random initialisation they all do. (Keras's default, *Glorot*,
+# draws each weight uniformly from $\pm\sqrt{6/(\text{fan}_\text{in}+\text{fan}_\text{out})}$, the fans
+# being $k^2$ times the input and the output channels.) We measure the checkerboard on a **flat gray image**,
+# whose output should be flat too: the spread between the brightest and the darkest of the $s^2$ output
+# positions (the "phases"), each averaged over the image, in grey levels.
 
 
 # %%
@@ -243,9 +237,9 @@ assert phase_spread(espcn_random, SCALE) > 10 and phase_spread(espcn_icnr, SCALE
 # %% [markdown]
 # Two remedies, both visible above:
 # - **ICNR** (Aitken et al., *Checkerboard artifact free sub-pixel convolution*, 2017) initialises *one*
-#   sub-kernel at random and copies it to all $s^2$ positions. The untrained ESPCN then behaves like a
-#   convolution followed by nearest-neighbour enlargement: no checkerboard at step 0, and training starts from
-#   a smooth solution. srkit's ESPCN uses it (its EDSR and U-Net upsamplers do not); here is its source:
+#   sub-kernel at random and copies it to all $s^2$ positions: the untrained ESPCN behaves like a convolution
+#   followed by nearest-neighbour enlargement, and training starts from a smooth solution. srkit's ESPCN uses
+#   it (its EDSR and U-Net upsamplers do not); its source is below.
 # - **resize-convolution** (Odena et al. 2016): enlarge with a fixed interpolation first, then convolve. No
 #   checkerboard is possible, but the convolutions run on the HR grid again — SRCNN's cost.
 
@@ -254,11 +248,10 @@ print(inspect.getsource(models.ICNR))
 
 # %% [markdown]
 # ## 4. Training ESPCN, with and without ICNR
-# A brief run (set by the budget) of ESPCN ×3 from the same seed, on the same patches, once with ICNR and once
-# with the random initialisation, trained by `srkit.training.fit`; validation PSNR with the protocol after every epoch (`ValidationMetrics`,
-# lesson 03). ESPCN takes LR patches (16×16 LR → 48×48 HR) and Adam with a cosine decay. This is the paper's ESPCN, tanh
-# activations included (`models.build("espcn")`'s default; the end of this section says why the shipped one
-# uses ReLU).
+# ESPCN ×3 trained briefly (set by the budget) by `srkit.training.fit` from the same seed on the same patches
+# (16×16 LR → 48×48 HR, Adam with a cosine decay), once with ICNR and once with the random initialisation;
+# validation PSNR after every epoch (`ValidationMetrics`, lesson 05). This is the paper's ESPCN with tanh
+# activations (`models.build("espcn")`'s default; the end of this section says why the shipped one uses ReLU).
 
 # %%
 steps = budget.pick(quick=210, cpu=3000, gpu=20_000)
@@ -299,14 +292,13 @@ assert icnr_run["val_psnr"][-1] > icnr_run["val_psnr"][0], "validation PSNR shou
 assert icnr_run["spread"] < random_run["spread"], "the ICNR run should keep less checkerboard than the random-init run"
 
 # %% [markdown]
-# Training shrinks the random-init checkerboard (the loss punishes it), but it has to spend steps on undoing
-# it; the ICNR run starts without one and stays closer to flat. Compare both curves with the bicubic line: in
-# a brief run ESPCN may still be below bicubic, because it must learn from scratch what bicubic already knows
-# (lesson 05 adds bicubic back as a residual).
+# Training shrinks the random-init checkerboard (the loss punishes it), but spends steps undoing it; the ICNR
+# run starts without one and stays closer to flat. A brief run may still be below the bicubic line: it must
+# learn from scratch what bicubic already knows (lesson 07 adds bicubic back as a residual).
 #
-# On a real image: both trained networks enlarge the same crop of a validation image (the rim of a white cup
-# and the crema in it), shown twice as large (pixel repetition) so that single pixels can be seen. Drag the
-# line: ICNR on the left of it, random initialisation on the right.
+# On a real image: both trained networks enlarge a crop of a validation image (the rim of a white cup and its
+# crema), shown twice as large (pixel repetition) so that single pixels show. Drag the line: ICNR on the
+# left of it, random initialisation on the right.
 
 # %%
 cup_lr, cup_hr = data.make_pair(val_images["coffee"][60:240, 180:420], SCALE)  # a 180 x 240 crop
@@ -322,17 +314,17 @@ viz.swipe(cup["random init"], cup["ICNR"], labels=("random init", "ICNR"))
 # period is the scale: how many screen pixels is that here? Does the ICNR network show a pattern of its own
 # (ICNR starts from a convolution followed by nearest-neighbour enlargement: section 3)?
 #
-# The shipped ESPCN trained far longer and, above all, with **ReLU
-# instead of the paper's tanh**: with tanh, ESPCN ×3 stalled after a few thousand steps; with ReLU it kept
-# learning, up to its paper's Set5 figure (`MODEL_CARD.md` lists the runs). Same parameters, and cheaper to
-# evaluate: `models.build("espcn", scale=3, activation="relu")`, the preset `espcn-x3`.
+# The shipped ESPCN trained far longer and, above all, with **ReLU instead of the paper's tanh**: with tanh,
+# ESPCN ×3 stalled after a few thousand steps; with ReLU it kept learning, up to its paper's Set5 figure
+# (see `MODEL_CARD.md`). Same parameters, cheaper to evaluate:
+# `models.build("espcn", scale=3, activation="relu")`, the preset `espcn-x3`.
 #
 # ## 5. Speed against quality: the shipped models at ×3
-# `benchmark.models_table` (the function behind `python -m srkit.benchmark models`) scores each shipped
-# pretrained model on the test split with the protocol, and times a 512×512 output (510×510 at ×3: a 170×170
-# LR input) on this machine, median of 3 runs of the whole `srkit.upscale` — colour conversion and bicubic
-# chroma included, which weigh most for the smallest networks. EDSR-small, the deeper residual network of
-# lesson 05, is in the table as the quality end of the range.
+# `benchmark.models_table` (behind `python -m srkit.benchmark models`) scores each shipped pretrained model on
+# the test split with the protocol, and times a 512×512 output (510×510 at ×3: a 170×170 LR input) on this
+# machine, median of 3 runs of the whole `srkit.upscale`, colour conversion and bicubic chroma included (they
+# weigh most for the smallest networks). EDSR-small, the deeper residual network of lesson 07, marks the
+# quality end of the range.
 
 # %%
 names = ["srcnn-x3", "fsrcnn-x3", "espcn-x3", "edsr-small-x3"]
@@ -367,16 +359,15 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Read the plot from left to right, and compare it with the MACs of section 1: SRCNN pays for working on the
-# HR grid; EDSR-small is the slowest and the best; ESPCN, as shipped, beats FSRCNN on both axes: better, and faster
-# although FSRCNN needs fewer MACs (its 8 thin layers use the CPU less efficiently than ESPCN's 3 wide ones). Timings on your machine differ (on a
-# GPU, small networks spend most of their time copying images between CPU and GPU, not computing); the ranking
-# by quality does not. For video
-# on a CPU, ESPCN, exported to TensorFlow Lite (lesson 09 measures its speed per frame; `MODEL_CARD.md` records
-# it on a two-core CPU); for a photograph you will print, the deepest model you can afford.
+# Read the plot from left to right, with the MACs of section 1 in mind: SRCNN pays for working on the HR grid;
+# EDSR-small is the slowest and the best; the shipped ESPCN beats FSRCNN on both axes, faster although FSRCNN
+# needs fewer MACs (its 8 thin layers use the CPU less efficiently than ESPCN's 3 wide ones). Timings on your
+# machine differ (on a GPU, small networks spend most of their time copying images between CPU and GPU); the
+# ranking by quality does not. For video on a CPU: ESPCN, exported to TensorFlow Lite (lesson 15 measures its
+# speed per frame); for a photograph you will print: the deepest model you can afford.
 #
 # How do the learned upsamplers hold up at the other scales? The shipped ESPCN and FSRCNN at ×2, ×3 and ×4 on
-# the test split — and the checkerboard that training left in each (flat-image phase spread, section 3):
+# the test split, and the checkerboard that training left in each (flat-image phase spread, section 3):
 
 # %%
 test_images = data.bundled("test")
@@ -401,11 +392,11 @@ assert all(g > 0.2 for g in gains.values()), f"every shipped ESPCN/FSRCNN beats 
 assert sorted(checkerboards) == [2, 3, 4]
 
 # %% [markdown]
-# Training has nearly cancelled the checkerboards: every phase spread is below the checkerboard of
-# the briefly trained random-init ESPCN of section 4 (both printed below) — even FSRCNN at ×2 and ×4, whose 9×9 transposed
-# convolution has uneven overlap built in (section 2): its learned kernels compensate. Nearly is not
-# exactly: on smooth gradients or after a strong sharpening filter a faint grid can still show, which is why
-# kernel sizes divisible by the stride, ICNR or resize-convolution remain good practice.
+# Training has nearly cancelled the checkerboards: every phase spread is below that of the briefly trained
+# random-init ESPCN of section 4 (both printed below), even FSRCNN's at ×2 and ×4, whose transposed
+# convolution has uneven overlap built in (section 2): its learned kernels compensate. Nearly is not exactly:
+# on smooth gradients or after strong sharpening a faint grid can still show, which is why kernel sizes
+# divisible by the stride, ICNR or resize-convolution remain good practice.
 
 # %%
 worst = max(max(v.values()) for v in checkerboards.values())
@@ -511,17 +502,16 @@ print(f"Correct: {total_params:,} parameters; the sub-pixel layer grows with the
 
 # %% [markdown]
 # ## Summary
-# - **Cost:** a convolution costs $f^2 n_\text{in} n_\text{out}$ MACs per output pixel; running it on the LR grid
-#   instead of the HR grid divides that by $s^2$. ESPCN and FSRCNN do several times less arithmetic than SRCNN
-#   for the same output (FSRCNN-s less still: the ratios printed in section 1), with more parameters.
-# - **Transposed convolution** (FSRCNN): every input pixel stamps the kernel $s$ pixels apart; when $s$ does not
-#   divide the kernel size the stamps overlap unevenly and a checkerboard is built in.
-# - **Sub-pixel convolution** (ESPCN): a convolution to $C s^2$ channels on the LR grid and a pixel shuffle
-#   (pure rearrangement). Its checkerboard comes from differing sub-kernels; **ICNR** initialisation starts
-#   them equal, **resize-convolution** avoids them at SRCNN's cost.
-# - **Measured:** with ICNR the untrained ESPCN has no checkerboard (0 grey levels vs > 10), and after the same
+# - **Cost:** a convolution costs $f^2 n_\text{in} n_\text{out}$ MACs per output pixel; on the LR grid, with
+#   $s^2$ times fewer pixels, ESPCN and FSRCNN do several times less arithmetic than SRCNN, with more parameters.
+# - **Transposed convolution** (FSRCNN): input pixels stamp the kernel $s$ pixels apart; unless $s$ divides the
+#   kernel size, the stamps overlap unevenly: a built-in checkerboard.
+# - **Sub-pixel convolution** (ESPCN): a convolution to $C s^2$ channels on the LR grid, then a pixel shuffle
+#   (pure rearrangement). Its checkerboard comes from differing sub-kernels: **ICNR** starts them equal,
+#   **resize-convolution** avoids them at SRCNN's cost.
+# - **Measured:** untrained, ESPCN has no checkerboard with ICNR (over 10 grey levels without); after the same
 #   training it keeps less; every shipped ×2/×3/×4 ESPCN and FSRCNN beats bicubic on the test split.
-# - **Choosing:** ESPCN for speed, the deeper models of lesson 05 for quality; measure on your own hardware.
+# - **Choosing:** ESPCN for speed, the deeper models of lesson 07 for quality; measure on your own hardware.
 #
 # ## Questions you should now be able to answer
 # 1. Why does ESPCN need fewer MACs than SRCNN although it has more parameters?

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 02 · Classical baselines: interpolation, and a method that learns without deep learning
+# # 03 · Classical baselines: interpolation, and a method that learns without deep learning
 #
 # Before training networks we need honest baselines. Interpolation (nearest, bilinear, bicubic, Lanczos)
 # is what every SR paper compares against, and RAISR (Romano, Isidoro & Milanfar, 2017) shows that
@@ -370,7 +370,7 @@ print("Correct: the ridge trades fitting the data against staying close to bicub
 # - PSNR is a few lines, but each convention (Y, rounding, border crop, peak 255) changes the number.
 # - RAISR learns one small linear filter per gradient-structure bucket by least squares, fitted on the
 #   training split only; it beats bicubic on the unseen test images — learning from examples pays, even
-#   without a neural network. Deep networks (from lesson 03 on) learn far richer, non-linear mappings.
+#   without a neural network. Deep networks (from lesson 04 on) learn far richer, non-linear mappings.
 #
 # ## Questions you should now be able to answer
 # 1. Why do bicubic and Lanczos sharpen slightly while bilinear cannot?

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 05 · Going deeper: residual learning, EDSR and the U-Net
+# # 07 · Going deeper: residual learning, EDSR and the U-Net
 #
 # SRCNN, FSRCNN and ESPCN have three to eight layers. Deeper networks see more of the image and model more
 # complicated mappings, but they are harder to train. Three ideas made depth work for SR: **residual
@@ -16,12 +16,10 @@
 # - what an EDSR residual block is, and why EDSR removed batch normalisation (measured: a conv + BN layer in
 #   training mode cannot see a brightness or contrast change of the batch);
 # - the U-Net variant: downsampling, skip connections and a sub-pixel tail;
-# - how quality grows with capacity, on a brief in-budget sweep and on the shipped models;
-# - to fine-tune a ×4 model from the shipped ×2 model (transfer learning), and to measure what data
-#   augmentation buys, in training and at test time (self-ensemble).
+# - how quality grows with capacity, on a brief in-budget sweep and on the shipped models.
 #
-# **Time needed:** about 55 minutes to read (exercises not counted); the code runs in about 26 min
-# with the `cpu` budget (measured on a 2-core CPU): about 81 minutes in all.
+# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 17 min
+# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 52 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -75,15 +73,15 @@ bicubic_val = evaluate(bicubic_upscaler(SCALE), val_images, scale=SCALE, crop_bo
 
 
 # %% [markdown]
-# Every experiment below trains with `srkit.training.fit` (lesson 03 printed its source): Adam with a cosine
+# Every experiment below trains with `srkit.training.fit` (lesson 05 printed its source): Adam with a cosine
 # decay of the learning rate, random 16 × 16 LR patches with flips and rotations, the validation PSNR after each
 # epoch, and the **L1 loss** — the mean absolute error $\frac1N\sum|y - \hat y|$, EDSR's choice — unless another
-# is named (lesson 06 compares L1 with L2, the mean squared error). So the experiments differ only in what they
+# is named (lesson 09 compares L1 with L2, the mean squared error). So the experiments differ only in what they
 # compare.
 #
 # ## 1. What depth buys: the receptive field
-# An output pixel can only depend on the input pixels within its **receptive field**. Lesson 03 computed it
-# from the kernel sizes (the *theoretical* receptive field); here we *measure* it, the way lesson 03's exercise
+# An output pixel can only depend on the input pixels within its **receptive field**. Lesson 04 computed it
+# from the kernel sizes (the *theoretical* receptive field); here we *measure* it, the way an exercise of lesson 04
 # checked it: change one pixel of a 48×48 LR image and see how far the output changes by more than $10^{-6}$
 # (networks with their initial random weights). The measured extent can be smaller than the theoretical one
 # (tiny contributions fall under the threshold, and the U-Net's is capped by the 48-pixel image), but the
@@ -139,7 +137,7 @@ assert depth_table["edsr-small"] > depth_table["vdsr"], (
 # ## 2. Residual learning (VDSR)
 # The bicubic image is already close to the HR image; what is missing is a small **residual**, HR − bicubic,
 # mostly near zero except at edges and textures. A network that outputs the whole image must first learn to
-# copy its input (lesson 03: untrained SRCNN starts far below bicubic). A network that outputs only the
+# copy its input (lesson 05: untrained SRCNN starts far below bicubic). A network that outputs only the
 # residual, added to the bicubic image, starts close to bicubic (exactly at it if its last layer starts at
 # zero), and outputting "almost nothing" is easy to learn. How small is the residual?
 
@@ -262,7 +260,7 @@ assert np.abs(alone).max() > 0.1
 # features to the upward path, so the fine detail of the high-resolution levels is not lost. For SR we add a
 # sub-pixel tail and a residual over bicubic (srkit's `unet`): the coarse levels see far, the skips keep the
 # detail. The *bottleneck* is the coarsest level. On the way up, the 2×2, stride-2 transposed convolutions have a
-# kernel size divisible by the stride, so no overlap checkerboard (lesson 04). Its input must be a multiple of 4 (two
+# kernel size divisible by the stride, so no overlap checkerboard (lesson 06). Its input must be a multiple of 4 (two
 # halvings): a small registered layer pads it, another crops the result.
 
 # %%
@@ -277,7 +275,7 @@ print(f"U-Net (16 filters, 2 levels): {models.count_params(unet):,} parameters")
 # models, each trained to convergence (or close), on the test split.
 
 # %%
-sweep_steps = budget.pick(quick=50, cpu=1500, gpu=20_000)
+sweep_steps = budget.pick(quick=50, cpu=600, gpu=20_000)
 configs = {
     "EDSR 2x16": ("edsr-small", dict(blocks=2, filters=16)),
     "EDSR 4x32": ("edsr-small", dict(blocks=4, filters=32)),
@@ -298,15 +296,15 @@ for label, (name, hp) in configs.items():
 # %%
 shipped = ["espcn-x3", "fsrcnn-x3", "srcnn-x3", "edsr-small-x3", "edsr-medium-x3"]
 bicubic_test = evaluate(bicubic_upscaler(SCALE), test_images, scale=SCALE, crop_border=SCALE).mean_psnr
-kept = {}  # each model's outputs on the test split, in the order of test_images, to look at in section 7
+kept = {}  # each model's outputs on the test split, in the order of test_images, to look at below
 
 
-def keeping(label, net, **options):
+def keeping(label, net):
     # an upscaler for `evaluate` that also keeps what it returns in kept[label]
     kept[label] = []
 
     def run(lr):
-        kept[label].append(srkit.upscale(lr, model=net, scale=SCALE, **options))
+        kept[label].append(srkit.upscale(lr, model=net, scale=SCALE))
         return kept[label][-1]
 
     return run
@@ -355,131 +353,18 @@ assert abs(medium - small) < 0.1, "6.4x the parameters should buy (almost) nothi
 # their capacity shows, and the smallest may even lead early on. Trained long enough, capacity wins — up to a
 # point. EDSR-small (241,057 parameters, 20 convolutions, 10 times ESPCN's parameters) beats the small networks
 # clearly (above). EDSR-medium is EDSR-baseline's body (16 blocks × 64 filters) on Y: 1.55 million parameters,
-# 6.4 times EDSR-small, trained in mixed precision (`--precision mixed_bfloat16`, lesson 09). On our test split it
+# 6.4 times EDSR-small, trained in mixed precision (`--precision mixed_bfloat16`, lesson 16). On our test split it
 # is no better than EDSR-small (the assert above): with 15 training images a network this size starts to
 # memorise, and its validation PSNR can fall while its training loss still falls (`MODEL_CARD.md` shows the
 # shipped model's runs). The published EDSR (43
 # million parameters, trained on 800 2K images for days on GPUs) reaches 34.65 dB on Set5 ×3, where VDSR (0.67 M,
 # 291 images) has 33.66 (the papers' figures): on our 15 training images, more parameters have almost stopped
 # paying.
-#
-# ## 6. Transfer: a ×4 model fine-tuned from the ×2 model
-# An EDSR body does not depend on the scale; only the upsampler does (×4 is two ×2 stages). EDSR trained its ×3
-# and ×4 models starting from the ×2 model. `pretrained.transfer(source, target)` copies every layer that
-# has the same name and shapes — for ×2 → ×4, everything but the second upsampling stage — and
-# `srkit.train.train(..., init_from="edsr-small-x2")` (or `--init-from` on the command line) does it for you.
-# We compare fine-tuning with training from scratch, same steps, same patches, validation at ×4.
-
-# %%
-ft_steps = budget.pick(quick=45, cpu=900, gpu=10_000)
-train_pairs_x4 = data.make_pairs(data.bundled("train"), 4)
-val_x4_bicubic = evaluate(bicubic_upscaler(4), val_images, scale=4, crop_border=4).mean_psnr
-transfer_runs = {}
-for label in ("from scratch", "fine-tuned from x2"):
-    keras.utils.set_random_seed(0)
-    net = models.build("edsr-small", scale=4)
-    if label != "from scratch":
-        copied = pretrained.transfer("edsr-small-x2", net)
-        print(
-            f"copied {len(copied)} layers from edsr-small-x2; learned anew: "
-            f"{[layer.name for layer in net.layers if layer.trainable_weights and layer.name not in copied]}"
-        )
-    start_psnr = evaluate(
-        lambda lr: srkit.upscale(lr, model=net, scale=4), val_images, scale=4, crop_border=4
-    ).mean_psnr
-    run = fit(net, train_pairs_x4, steps=ft_steps, epochs=3, validation=val_images)
-    transfer_runs[label] = [start_psnr] + run["val_psnr"]
-    print(
-        f"{label:<20} validation x4: "
-        + " -> ".join(f"{p:.2f}" for p in transfer_runs[label])
-        + f" dB (bicubic {val_x4_bicubic:.2f})"
-    )
-shipped_x4 = pretrained.load("edsr-small-x4")
-shipped_x4_psnr = evaluate(
-    lambda lr: srkit.upscale(lr, model=shipped_x4, scale=4), val_images, scale=4, crop_border=4
-).mean_psnr
-stages = pretrained.training_stages("edsr-small-x4")  # one record per training run, first run first
-print(
-    f"shipped edsr-small-x4 (from scratch, {sum(s['steps'] for s in stages):,} steps in {len(stages)} runs): {shipped_x4_psnr:.2f} dB"
-)
-assert transfer_runs["fine-tuned from x2"][-1] > transfer_runs["from scratch"][-1], (
-    "fine-tuning should win on the same budget"
-)
-assert transfer_runs["fine-tuned from x2"][-1] > val_x4_bicubic, "the fine-tuned model should beat bicubic at x4"
-
-# %%
-fig, ax = plt.subplots(figsize=(7.5, 4.3))
-at = [0] + [ft_steps // 3 * (k + 1) for k in range(3)]
-for label, curve in transfer_runs.items():
-    ax.plot(at, curve, "o-", label=label)
-ax.axhline(val_x4_bicubic, color="gray", ls="--", label="bicubic x4")
-ax.axhline(shipped_x4_psnr, color="green", ls=":", label="shipped edsr-small-x4")
-ax.set_ylim(min(min(curve) for curve in transfer_runs.values()) - 0.5, shipped_x4_psnr + 0.5)
-ax.set_xlabel("training step at x4")
-ax.set_ylabel("validation PSNR (dB)")
-ax.legend()
-ax.set_title("x4 from the x2 model vs from scratch")
-plt.tight_layout()
-plt.show()
 
 # %% [markdown]
-# Compare the first points (step 0, before any training; the first value of each row printed above): the
-# transferred model starts within a dB or so of bicubic (its second upsampling stage is random, and the tail
-# receives its features), the fresh one far below (its last layer is random, not zero, so its residual starts
-# as noise added to bicubic); and it stays ahead of the network trained from scratch for the same steps. That is the
-# cheap scalability win of pretrained weights: the expensive part of training, the body, is done once.
-#
-# ## 7. Data augmentation: in training and at test time
-# `patch_dataset` applies one of the 8 flips and rotations of the square to each patch (`augment=True`). With
-# 15 training images and a small network the effect is hard to see, so we make data scarce on purpose: an
-# EDSR 4×32 network trained on **one 192×192 crop** of one training image, with and without augmentation.
-
-# %%
-crop = data.bundled("train")["astronaut"][:192, 96:288]
-one_crop = data.make_pairs({"astronaut crop": crop}, SCALE)
-aug_steps = budget.pick(quick=200, cpu=600, gpu=3000)
-aug_runs = {}
-for label, augment in [("8 symmetries", True), ("no augmentation", False)]:
-    keras.utils.set_random_seed(0)
-    net = models.build("edsr-small", scale=SCALE, blocks=4, filters=32)
-    aug_runs[label] = fit(net, one_crop, steps=aug_steps, epochs=2, augment=augment, validation=val_images)
-    print(
-        f"{label:<16} training loss {aug_runs[label]['loss'][-1]:.4f} | validation "
-        + " -> ".join(f"{p:.2f}" for p in aug_runs[label]["val_psnr"])
-        + " dB"
-    )
-gain_aug = aug_runs["8 symmetries"]["val_psnr"][-1] - aug_runs["no augmentation"]["val_psnr"][-1]
-print(f"augmentation: {gain_aug:+.2f} dB on the validation images")
-assert gain_aug > 0.05, "with one training crop, augmentation should help on unseen images"
-
-# %% [markdown]
-# Without augmentation the network memorises the crop (look at the training loss against the validation PSNR);
-# the 8 symmetries (4 rotations, each mirrored or not) give it 8 times more distinct examples of edges in every
-# orientation. The same symmetries help at **test** time: run the network on the 8 flipped/rotated versions of
-# the input, undo each on the output and average (geometric **self-ensemble**, Timofte et al. 2016; "EDSR+" in
-# the EDSR paper).
-# `srkit.upscale(..., self_ensemble=True)` does it, for 8 times the arithmetic (8 passes through the network):
-
-# %%
-edsr3 = pretrained.load("edsr-small-x3")
-single = evaluate(lambda lr: srkit.upscale(lr, model=edsr3, scale=SCALE), test_images, scale=SCALE, crop_border=SCALE)
-ensemble = evaluate(
-    keeping("edsr-small-x3 + self-ensemble", edsr3, self_ensemble=True), test_images, scale=SCALE, crop_border=SCALE
-)
-for name in test_images:
-    print(
-        f"{name:<9} single {single.psnr[name]:.3f} dB   self-ensemble {ensemble.psnr[name]:.3f} dB   "
-        f"({ensemble.psnr[name] - single.psnr[name]:+.3f})"
-    )
-print(
-    f"mean      {single.mean_psnr:.3f} -> {ensemble.mean_psnr:.3f} dB; time per image {single.mean_seconds:.2f} -> {ensemble.mean_seconds:.2f} s"
-)
-assert ensemble.mean_psnr > single.mean_psnr, "the self-ensemble should raise the mean test PSNR"
-
-# %% [markdown]
-# Now look at what depth and the ensemble change. The flip-book below steps through the outputs kept above on one
-# crop of the `coins` test image, from bicubic through the shipped models in order of size (fewest parameters
-# first) to the self-ensemble; the caption gives the crop's PSNR / SSIM against HR.
+# Now look at what depth changes. The flip-book below steps through the outputs kept above on one crop of the
+# `coins` test image, from bicubic through the shipped models in order of size (fewest parameters first); the
+# caption gives the crop's PSNR / SSIM against HR.
 
 # %%
 where, view = "coins", np.s_[60:180, 60:180]  # rows, columns: rims, relief and flat background
@@ -488,81 +373,13 @@ lr_c, hr_c = data.make_pair(test_images[where], SCALE)
 by_size = sorted(shipped, key=lambda name: shipped_scores[name][0])
 frames = {"bicubic": imresize(lr_c, SCALE)}
 frames.update({f"{name} ({shipped_scores[name][0]:,} parameters)": kept[name][index] for name in by_size})
-frames["edsr-small-x3 + self-ensemble"] = kept["edsr-small-x3 + self-ensemble"][index]
 frames = {label: image[view] for label, image in frames.items()}
 viz.flipbook(frames, names=("model",), reference=hr_c[view], width=360)
 
 # %% [markdown]
 # **Question.** Step the slider from bicubic to EDSR-medium. Where does depth help: on the coins' rims, on the
-# relief inside them, or on the flat background? At which model does your eye stop seeing a difference, and does the
-# caption's PSNR keep rising after that? Then compare EDSR-small with its self-ensemble: can you point at any
-# pixel that changed, for eight times the arithmetic?
-
-# %% [markdown]
-# A third augmentation works on the **training images themselves: shrink them**. FSRCNN (Dong, Loy & Tang,
-# ECCV 2016) shrank each of its 91 photographs by 0.9, 0.8, 0.7 and 0.6. A shrunk photograph is a new HR image
-# whose details are finer and sharper (camera blur and JPEG blocks shrink with it), so there is more in it for
-# the network to learn. `data.downscaled_copies` makes the copies with the protocol's bicubic, and
-# `python -m srkit.train … --hr-scales 0.9 0.8 0.7 0.6 0.5` trains on the originals plus their copies.
-# "More to learn" can be measured: it is how far bicubic ×3 falls short on an image.
-
-# %%
-shrunk = data.downscaled_copies(data.bundled("train"), [0.5])
-halves = {name: image for name, image in shrunk.items() if name.endswith("@0.5")}
-originals = {name: image for name, image in shrunk.items() if name not in halves}
-room = {
-    label: evaluate(bicubic_upscaler(SCALE), images, scale=SCALE, crop_border=SCALE)
-    for label, images in [("originals", originals), ("shrunk to 0.5", halves)]
-}
-for label, result in room.items():
-    print(f"{label:<14} {len(result.psnr)} images, bicubic x{SCALE}: {result.mean_psnr:.2f} dB")
-for name in ("astronaut", "brick", "text"):
-    print(f"  {name:<10} {room['originals'].psnr[name]:.2f} -> {room['shrunk to 0.5'].psnr[name + '@0.5']:.2f} dB")
-assert room["originals"].mean_psnr - room["shrunk to 0.5"].mean_psnr > 1.0, (
-    "shrunk photographs should be harder for bicubic"
-)
-
-# %% [markdown]
-# Bicubic loses more on the half-size copies (above): each of their pixels carries more detail, so they are a
-# cheap way to show a network harder examples (the shipped models were trained with them; `MODEL_CARD.md` lists
-# what each run gained). The copies are not new photographs, though: on 15 images, data remains the limit.
-
-# %% [markdown]
-# A fourth augmentation changes **where the LR grid falls**. `make_pair` keeps one HR pixel in `scale`, on a
-# grid that starts at the top-left corner, so every edge of a training image is seen through one sampling
-# phase only; a flip or a rotation turns the grid with the image and gives no new phase. Dropping the first
-# `dy` rows and `dx` columns of the HR image before degrading it (0 ≤ dy, dx < scale) gives `scale²` LR
-# images of the same scene, one per phase: `data.shifted_copies`, or `python -m srkit.train … --hr-shifts`.
-# Is a shifted copy new information, or just the old LR image moved by a fraction of a pixel? Predict it from
-# the unshifted LR image with the best tool we have, bicubic interpolation, and measure what is left:
-
-# %%
-scene = data.bundled("train")["astronaut"]
-phases = data.shifted_copies({"astronaut": scene}, SCALE)  # the scene through all 9 phases at x3
-lr = {name: pair[0] for name, pair in zip(phases, data.make_pairs(phases, SCALE))}  # uint8 LR images
-base, moved = lr["astronaut"].astype(float), lr["astronaut+0,1"].astype(float)  # the second: HR shifted by one pixel
-# LR pixel j of `moved` sits 1/3 of an LR pixel right of pixel j of `base`: bicubic-enlarge `base` x3 and
-# read it there (row 3i+1 is base's row i, column 3j+2 is a third of a pixel to the right of its column j)
-guess = imresize(lr["astronaut"], SCALE).astype(float)[1::SCALE, 2::SCALE]
-width = min(guess.shape[1], moved.shape[1])
-unexplained = np.abs(moved[:, :width] - guess[:, :width]).mean()
-print(
-    f"{len(phases)} LR images of one scene; the one shifted by one HR pixel differs from the unshifted one "
-    f"by {np.abs(moved - base).mean():.2f} grey levels on average,"
-)
-print(f"and from bicubic's prediction of it, made from the unshifted LR image, by {unexplained:.2f}")
-assert len(phases) == SCALE**2 and unexplained > 0.5, (
-    "a new sampling phase should hold detail that interpolation cannot predict"
-)
-
-# %% [markdown]
-# What bicubic could not predict from the unshifted image (the second number above) is detail that fell
-# between its samples (aliasing), and every phase catches a different part of it. (Burst photography builds
-# its super-resolution on exactly this, with many shifted frames of one scene.) Shifted copies add most at ×4,
-# which has 16 phases against 4 at ×2 (the shipped models were trained with them; `MODEL_CARD.md` lists each
-# run). Whatever the augmentation, choose checkpoints on validation images, never on Set5: choosing on Set5
-# would make every Set5 number in this course meaningless. The copies are new views of the same 15 scenes, not
-# new scenes.
+# relief inside them, or on the flat background? At which model does your eye stop seeing a difference, and does
+# the caption's PSNR keep rising after that?
 
 # %% [markdown]
 # ## Exercises
@@ -646,26 +463,6 @@ assert not any(type(layer).__name__ == "Lambda" for layer in net.layers), (
 print("Correct: a residual network starts from bicubic and only learns what bicubic misses.")
 
 # %% [markdown]
-# **Exercise 4.** Which layers can a ×3 EDSR-small take from the shipped **×2** model? Predict the list of
-# layer names that `pretrained.transfer("edsr-small-x2", x3_model)` copies (`predicted`), from what you know
-# of the architecture (`x3_model.layers` lists the names; layers without trainable weights, such as the fixed
-# bicubic layer, are never copied across scales: their shapes depend on the scale). The check runs the transfer.
-
-# %%
-x3_model = models.build("edsr-small", scale=3)
-predicted = ["head"] + [f"block{i}_conv{j}" for i in range(1, 9) for j in (1, 2)] + ["body_end", "tail"]
-# not up1_conv: at x2 it has 32 * 4 filters, at x3 32 * 9; the fixed bicubic layer's kernel differs too
-len(predicted)
-
-# %%
-copied = pretrained.transfer("edsr-small-x2", x3_model)
-assert sorted(predicted) == sorted(copied), (
-    f"transfer copied {sorted(set(copied) - set(predicted))} more and "
-    f"{sorted(set(predicted) - set(copied))} fewer than predicted"
-)
-print(f"Correct: {len(copied)} layers; only the upsampler must be learned anew for x3.")
-
-# %% [markdown]
 # ## Summary
 # - **Depth** widens the receptive field (measured in section 1: one LR pixel changes about twice as many rows and
 #   columns of VDSR's output as of SRCNN's) at a price in arithmetic; the U-Net sees furthest for its cost by
@@ -679,19 +476,13 @@ print(f"Correct: {len(copied)} layers; only the upsampler must be learned anew f
 # - **Capacity:** trained long enough, the bigger network wins (EDSR-small beats the three-layer networks); in a
 #   brief run it may not yet. Beyond that, data limits: EDSR-medium, with 6.4 times EDSR-small's parameters, is
 #   no better on the test split (section 5), and the flip-book shows where the extra depth is (not) visible.
-# - **Transfer:** a ×4 network initialised from the ×2 model beats one trained from scratch for the same steps.
-# - **Augmentation:** the 8 symmetries help most when data is scarce (one crop: measured above), and again at
-#   test time as a self-ensemble (8 passes through the network for a small, reliable gain); shrunk copies of
-#   the training photographs (`--hr-scales`) hold finer detail (bicubic ×3 loses clearly more on them: section 7)
-#   and still taught the converged ESPCN a little more; shifted copies (`--hr-shifts`) show each scene through every phase of the LR
-#   grid, which helped at ×4 and was within noise at ×2 and ×3.
+#
+# Lesson 08 reuses what a trained EDSR body has learned at another scale (transfer learning) and makes more of
+# scarce data with augmentation, in training and at test time.
 #
 # ## Questions you should now be able to answer
 # 1. Why does a network that predicts the residual start training close to bicubic quality?
 # 2. What exactly does batch normalisation remove from the features, and why is that harmful for SR but not
 #    for classification?
-# 3. Why can the ×2 EDSR body and its ×2 upsampling stage be reused at ×4, while the second ×2 stage must be
-#    learned anew?
-# 4. When does data augmentation matter most, and what is the cost of the self-ensemble?
-# 5. Why does the U-Net see further than EDSR-small with an eighth of its arithmetic?
-# 6. The published EDSR has 43 M parameters. Why would training it on our 15 images disappoint?
+# 3. Why does the U-Net see further than EDSR-small with an eighth of its arithmetic?
+# 4. The published EDSR has 43 M parameters. Why would training it on our 15 images disappoint?

@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 10 · Model and data security
+# # 17 · Model and data security
 #
-# Lessons 08 and 09 loaded shipped weights, read your images, ran the `srkit` command and exported models. Each of
+# Lessons 13 to 16 loaded shipped weights, read your images, ran the `srkit` command and exported models. Each of
 # those reads something from the outside world, and a model file or a data set deserves the same suspicion as a
 # web request. srkit's rules: every
 # file is verified against a known SHA-256 before use (which catches corruption and truncated downloads; against
@@ -67,7 +67,7 @@ from srkit.metrics import psnr
 from srkit.resize import modcrop
 
 SCALE = 3
-WORK = Path(tempfile.mkdtemp(prefix="srkit-lesson10-"))  # everything this lesson writes goes here
+WORK = Path(tempfile.mkdtemp(prefix="srkit-lesson17-"))  # everything this lesson writes goes here
 # subprocesses (the srkit command, an unsafe load) must import the same srkit as this notebook
 ENV = {
     **os.environ,
@@ -278,7 +278,7 @@ assert "Lambda" not in shipped_classes and "Lambda" in layer_classes(innocent_pa
 # An image file's header states its size, and a decoder allocates that much memory before reading the pixels.
 # A **decompression bomb** is a tiny file claiming an enormous image. We make one — a valid 1×1 PNG whose header
 # claims 100,000 × 100,000 pixels (30 GB once decoded as RGB) — and give it to `load_image` and to the
-# `srkit upscale` command (lesson 08), in a folder beside a good image:
+# `srkit upscale` command (lesson 13), in a folder beside a good image:
 
 # %%
 import struct
@@ -367,7 +367,7 @@ for bad in [
 # arguments), so a pickled model, data set or cache is as dangerous as the `Lambda` above — and it is what
 # `joblib`, `np.load(..., allow_pickle=True)` and `torch.load(..., weights_only=False)` read (PyTorch ≥ 2.6 defaults
 # to a restricted unpickler). srkit stores models as `.keras` (JSON +
-# HDF5), records and manifests as JSON, and RAISR's filters (lesson 02) as a plain `.npz`, read with
+# HDF5), records and manifests as JSON, and RAISR's filters (lesson 03) as a plain `.npz`, read with
 # `allow_pickle=False` (numpy's default) — a file that needs pickle is refused:
 
 # %%

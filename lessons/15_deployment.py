@@ -1,23 +1,20 @@
 # %% [markdown]
-# # 09 · Deployment: large images, export, speed and scaling out
+# # 15 · Deployment: large images, export and speed
 #
-# Lesson 08 applied the shipped models to real images. This lesson deploys them: **Part 1** runs a model on
-# images of any size in bounded memory (tiled inference), exports it to SavedModel and TensorFlow Lite (checked
-# equal to the Keras model), and measures its speed with XLA, TensorFlow Lite and mixed precision. **Part 2** asks
-# what to do when one GPU is not enough for training: is it limited by its input pipeline or by arithmetic
-# (measured), mixed precision, several GPUs, several machines and TPUs (the code runs here on a CPU), and the
-# cheap wins. Lesson 10 then treats model files and images as what they are: inputs from the outside world.
+# Lessons 13 and 14 applied the shipped models to real images: your own photographs, whole folders, scientific
+# images, and images with blur, noise and JPEG. This lesson prepares a trained model for deployment: it runs
+# the model on images of any size in bounded memory (tiled inference), exports it to SavedModel and TensorFlow
+# Lite (checked equal to the Keras model), and measures its speed with XLA, TensorFlow Lite and mixed precision.
+# Lesson 16 then turns to training: what to do when one GPU is not enough.
 #
 # **What you will learn**
 # - tiled inference: the same result (up to rounding), and memory that grows far less with the image (measured);
 #   what goes wrong when tiles have no context;
-# - export to SavedModel and TensorFlow Lite with a numeric-equivalence check; XLA, TFLite and mixed precision;
-# - to tell an input-bound from a compute-bound training run, and to fix the input-bound one with `tf.data`;
-# - data parallelism: `MirroredStrategy` (several GPUs; two logical CPUs here), `MultiWorkerMirroredStrategy`
-#   (two worker processes here) and `TPUStrategy` (Colab).
+# - export to SavedModel and TensorFlow Lite with a numeric-equivalence check;
+# - the speed of a network with XLA and TensorFlow Lite, and what mixed precision does to its output.
 #
-# **Time needed:** about 50 minutes to read (exercises not counted); the code runs in about 5 min
-# with the `cpu` budget (measured on a 2-core CPU): about 55 minutes in all.
+# **Time needed:** about 30 minutes to read (exercises not counted); the code runs in about 3 min
+# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 33 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -50,11 +47,7 @@ from srkit import budget
 print(f"srkit {srkit.__version__} | {budget.describe()}")
 
 # %%
-import glob
-import json
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
 import warnings
@@ -65,8 +58,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from srkit import data, export, models, pretrained, train, viz
-from srkit.benchmark import batches_per_second, fit_steps_per_second, frame_speed, tile_memory
+from srkit import data, export, pretrained, viz
+from srkit.benchmark import frame_speed, tile_memory
 from srkit.color import to_y
 from srkit.inference import describe
 from srkit.resize import modcrop
@@ -74,21 +67,12 @@ from srkit.resize import modcrop
 tf.get_logger().setLevel("ERROR")  # no INFO lines from the exports below
 warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")  # see section 2
 SCALE = 3
-WORK = Path(tempfile.mkdtemp(prefix="srkit-lesson09-"))  # everything this lesson writes goes here
-# subprocesses (training runs) must import the same srkit as this notebook
-ENV = {
-    **os.environ,
-    "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(Path(srkit.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")])
-    ),
-}
+WORK = Path(tempfile.mkdtemp(prefix="srkit-lesson15-"))  # everything this lesson writes goes here
 test_images = data.bundled("test")
 edsr3 = pretrained.load("edsr-small-x3")
 print(f"this lesson writes only into {WORK}")
 
 # %% [markdown]
-# # Part 1 · Deploying a trained model
-#
 # ## 1. Large images: tiles and bounded memory
 # A network's intermediate features are much bigger than its input: EDSR-small holds 32 feature maps of the
 # LR size per layer. `srkit.upscale` therefore cuts large images into **tiles** (`tile=256` input pixels by
@@ -284,262 +268,6 @@ print(f"largest difference from float32: {error16:.1e} ({error16 * 255:.2f} grey
 assert 0 < error16 < 5e-3, "float16 arithmetic differs from float32, but by about a grey level at most"
 
 # %% [markdown]
-# # Part 2 · When one GPU is not enough
-#
-# ## 4. Input-bound or compute-bound? Measure before you buy
-# A training step needs a batch from the input pipeline and the arithmetic of the forward and backward pass.
-# Whichever is slower sets the pace: buying a faster GPU does nothing for an **input-bound** run. Measure three
-# rates — the pipeline alone, training on one cached batch (compute alone), and training on the pipeline —
-# with `srkit.benchmark.batches_per_second` (any dataset) and `fit_steps_per_second` (any compiled model):
-
-# %%
-pairs = data.make_pairs(data.bundled("train"), SCALE)
-patches = data.patch_dataset(pairs, scale=SCALE, patch_size=48, batch_size=16, color="y", seed=0)
-n_batches = budget.pick(quick=48, cpu=256, gpu=256)
-
-keras.utils.set_random_seed(0)
-espcn_net = models.build("espcn", scale=SCALE)
-espcn_net.compile(optimizer="adam", loss="mae", jit_compile=True, steps_per_execution=16)
-rates = {
-    "pipeline alone": batches_per_second(patches, n_batches, warmup=5),
-    "compute alone (one cached batch)": fit_steps_per_second(espcn_net, patches.take(1).cache().repeat(), n_batches),
-    "training on the pipeline": fit_steps_per_second(espcn_net, patches, n_batches),
-}
-for label, r in rates.items():
-    print(f"ESPCN x3, batch 16: {label:<34}{r:8.0f} per second")
-if not tf.config.list_physical_devices("GPU"):  # on a GPU the pipeline may well be the slower part (below)
-    assert rates["pipeline alone"] > 2 * rates["compute alone (one cached batch)"], (
-        "on a CPU the arithmetic is the bottleneck"
-    )
-
-
-# %% [markdown]
-# On a CPU the run is **compute-bound** (the cell checks this only there): the pipeline (random crops of images
-# cached in memory, in parallel, prefetched) delivers batches more than twice as fast as the network can use
-# them. (Training on the pipeline can be somewhat slower than compute alone: on a CPU the pipeline's threads and
-# the arithmetic share the same cores; on a GPU machine the arithmetic leaves the CPU free.) A GPU does this
-# arithmetic many times faster,
-# and then the same pipeline can become the bottleneck. Common ways to get there: reading images from slow
-# storage (a network disk, a cloud bucket), or degrading them on the fly in Python. Simulate a storage that
-# takes 100 ms to deliver each batch:
-
-
-# %%
-def slow_storage(lr, hr):
-    def wait(a):
-        time.sleep(0.1)  # a simulated 100 ms read; it uses no CPU, so the measurement is robust
-        return a
-
-    return tf.ensure_shape(tf.py_function(wait, [lr], tf.float32), lr.shape), hr
-
-
-slow = patches.map(slow_storage)  # one read at a time
-threads = tf.data.Options()
-threads.threading.private_threadpool_size = 32  # waiting needs threads, not cores: more threads than cores
-fixed = patches.map(slow_storage, num_parallel_calls=16).prefetch(tf.data.AUTOTUNE).with_options(threads)
-io_rates = {
-    "one read at a time": (batches_per_second(slow, 12, warmup=5), fit_steps_per_second(espcn_net, slow, 16)),
-    "16 parallel reads + prefetch": (
-        batches_per_second(fixed, n_batches, warmup=5),
-        fit_steps_per_second(espcn_net, fixed, n_batches),
-    ),
-}
-for label, (p, t) in io_rates.items():
-    print(f"{label:<30} pipeline {p:6.0f} batches/s   training {t:6.0f} steps/s")
-compute = rates["compute alone (one cached batch)"]
-assert io_rates["one read at a time"][1] < 0.6 * compute, "with slow reads the run is input-bound"
-assert io_rates["16 parallel reads + prefetch"][1] > 1.5 * io_rates["one read at a time"][1], "parallel reads fix it"
-
-# %% [markdown]
-# With one read at a time, training runs at the pipeline's pace (input-bound: the processor waits). Reads in
-# parallel (`num_parallel_calls`, with enough threads to wait in: tf.data's pool has one per core by
-# default) and ahead of time (`prefetch`) raise the training rate well above that, towards the compute rate
-# (how close it gets is printed above: on a CPU, the Python in the pipeline competes with the arithmetic for the
-# same cores). The tools,
-# in the order to try them: `cache()` what fits in memory (srkit caches the decoded images), `map(...,
-# num_parallel_calls=tf.data.AUTOTUNE)`, `prefetch`, precompute expensive degradations once (srkit's
-# `make_pairs(copies=4)` stores 4 noisy versions of each image instead of degrading every patch in Python),
-# and store data as few large files (TFRecord) near the machine. `python -m srkit.benchmark pipeline`
-# measures srkit's pipeline alone.
-#
-# ## 5. Mixed precision, several GPUs, several machines, TPUs
-# **Mixed precision in training** is one line before the model is built; Keras then wraps the optimizer in a
-# `LossScaleOptimizer` (gradients in float16 can underflow to zero; the loss is multiplied by a large factor
-# before the backward pass and the gradients divided by it after). Here we only build and compile (training in
-# float16 on a CPU is slow) and set the policy back:
-
-# %%
-keras.mixed_precision.set_global_policy("mixed_float16")
-try:
-    mixed_net = models.build("espcn", scale=SCALE)
-    mixed_net.compile(optimizer="adam", loss="mae")
-    print(
-        f"policy {mixed_net.dtype_policy.name}: optimizer {type(mixed_net.optimizer).__name__}, "
-        f"weights {mixed_net.trainable_weights[0].dtype}, output {mixed_net.output.dtype}"
-    )
-    assert type(mixed_net.optimizer).__name__ == "LossScaleOptimizer"
-finally:
-    keras.mixed_precision.set_global_policy("float32")
-
-
-# %% [markdown]
-# **Data parallelism** is how SR training scales: every device (a *replica*) holds a copy of the model, takes
-# a slice of each batch, computes its gradients, and the gradients are summed across replicas (an
-# *all-reduce*) before the same update is applied everywhere. `tf.distribute` provides it as strategies, and
-# `python -m srkit.train --strategy ...` uses them:
-#
-# | strategy | where | what it does |
-# |---|---|---|
-# | `mirrored` | one machine, several GPUs (Colab: one GPU; cloud machines: 2–8) | all-reduce between the GPUs (NCCL) |
-# | `multi-worker` | several machines, each described in `TF_CONFIG` | the same across the network (collective ops) |
-# | `tpu` | a Colab or Cloud TPU (v2-8: 8 cores) | `TPUStrategy`; bfloat16 is the TPU's mixed precision |
-#
-# With no GPU here, `--logical-cpus 2` splits the CPU into two logical devices, which is enough to run the real
-# code: two replicas, the batch of 16 split into two halves of 8. Logical devices must be configured before
-# TensorFlow first uses its devices, and this notebook's kernel has already used them, so the run is a fresh
-# process:
-
-
-# %%
-def srkit_train(*args, env=ENV):
-    # run `python -m srkit.train ARGS` in a fresh process; its summary line (JSON) as a dict
-    done = subprocess.run(
-        [sys.executable, "-m", "srkit.train", "--preset", "espcn-x3", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-dist_steps = budget.pick(quick=2, cpu=20, gpu=200)
-start = time.perf_counter()
-mirrored = srkit_train(
-    "--steps", str(dist_steps), "--strategy", "mirrored", "--logical-cpus", "2", "--out", str(WORK / "mirrored")
-)
-print(f"$ python -m srkit.train --preset espcn-x3 --steps {dist_steps} --strategy mirrored --logical-cpus 2")
-print(
-    f"  {mirrored['replicas']} replicas, {mirrored['steps']} steps, best validation PSNR {mirrored['best_val_psnr']:.2f} dB "
-    f"({time.perf_counter() - start:.0f} s with TensorFlow's start)"
-)
-record = json.loads((WORK / "mirrored" / "record.json").read_text())
-assert mirrored["replicas"] == 2 and record["strategy"] == "MirroredStrategy"
-
-
-# %% [markdown]
-# Read little into the validation PSNR printed: so few steps barely train the model; what this run shows is
-# two replicas working on one model. Two logical CPUs share the same physical cores, so this is a demonstration,
-# not a speed-up. On a machine with 4 GPUs the same command (without `--logical-cpus`) trains on all four. Because the batch is *split*, the global
-# batch stays 16; to use more GPUs efficiently one usually grows the global batch with them (and the learning
-# rate, carefully).
-#
-# **Several machines**: each worker is a process that knows the whole cluster and its own index from the
-# environment variable `TF_CONFIG`. Two workers on this machine (127.0.0.1, free ports) run the real
-# `MultiWorkerMirroredStrategy`; on real machines only the host names change:
-
-
-# %%
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-cluster = {"worker": [f"127.0.0.1:{p}" for p in free_ports(2)]}
-start = time.perf_counter()
-workers = []
-for index in range(2):
-    tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-    print(
-        f"worker {index}: TF_CONFIG='{tf_config}' python -m srkit.train --preset espcn-x3 --steps {dist_steps} "
-        "--strategy multi-worker"
-    )
-    workers.append(
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "srkit.train",
-                "--preset",
-                "espcn-x3",
-                "--steps",
-                str(dist_steps),
-                "--strategy",
-                "multi-worker",
-                "--out",
-                str(WORK / "multi-worker"),
-            ],
-            env={**ENV, "TF_CONFIG": tf_config},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    )
-results = []
-for worker in workers:
-    try:
-        stdout, stderr = worker.communicate(timeout=600)
-    finally:
-        worker.kill()  # only these two processes, started above
-    assert worker.returncode == 0, stderr[-3000:]
-    results.append(json.loads(stdout.strip().splitlines()[-1]))
-for index, r in enumerate(results):
-    print(
-        f"  worker {index}: {r['replicas']} replicas in the cluster, best validation PSNR {r['best_val_psnr']:.4f} dB"
-    )
-print(f"({time.perf_counter() - start:.0f} s)")
-assert [r["replicas"] for r in results] == [2, 2]
-assert results[0]["best_val_psnr"] == results[1]["best_val_psnr"], "the workers apply the same updates: same model"
-
-# %% [markdown]
-# Both workers end with the same model (they apply the same all-reduced updates), and worker 0, the *chief*,
-# writes the run folder. (`tests/test_distributed.py` also checks that they match a single-process run.)
-#
-# **TPUs** (Colab: *Runtime → Change runtime type → TPU*): `srkit.train.make_strategy("tpu")` connects to the
-# TPU and returns a `TPUStrategy`; `python -m srkit.train --strategy tpu` trains on all its cores. (Colab's TPU runtimes are now TPU VMs, the
-# TPU attached to the machine: srkit then connects with `TPUClusterResolver(tpu="local")`.) The cell below
-# picks the strategy that fits the machine it runs on — here the default, on Colab the TPU or the GPUs:
-
-# %%
-# a TPU by name or address (TPU nodes, Cloud TPUs), or attached: TPU VMs expose their chips as /dev/accel*
-# (v2-v4) or through VFIO (v5e and later)
-on_tpu = bool(
-    os.environ.get("COLAB_TPU_ADDR")
-    or os.environ.get("TPU_NAME")
-    or glob.glob("/dev/accel*")
-    or glob.glob("/dev/vfio/[0-9]*")
-)
-gpus = tf.config.list_physical_devices("GPU")
-choice = "tpu" if on_tpu else "mirrored" if len(gpus) > 1 else "default"
-try:
-    strategy = train.make_strategy(choice)
-except RuntimeError as error:  # a device that looked like a TPU was not one
-    print(error)
-    choice = "mirrored" if len(gpus) > 1 else "default"
-    strategy = train.make_strategy(choice)
-print(
-    f"{len(gpus)} GPU(s), TPU: {on_tpu} -> strategy '{choice}': {type(strategy).__name__}, "
-    f"{strategy.num_replicas_in_sync} replica(s)"
-)
-print(f"train with: python -m srkit.train --preset edsr-small-x3 --budget gpu --strategy {choice}")
-assert strategy.num_replicas_in_sync >= 1
-
-# %% [markdown]
-# ## 6. The cheap wins come first
-# Before renting more machines, the two cheapest ways to a better model cost no hardware at all:
-# - **pretrained weights**: in lesson 08 the fine-tuned network beat the same network trained from scratch for
-#   the same steps (lesson 05 fine-tuned ×4 from ×2 the same way): most of a model's training is reusable;
-# - **data augmentation**: the 8 flips and rotations multiply the distinct examples by 8 for free (lesson 05:
-#   measured with one training crop), and again at test time as the self-ensemble.
-# Only when those are used, and the run is compute-bound (section 4), do mixed precision and more devices pay.
-
-# %% [markdown]
 # ## Exercises
 # Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
 # then run the check cell.
@@ -603,41 +331,38 @@ print(
 )
 
 # %% [markdown]
-# **Exercise 3.** Diagnose a training run from two rates, as in section 4. Write `bottleneck(pipeline, compute)`,
-# returning `"input"` or `"compute"`: which part limits a run whose pipeline alone delivers `pipeline` batches per
-# second and whose model alone trains `compute` steps per second. Then write `after_upgrade(pipeline, compute,
-# factor)`: the steps per second to expect after buying a GPU `factor` times faster at arithmetic, the pipeline
-# unchanged (a number). The check uses the rates measured in section 4 and a few more.
-
-
-# %%
-def bottleneck(pipeline, compute):
-    return "input" if pipeline < compute else "compute"
-
-
-def after_upgrade(pipeline, compute, factor):
-    return min(pipeline, compute * factor)
-
-
-bottleneck, after_upgrade
+# **Exercise 3.** Reproduce `srkit.upscale` with the exported network. For a grey image the network runs on the
+# image itself (a grey image is its own luma), so a deployment only has to do what happens around the network:
+# turn the uint8 image into floats in [0, 1] (`data.to_float`), add the batch and channel axes, run the TensorFlow
+# Lite model `lite` of section 2, and turn its output back into a uint8 image, clipped and rounded to the nearest
+# grey level (`data.to_uint8`). Write `deploy_gray(image, lite)`. The check compares it with
+# `srkit.upscale(image, model=espcn3)` on the grey LR image `camera_lr`, allowing one grey level on a few pixels
+# (TensorFlow Lite's float rounding).
 
 # %%
-slow_pipeline = io_rates["one read at a time"][0]  # section 4: one simulated slow read at a time
-for p, c, kind in [(500.0, 50.0, "compute"), (10.0, 50.0, "input"), (slow_pipeline, compute, "input")]:
-    got = bottleneck(p, c)
-    assert got in ("input", "compute"), f"bottleneck returned {got!r}: 'input' or 'compute'"
-    assert got == kind, f"bottleneck({p:.0f}, {c:.0f}) = {got!r}: which of the two rates would training wait for?"
-for p, c, factor, expected in [(500.0, 50.0, 4, 200.0), (500.0, 50.0, 20, 500.0), (10.0, 50.0, 4, 10.0)]:
-    got = after_upgrade(p, c, factor)
-    assert abs(got - expected) < 1e-6, (
-        f"after_upgrade({p:.0f}, {c:.0f}, {factor}) = {got}: the faster GPU speeds up one of the two rates, "
-        "and training cannot run faster than the slower of them"
-    )
+camera_lr = data.degrade(modcrop(test_images["camera"], SCALE), SCALE)  # uint8, grey: the image of section 2
+
+
+def deploy_gray(image, lite):
+    return data.to_uint8(lite(data.to_float(image)[None, ..., None])[0, ..., 0])  # to_uint8 clips and rounds
+
+
+deploy_gray(camera_lr, lite).shape
+
+# %%
+expected_image = srkit.upscale(camera_lr, model=espcn3)
+mine = np.asarray(deploy_gray(camera_lr, lite))
+assert mine.shape == expected_image.shape and mine.dtype == np.uint8, (
+    f"deploy_gray returned {mine.dtype} of shape {mine.shape}: a uint8 image of {expected_image.shape} is expected"
+)
+off = np.abs(mine.astype(int) - expected_image)
+assert off.max() <= 1 and off.mean() < 0.05, (
+    f"deploy_gray differs from srkit.upscale by up to {off.max()} grey levels (mean {off.mean():.2f}): "
+    "scaled to [0, 1], then clipped and rounded?"
+)
 print(
-    f"Correct. Measured here: pipeline {rates['pipeline alone']:.0f} batches/s, compute {compute:.0f} steps/s -> "
-    f"{bottleneck(rates['pipeline alone'], compute)}-bound; a GPU 20 times faster would train at about "
-    f"{after_upgrade(rates['pipeline alone'], compute, 20):.0f} steps/s with this pipeline "
-    f"({bottleneck(rates['pipeline alone'], 20 * compute)}-bound then)."
+    f"Correct: the exported network with this pre- and post-processing gives srkit.upscale's image "
+    f"({np.count_nonzero(off)} of its {off.size} pixels one grey level off)."
 )
 
 # %% [markdown]
@@ -656,13 +381,9 @@ print(f"removed {WORK}")
 #   TFLite file for a difference well under a grey level.
 # - **Speed:** TensorFlow Lite on CPUs (XLA pays more for bigger models and on GPUs); mixed precision on GPUs
 #   (float16 changes the output by about a grey level at most).
-# - **Scaling out:** first measure whether training is input-bound (fix the pipeline: parallel reads, cache,
-#   prefetch) or compute-bound (then mixed precision, then more devices: `--strategy mirrored`, `multi-worker`,
-#   `tpu`); pretrained weights and augmentation are cheaper than any of them.
 #
 # ## Questions you should now be able to answer
 # 1. What exactly does tiling keep constant, and why is the tiled result the same as the untiled one (up to rounding)?
 # 2. An export passed a numeric-equivalence check on the network. What else must a deployment reproduce to give
 #    the same images as `srkit.upscale`?
-# 3. Your training runs at 40 % GPU utilisation. What do you measure first, and what would you change?
-# 4. What do `MirroredStrategy` replicas exchange after each step, and what stays the same on every replica?
+# 3. Why is TensorFlow Lite often the fastest way to run a small network on a CPU, and when does mixed precision pay?

@@ -1,0 +1,379 @@
+# %% [markdown]
+# # 08 · Transfer learning and data augmentation
+#
+# Lesson 07 made depth work (residual learning, EDSR's residual blocks, the U-Net) and ended at a limit: on our
+# 15 training images, EDSR-medium was no better than EDSR-small; data, not capacity, had run out. This lesson gets
+# more out of what we have. A trained network is a starting point: **transfer learning** reuses its body at
+# another scale, as EDSR trained its ×3 and ×4 models from its ×2 model. And our images can show a network more
+# than they seem to: **data augmentation** with the 8 flips and rotations of the square, in training and at test
+# time (the self-ensemble), and new HR images made by shrinking or shifting the old ones.
+#
+# **What you will learn**
+# - to fine-tune a ×4 model from the shipped ×2 model (`pretrained.transfer`, `--init-from`), and what it buys
+#   over training from scratch for the same steps;
+# - to measure what data augmentation buys when data is scarce;
+# - the geometric self-ensemble at test time: what it gains, and what it costs;
+# - two augmentations of the training images themselves: shrunk copies (`--hr-scales`) hold finer detail, and
+#   shifted copies (`--hr-shifts`) show each scene through every phase of the LR grid.
+#
+# **Time needed:** about 30 minutes to read (exercises not counted); the code runs in about 10 min
+# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 40 minutes in all.
+
+# %% [markdown]
+# ## Set-up
+# The same first cell as in every lesson (JupyterLab or Colab), then the imports of this lesson.
+
+# %%
+# Set-up: run this cell first. It works in JupyterLab (srkit installed with `pip install -e .`)
+# and on Google Colab (it installs srkit from GitHub and turns on Colab's widget manager).
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up messages
+IN_COLAB = "google.colab" in sys.modules
+if IN_COLAB:
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/srkit-course/srkit"], check=True
+    )
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+try:
+    import srkit
+except ModuleNotFoundError:  # a checkout without `pip install -e .`: use the package beside notebooks/
+    sys.path.insert(0, os.path.abspath(".."))
+    import srkit
+from srkit import budget
+
+print(f"srkit {srkit.__version__} | {budget.describe()}")
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from srkit import data, models, pretrained, viz
+from srkit.evaluate import bicubic_upscaler, evaluate
+from srkit.resize import imresize
+from srkit.training import fit
+
+SCALE = 3
+train_images, val_images, test_images = data.bundled("train"), data.bundled("validation"), data.bundled("test")
+
+
+# %% [markdown]
+# As in lesson 07, every experiment trains with `srkit.training.fit` (lesson 05 printed its source): Adam with a
+# cosine decay of the learning rate, random 16 × 16 LR patches with flips and rotations (unless `augment=False`),
+# the validation PSNR after each epoch, and the L1 loss; the networks are EDSR-style (lesson 07, section 3).
+#
+# ## 1. Transfer: a ×4 model fine-tuned from the ×2 model
+# An EDSR body (lesson 07, section 3) does not depend on the scale; only the upsampler does (×4 is two ×2
+# stages). EDSR trained its ×3 and ×4 models starting from the ×2 model. `pretrained.transfer(source, target)`
+# copies every layer that has the same name and shapes — for ×2 → ×4, everything but the second upsampling stage — and
+# `srkit.train.train(..., init_from="edsr-small-x2")` (or `--init-from` on the command line) does it for you.
+# We compare fine-tuning with training from scratch, same steps, same patches, validation at ×4.
+
+# %%
+ft_steps = budget.pick(quick=45, cpu=900, gpu=10_000)
+train_pairs_x4 = data.make_pairs(train_images, 4)
+val_x4_bicubic = evaluate(bicubic_upscaler(4), val_images, scale=4, crop_border=4).mean_psnr
+transfer_runs = {}
+for label in ("from scratch", "fine-tuned from x2"):
+    keras.utils.set_random_seed(0)
+    net = models.build("edsr-small", scale=4)
+    if label != "from scratch":
+        copied = pretrained.transfer("edsr-small-x2", net)
+        print(
+            f"copied {len(copied)} layers from edsr-small-x2; learned anew: "
+            f"{[layer.name for layer in net.layers if layer.trainable_weights and layer.name not in copied]}"
+        )
+    start_psnr = evaluate(
+        lambda lr: srkit.upscale(lr, model=net, scale=4), val_images, scale=4, crop_border=4
+    ).mean_psnr
+    run = fit(net, train_pairs_x4, steps=ft_steps, epochs=3, validation=val_images)
+    transfer_runs[label] = [start_psnr] + run["val_psnr"]
+    print(
+        f"{label:<20} validation x4: "
+        + " -> ".join(f"{p:.2f}" for p in transfer_runs[label])
+        + f" dB (bicubic {val_x4_bicubic:.2f})"
+    )
+shipped_x4 = pretrained.load("edsr-small-x4")
+shipped_x4_psnr = evaluate(
+    lambda lr: srkit.upscale(lr, model=shipped_x4, scale=4), val_images, scale=4, crop_border=4
+).mean_psnr
+stages = pretrained.training_stages("edsr-small-x4")  # one record per training run, first run first
+print(
+    f"shipped edsr-small-x4 (from scratch, {sum(s['steps'] for s in stages):,} steps in {len(stages)} runs): {shipped_x4_psnr:.2f} dB"
+)
+assert transfer_runs["fine-tuned from x2"][-1] > transfer_runs["from scratch"][-1], (
+    "fine-tuning should win on the same budget"
+)
+assert transfer_runs["fine-tuned from x2"][-1] > val_x4_bicubic, "the fine-tuned model should beat bicubic at x4"
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 4.3))
+at = [0] + [ft_steps // 3 * (k + 1) for k in range(3)]
+for label, curve in transfer_runs.items():
+    ax.plot(at, curve, "o-", label=label)
+ax.axhline(val_x4_bicubic, color="gray", ls="--", label="bicubic x4")
+ax.axhline(shipped_x4_psnr, color="green", ls=":", label="shipped edsr-small-x4")
+ax.set_ylim(min(min(curve) for curve in transfer_runs.values()) - 0.5, shipped_x4_psnr + 0.5)
+ax.set_xlabel("training step at x4")
+ax.set_ylabel("validation PSNR (dB)")
+ax.legend()
+ax.set_title("x4 from the x2 model vs from scratch")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Compare the first points (step 0, before any training; the first value of each row printed above): the
+# transferred model starts within a dB or so of bicubic (its second upsampling stage is random, and the tail
+# receives its features), the fresh one far below (its last layer is random, not zero, so its residual starts
+# as noise added to bicubic); and it stays ahead of the network trained from scratch for the same steps. That is the
+# cheap scalability win of pretrained weights: the expensive part of training, the body, is done once.
+#
+# ## 2. Data augmentation: in training and at test time
+# `patch_dataset` applies one of the 8 flips and rotations of the square to each patch (`augment=True`). With
+# 15 training images and a small network the effect is hard to see, so we make data scarce on purpose: an
+# EDSR 4×32 network trained on **one 192×192 crop** of one training image, with and without augmentation.
+
+# %%
+crop = train_images["astronaut"][:192, 96:288]
+one_crop = data.make_pairs({"astronaut crop": crop}, SCALE)
+aug_steps = budget.pick(quick=200, cpu=600, gpu=3000)
+aug_runs, aug_nets = {}, {}  # the histories, and the trained networks for the flip-book below
+for label, augment in [("8 symmetries", True), ("no augmentation", False)]:
+    keras.utils.set_random_seed(0)
+    net = models.build("edsr-small", scale=SCALE, blocks=4, filters=32)
+    aug_nets[label] = net
+    aug_runs[label] = fit(net, one_crop, steps=aug_steps, epochs=2, augment=augment, validation=val_images)
+    print(
+        f"{label:<16} training loss {aug_runs[label]['loss'][-1]:.4f} | validation "
+        + " -> ".join(f"{p:.2f}" for p in aug_runs[label]["val_psnr"])
+        + " dB"
+    )
+gain_aug = aug_runs["8 symmetries"]["val_psnr"][-1] - aug_runs["no augmentation"]["val_psnr"][-1]
+print(f"augmentation: {gain_aug:+.2f} dB on the validation images")
+assert gain_aug > 0.05, "with one training crop, augmentation should help on unseen images"
+
+# %% [markdown]
+# Without augmentation the network memorises the crop (look at the training loss against the validation PSNR);
+# the 8 symmetries (4 rotations, each mirrored or not) give it 8 times more distinct examples of edges in every
+# orientation. The same symmetries help at **test** time: run the network on the 8 flipped/rotated versions of
+# the input, undo each on the output and average (geometric **self-ensemble**, Timofte et al. 2016; "EDSR+" in
+# the EDSR paper).
+# `srkit.upscale(..., self_ensemble=True)` does it, for 8 times the arithmetic (8 passes through the network):
+
+# %%
+edsr3 = pretrained.load("edsr-small-x3")
+kept = {}  # each upscaler's outputs on the test split, in the order of test_images, for the flip-book below
+
+
+def keeping(label, **options):
+    # an upscaler for `evaluate` that runs edsr3 and keeps what it returns in kept[label]
+    kept[label] = []
+
+    def run(lr):
+        kept[label].append(srkit.upscale(lr, model=edsr3, scale=SCALE, **options))
+        return kept[label][-1]
+
+    return run
+
+
+single = evaluate(keeping("edsr-small-x3"), test_images, scale=SCALE, crop_border=SCALE)
+ensemble = evaluate(
+    keeping("edsr-small-x3 + self-ensemble", self_ensemble=True), test_images, scale=SCALE, crop_border=SCALE
+)
+for name in test_images:
+    print(
+        f"{name:<9} single {single.psnr[name]:.3f} dB   self-ensemble {ensemble.psnr[name]:.3f} dB   "
+        f"({ensemble.psnr[name] - single.psnr[name]:+.3f})"
+    )
+print(
+    f"mean      {single.mean_psnr:.3f} -> {ensemble.mean_psnr:.3f} dB; time per image {single.mean_seconds:.2f} -> {ensemble.mean_seconds:.2f} s"
+)
+assert ensemble.mean_psnr > single.mean_psnr, "the self-ensemble should raise the mean test PSNR"
+
+# %% [markdown]
+# Now look at what augmentation changes. The flip-book below steps through one crop of the `coins` test image:
+# bicubic, the two networks trained on the astronaut crop (without augmentation, then with the 8 symmetries),
+# the shipped EDSR-small, and its self-ensemble; the caption gives the crop's PSNR / SSIM against HR.
+
+# %%
+where, view = "coins", np.s_[60:180, 60:180]  # rows, columns: rims, relief and flat background
+index = list(test_images).index(where)
+lr_c, hr_c = data.make_pair(test_images[where], SCALE)
+frames = {"bicubic": imresize(lr_c, SCALE)}
+for label in ("no augmentation", "8 symmetries"):
+    frames[f"one crop, {label}"] = srkit.upscale(lr_c, model=aug_nets[label], scale=SCALE)
+frames.update({label: outputs[index] for label, outputs in kept.items()})
+frames = {label: image[view] for label, image in frames.items()}
+viz.flipbook(frames, names=("model",), reference=hr_c[view], width=360)
+
+# %% [markdown]
+# **Question.** Step from bicubic to the two networks that saw only the astronaut crop. Does the one trained
+# without augmentation render the coins' rims equally well in every direction, or does it favour some
+# orientations? How much of the gap to the shipped EDSR-small (15 images, many more steps) does augmentation
+# close? Then compare EDSR-small with its self-ensemble: can you point at any pixel that changed, for eight times
+# the arithmetic?
+
+# %% [markdown]
+# A third augmentation works on the **training images themselves: shrink them**. FSRCNN (Dong, Loy & Tang,
+# ECCV 2016) shrank each of its 91 photographs by 0.9, 0.8, 0.7 and 0.6. A shrunk photograph is a new HR image
+# whose details are finer and sharper (camera blur and JPEG blocks shrink with it), so there is more in it for
+# the network to learn. `data.downscaled_copies` makes the copies with the protocol's bicubic, and
+# `python -m srkit.train … --hr-scales 0.9 0.8 0.7 0.6 0.5` trains on the originals plus their copies.
+# "More to learn" can be measured: it is how far bicubic ×3 falls short on an image.
+
+# %%
+shrunk = data.downscaled_copies(train_images, [0.5])
+halves = {name: image for name, image in shrunk.items() if name.endswith("@0.5")}
+originals = {name: image for name, image in shrunk.items() if name not in halves}
+room = {
+    label: evaluate(bicubic_upscaler(SCALE), images, scale=SCALE, crop_border=SCALE)
+    for label, images in [("originals", originals), ("shrunk to 0.5", halves)]
+}
+for label, result in room.items():
+    print(f"{label:<14} {len(result.psnr)} images, bicubic x{SCALE}: {result.mean_psnr:.2f} dB")
+for name in ("astronaut", "brick", "text"):
+    print(f"  {name:<10} {room['originals'].psnr[name]:.2f} -> {room['shrunk to 0.5'].psnr[name + '@0.5']:.2f} dB")
+assert room["originals"].mean_psnr - room["shrunk to 0.5"].mean_psnr > 1.0, (
+    "shrunk photographs should be harder for bicubic"
+)
+
+# %% [markdown]
+# Bicubic loses more on the half-size copies (above): each of their pixels carries more detail, so they are a
+# cheap way to show a network harder examples (the shipped models were trained with them; `MODEL_CARD.md` lists
+# what each run gained). The copies are not new photographs, though: on 15 images, data remains the limit.
+
+# %% [markdown]
+# A fourth augmentation changes **where the LR grid falls**. `make_pair` keeps one HR pixel in `scale`, on a
+# grid that starts at the top-left corner, so every edge of a training image is seen through one sampling
+# phase only; a flip or a rotation turns the grid with the image and gives no new phase. Dropping the first
+# `dy` rows and `dx` columns of the HR image before degrading it (0 ≤ dy, dx < scale) gives `scale²` LR
+# images of the same scene, one per phase: `data.shifted_copies`, or `python -m srkit.train … --hr-shifts`.
+# Is a shifted copy new information, or just the old LR image moved by a fraction of a pixel? Predict it from
+# the unshifted LR image with the best tool we have, bicubic interpolation, and measure what is left:
+
+# %%
+scene = train_images["astronaut"]
+phases = data.shifted_copies({"astronaut": scene}, SCALE)  # the scene through all 9 phases at x3
+lr = {name: pair[0] for name, pair in zip(phases, data.make_pairs(phases, SCALE))}  # uint8 LR images
+base, moved = lr["astronaut"].astype(float), lr["astronaut+0,1"].astype(float)  # the second: HR shifted by one pixel
+# LR pixel j of `moved` sits 1/3 of an LR pixel right of pixel j of `base`: bicubic-enlarge `base` x3 and
+# read it there (row 3i+1 is base's row i, column 3j+2 is a third of a pixel to the right of its column j)
+guess = imresize(lr["astronaut"], SCALE).astype(float)[1::SCALE, 2::SCALE]
+width = min(guess.shape[1], moved.shape[1])
+unexplained = np.abs(moved[:, :width] - guess[:, :width]).mean()
+print(
+    f"{len(phases)} LR images of one scene; the one shifted by one HR pixel differs from the unshifted one "
+    f"by {np.abs(moved - base).mean():.2f} grey levels on average,"
+)
+print(f"and from bicubic's prediction of it, made from the unshifted LR image, by {unexplained:.2f}")
+assert len(phases) == SCALE**2 and unexplained > 0.5, (
+    "a new sampling phase should hold detail that interpolation cannot predict"
+)
+
+# %% [markdown]
+# What bicubic could not predict from the unshifted image (the second number above) is detail that fell
+# between its samples (aliasing), and every phase catches a different part of it. (Burst photography builds
+# its super-resolution on exactly this, with many shifted frames of one scene.) Shifted copies add most at ×4,
+# which has 16 phases against 4 at ×2 (the shipped models were trained with them; `MODEL_CARD.md` lists each
+# run). Whatever the augmentation, choose checkpoints on validation images, never on Set5: choosing on Set5
+# would make every Set5 number in this course meaningless. The copies are new views of the same 15 scenes, not
+# new scenes.
+
+# %% [markdown]
+# ## Exercises
+# Each exercise has a worked solution in the cell below it, so that the lesson runs from top to bottom. To
+# practise, cover it: write your own answer in its place (keeping the name it defines), run the check cell, then
+# compare with the solution (undo your edit to get it back).
+#
+# **Exercise 1.** Which layers can a ×3 EDSR-small take from the shipped **×2** model? Predict the list of
+# layer names that `pretrained.transfer("edsr-small-x2", x3_model)` copies (`predicted`), from what you know
+# of the architecture (`x3_model.layers` lists the names; layers without trainable weights, such as the fixed
+# bicubic layer, are never copied across scales: their shapes depend on the scale). The check runs the transfer.
+
+# %%
+x3_model = models.build("edsr-small", scale=3)
+predicted = ["head"] + [f"block{i}_conv{j}" for i in range(1, 9) for j in (1, 2)] + ["body_end", "tail"]
+# not up1_conv: at x2 it has 32 * 4 filters, at x3 32 * 9; the fixed bicubic layer's kernel differs too
+len(predicted)
+
+# %%
+copied = pretrained.transfer("edsr-small-x2", x3_model)
+assert sorted(predicted) == sorted(copied), (
+    f"transfer copied {sorted(set(copied) - set(predicted))} more and "
+    f"{sorted(set(predicted) - set(copied))} fewer than predicted"
+)
+print(f"Correct: {len(copied)} layers; only the upsampler must be learned anew for x3.")
+
+# %% [markdown]
+# **Exercise 2.** Write the self-ensemble yourself. `views(x)` below gives the 8 symmetries of an image in the
+# order k = 0, …, 7: rotated by k · 90° for k < 4, rotated by (k − 4) · 90° and then mirrored left to right for
+# k ≥ 4. Write `undo(y, k)`, which turns the network's output for view k back to the orientation of the original
+# image, so that the mean of `undo(srkit.upscale(views(x)[k], ...), k)` over the 8 views is the self-ensemble.
+# The check compares your mean with `srkit.upscale(..., self_ensemble=True)` on a crop that is not square.
+
+# %%
+views = lambda x: [np.rot90(x, k % 4)[:, ::-1] if k >= 4 else np.rot90(x, k) for k in range(8)]
+
+
+def undo(y, k):
+    y = y[:, ::-1] if k >= 4 else y  # the mirror was applied last, so it is undone first
+    return np.rot90(y, -(k % 4))
+
+
+undo
+
+# %%
+lr_crop = data.make_pair(test_images["coins"], SCALE)[0][20:60, 30:80] / 255.0  # 40 x 50 LR pixels, float Y
+outputs = [
+    undo(srkit.upscale(np.ascontiguousarray(v), model=edsr3, scale=SCALE), k) for k, v in enumerate(views(lr_crop))
+]
+assert all(o.shape == (40 * SCALE, 50 * SCALE) for o in outputs), (
+    f"undone outputs have shapes {sorted({o.shape for o in outputs})}: each must have the original orientation"
+)
+by_hand = np.mean(outputs, axis=0)
+by_srkit = srkit.upscale(lr_crop, model=edsr3, scale=SCALE, self_ensemble=True)
+assert np.abs(by_hand - by_srkit).max() < 1e-3, "your mean differs from srkit's self-ensemble: check each undo"
+print("Correct: undo the mirror first, then the rotation, and the 8 outputs line up.")
+
+# %% [markdown]
+# **Exercise 3.** `data.shifted_copies` drops the first `dy` rows and `dx` columns of an HR image for shifts
+# 0 ≤ dy, dx < scale only. Which shifts give a **new** LR image, one that sees the scene through another phase
+# of the LR grid, and which give the unshifted LR image again, only moved by whole LR pixels (borders aside)?
+# Write `new_phase(dy, dx, scale)`, `True` for a new phase. The check makes the LR images of the astronaut
+# (`scene`, section 2) shifted by several (dy, dx), some of them by `scale` pixels or more, and compares each with
+# the unshifted one.
+
+# %%
+new_phase = lambda dy, dx, scale: dy % scale != 0 or dx % scale != 0
+new_phase
+
+# %%
+base = data.make_pair(scene, SCALE)[0].astype(int)
+for dy, dx in [(0, 1), (2, 0), (1, 2), (0, 3), (3, 3), (6, 0), (4, 3), (3, 5)]:
+    shifted = data.make_pair(scene[dy:, dx:], SCALE)[0].astype(int)[4:160, 4:160]  # away from the borders
+    moved = base[dy // SCALE :, dx // SCALE :][4:160, 4:160]  # the unshifted LR image, moved by whole LR pixels
+    assert new_phase(dy, dx, SCALE) == (shifted != moved).any(), f"new_phase({dy}, {dx}, {SCALE}) is wrong"
+print("Correct: only the shift modulo the scale matters, so scale**2 phases are all there are.")
+
+# %% [markdown]
+# ## Summary
+# - **Transfer:** an EDSR body does not depend on the scale, only its upsampler does. A ×4 network initialised
+#   from the ×2 model starts near bicubic and beats one trained from scratch for the same steps (section 1).
+# - **Augmentation:** the 8 symmetries help most when data is scarce (one crop: measured in section 2), and again
+#   at test time as a self-ensemble (8 passes through the network for a small, reliable gain); shrunk copies of
+#   the training photographs (`--hr-scales`) hold finer detail (bicubic ×3 loses clearly more on them: section 2)
+#   and still taught the converged ESPCN a little more; shifted copies (`--hr-shifts`) show each scene through
+#   every phase of the LR grid, which helped at ×4 and was within noise at ×2 and ×3.
+#
+# ## Questions you should now be able to answer
+# 1. Why can the ×2 EDSR body and its ×2 upsampling stage be reused at ×4, while the second ×2 stage must be
+#    learned anew?
+# 2. When does data augmentation matter most, and what is the cost of the self-ensemble?
+# 3. Why does a flip or a rotation of a training image give no new phase of the LR grid, while a shift by one HR
+#    pixel does? Why do the shifts stop at `scale − 1` pixels?
