@@ -18,7 +18,8 @@ def pytest_configure(config):
     (and each lesson kernel it starts, which inherits the environment) size its thread pools for the whole machine.
 
     With ``-n 2`` on 2 cores, two TensorFlow processes each running 2 intra-op threads contend for the cores;
-    one thread each ran lessons 03 and 04 in 108 s instead of 132 s (pytest's own figure, same machine).
+    one thread each ran the SRCNN and efficient-upsampling lessons in 108 s instead of 132 s (pytest's own figure,
+    same machine; intra- and inter-op threads both set to 1 in that measurement).
     A variable set beforehand wins; outside xdist nothing changes.
     """
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
