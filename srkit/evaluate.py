@@ -23,12 +23,16 @@ import numpy as np
 from ._util import NonFiniteError
 from .color import to_y
 from .data import to_uint8
-from .metrics import psnr, ssim
+from .data.degradations import _ArrayMemo
+from .metrics import _check_pair, _psnr, _reference_statistics, _ssim, prepare
 from .resize import imresize, modcrop
 
 __all__ = ["PROTOCOLS", "Evaluation", "evaluate", "bicubic_upscaler"]
 
 PROTOCOLS = ("rgb", "y")
+
+#: the prepared HR images of :func:`evaluate` (Y, cropped) and their SSIM statistics, by content
+_REFERENCES = _ArrayMemo(max_bytes=64 * 2**20, shared=True)
 
 
 @dataclass
@@ -128,8 +132,14 @@ def evaluate(
                 raise NonFiniteError(f"{name}: the upscaler's output: {e}") from None
         if sr.shape != hr.shape:
             raise ValueError(f"{name}: the upscaler returned shape {sr.shape}, expected {hr.shape}")
-        result.psnr[name] = psnr(hr, sr, crop_border=crop_border, y_channel=y_channel)
-        result.ssim[name] = ssim(hr, sr, crop_border=crop_border, y_channel=y_channel)
+        # psnr() and ssim() of (hr, sr), with what depends on hr alone computed once per process (validation
+        # scores the same images after every epoch, and lessons score many models on the same images)
+        hr, sr = _check_pair(hr, sr)
+        key = (_fingerprint(hr), crop_border, y_channel)
+        x = _REFERENCES.get(key, lambda hr=hr: prepare(hr, crop_border=crop_border, y_channel=y_channel))
+        y = prepare(sr, crop_border=crop_border, y_channel=y_channel)
+        result.psnr[name] = _psnr(x, y)
+        result.ssim[name] = _ssim(x, y, _REFERENCES.get(key + ("ssim",), lambda x=x: _reference_statistics(x)))
     if not result.psnr:
         raise ValueError("no images to evaluate")
     return result

@@ -197,7 +197,10 @@ def _upscale_whole(image: np.ndarray, model, info: ModelInfo, self_ensemble: boo
             out = network(x[..., None])[..., 0]  # a gray image is its own luma
         else:
             ycc = rgb2ycbcr(np.clip(x, 0, 1))
-            big = imresize(ycc, s)  # bicubic Cb, Cr
+            chroma = imresize(ycc[..., 1:], s)  # bicubic Cb, Cr (each channel is resized on its own)
+            big = np.empty(chroma.shape[:2] + (3,))
+            big[..., 1:] = chroma
+            del chroma  # not kept while the network runs: peak memory as when Y was resized too
             big[..., 0] = network(ycc[..., :1])[..., 0]
             out = ycbcr2rgb(big)
     else:

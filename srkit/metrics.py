@@ -75,12 +75,17 @@ def prepare(image: np.ndarray, *, crop_border: int, y_channel: bool) -> np.ndarr
     return image
 
 
-def _pair(a: np.ndarray, b: np.ndarray, crop_border: int, y_channel: bool) -> tuple[np.ndarray, np.ndarray]:
+def _check_pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         raise ValueError(f"images must have the same shape, got {a.shape} and {b.shape}")
     if (a.dtype == np.uint8) != (b.dtype == np.uint8):
         raise TypeError(f"compare uint8 with uint8 or float with float, got {a.dtype} and {b.dtype}")
+    return a, b
+
+
+def _pair(a: np.ndarray, b: np.ndarray, crop_border: int, y_channel: bool) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _check_pair(a, b)
     return prepare(a, crop_border=crop_border, y_channel=y_channel), prepare(
         b, crop_border=crop_border, y_channel=y_channel
     )
@@ -91,7 +96,11 @@ def psnr(reference: np.ndarray, test: np.ndarray, *, crop_border: int, y_channel
 
     Returns ``inf`` for identical images.
     """
-    x, y = _pair(reference, test, crop_border, y_channel)
+    return _psnr(*_pair(reference, test, crop_border, y_channel))
+
+
+def _psnr(x: np.ndarray, y: np.ndarray) -> float:
+    """:func:`psnr` of two prepared images."""
     mse = np.mean((x - y) ** 2)
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
@@ -109,15 +118,20 @@ def _filter_valid(image: np.ndarray, window: np.ndarray) -> np.ndarray:
     return separable_filter(image, window)[r:-r, r:-r]
 
 
-def _ssim_2d(x: np.ndarray, y: np.ndarray) -> float:
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+def _local_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The local mean and variance of one 2-D prepared image under SSIM's window ('valid' region)."""
     w = gaussian_window()
     if min(x.shape) < len(w):
         raise ValueError(f"SSIM needs images of at least 11x11 after cropping, got {x.shape}")
-    mu_x, mu_y = _filter_valid(x, w), _filter_valid(y, w)
-    sxx = _filter_valid(x * x, w) - mu_x**2
-    syy = _filter_valid(y * y, w) - mu_y**2
-    sxy = _filter_valid(x * y, w) - mu_x * mu_y
+    mu = _filter_valid(x, w)
+    return mu, _filter_valid(x * x, w) - mu**2
+
+
+def _ssim_2d(x: np.ndarray, y: np.ndarray, x_statistics: tuple | None = None) -> float:
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    mu_x, sxx = x_statistics if x_statistics is not None else _local_statistics(x)
+    mu_y, syy = _local_statistics(y)
+    sxy = _filter_valid(x * y, gaussian_window()) - mu_x * mu_y
     ssim_map = ((2 * mu_x * mu_y + c1) * (2 * sxy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (sxx + syy + c2))
     return float(ssim_map.mean())
 
@@ -129,10 +143,27 @@ def ssim(reference: np.ndarray, test: np.ndarray, *, crop_border: int, y_channel
     region only (as the authors' ``ssim_index.m``); for colour images without ``y_channel`` the mean of
     the per-channel SSIMs.
     """
-    x, y = _pair(reference, test, crop_border, y_channel)
+    return _ssim(*_pair(reference, test, crop_border, y_channel))
+
+
+def _ssim(x: np.ndarray, y: np.ndarray, x_statistics: list | None = None) -> float:
+    """:func:`ssim` of two prepared images; ``x_statistics``: :func:`_reference_statistics` of ``x``, if known."""
     if x.ndim == 2:
-        return _ssim_2d(x, y)
-    return float(np.mean([_ssim_2d(x[..., c], y[..., c]) for c in range(x.shape[-1])]))
+        return _ssim_2d(x, y, None if x_statistics is None else x_statistics[0])
+    return float(
+        np.mean(
+            [
+                _ssim_2d(x[..., c], y[..., c], None if x_statistics is None else x_statistics[c])
+                for c in range(x.shape[-1])
+            ]
+        )
+    )
+
+
+def _reference_statistics(x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_local_statistics` of each channel of a prepared image (one for a 2-D image): what :func:`ssim`
+    computes of the reference alone, for a caller that scores many images against the same reference."""
+    return [_local_statistics(x)] if x.ndim == 2 else [_local_statistics(x[..., c]) for c in range(x.shape[-1])]
 
 
 def _gradient_magnitudes(image: np.ndarray) -> np.ndarray:

@@ -111,6 +111,20 @@ def bundled(split: str = "train", *, rgb: bool = False) -> dict[str, np.ndarray]
         raise ValueError(f"unknown split {split!r}; choose one of {sorted(SPLITS) + ['all']}")
     out = {}
     for name in names:
-        image = np.ascontiguousarray(BUNDLED[name][0]())
+        image = _decoded(name).copy()  # the caller's own copy
         out[name] = as_rgb(image) if rgb else image
     return out
+
+
+_DECODED: dict[str, np.ndarray] = {}
+
+
+def _decoded(name: str) -> np.ndarray:
+    """A bundled image, decoded once per process (all 21 take 17 MiB; training and validation read the same
+    images at every run), kept read-only."""
+    image = _DECODED.get(name)
+    if image is None:
+        image = np.array(BUNDLED[name][0](), order="C", copy=True)
+        image.flags.writeable = False
+        _DECODED[name] = image
+    return image

@@ -109,25 +109,45 @@ def degrade(
 class _ArrayMemo:
     """Results of a deterministic array function, kept in memory up to ``max_bytes`` (least recently used
     first out). Validation scores the same images after every epoch, and lessons score many models on the
-    same images: their LR images are made once per process. Each caller gets its own copy."""
+    same images: their LR images are made once per process. Each caller gets its own copy.
 
-    def __init__(self, max_bytes: int):
+    ``shared=True``, for srkit's own computations that only read the result: every caller gets the one stored
+    copy, made read-only (writing to it raises), and a result may also be a list or tuple of arrays."""
+
+    def __init__(self, max_bytes: int, *, shared: bool = False):
         from collections import OrderedDict
 
-        self.max_bytes, self.items, self.lock = max_bytes, OrderedDict(), threading.Lock()
+        self.max_bytes, self.shared, self.items, self.lock = max_bytes, shared, OrderedDict(), threading.Lock()
 
     def get(self, key, compute: Callable[[], np.ndarray]) -> np.ndarray:
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
-                return self.items[key].copy()
+                return self.items[key] if self.shared else self.items[key].copy()
         value = compute()
-        if value.nbytes <= self.max_bytes // 4:
+        if _nbytes(value) <= self.max_bytes // 4:
+            stored = _read_only(value) if self.shared else value.copy()
             with self.lock:
-                self.items[key] = value.copy()
-                while sum(v.nbytes for v in self.items.values()) > self.max_bytes:
+                self.items[key] = stored
+                while sum(_nbytes(v) for v in self.items.values()) > self.max_bytes:
                     self.items.popitem(last=False)
+            if self.shared:
+                return stored
         return value
+
+
+def _nbytes(value) -> int:
+    return sum(_nbytes(v) for v in value) if isinstance(value, (list, tuple)) else value.nbytes
+
+
+def _read_only(value):
+    """``value`` (an array, or a list or tuple of them) as contiguous arrays that own their memory (so that the
+    memo counts what it keeps) and refuse writes."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_read_only(v) for v in value)
+    value = np.array(value, order="C", copy=True)
+    value.flags.writeable = False
+    return value
 
 
 _LR_MEMO = _ArrayMemo(max_bytes=256 * 2**20)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..color import to_y
 from ..resize import imresize, integer_scale
-from .degradations import to_float
+from .degradations import _LR_MEMO, _fingerprint, to_float
 from .files import as_rgb
 
 
@@ -52,7 +52,7 @@ def _prepare_arrays(pairs, scale: int, color: str, upsample_input: bool) -> list
         if hr.shape[:2] != (lr.shape[0] * scale, lr.shape[1] * scale):
             raise ValueError(f"HR {hr.shape[:2]} is not LR {lr.shape[:2]} times {scale}")
         if color == "y":
-            lr, hr = to_y(lr)[..., None], to_y(hr)[..., None]  # a gray image is its own Y
+            lr, hr = _luma(lr)[..., None], _luma(hr)[..., None]  # a gray image is its own Y
         elif color == "rgb":
             lr, hr = as_rgb(lr), as_rgb(hr)
         else:
@@ -62,6 +62,13 @@ def _prepare_arrays(pairs, scale: int, color: str, upsample_input: bool) -> list
             lr = imresize(lr, scale).astype(np.float32)  # bicubic pre-upsampling (SRCNN, VDSR)
         out.append((lr, to_float(hr)))
     return out
+
+
+def _luma(image: np.ndarray) -> np.ndarray:
+    """``to_y(image)``; an RGB image's is made once per process: every training run converts the same images."""
+    if image.ndim == 2 or image.shape[-1] == 1:
+        return to_y(image)  # its own Y, nothing to compute
+    return _LR_MEMO.get(("y", _fingerprint(image)), lambda: to_y(image))
 
 
 def _check_some_patches_kept(arrays, patch_size: int, min_std: float, tries: int = 64) -> None:
