@@ -179,8 +179,8 @@ assert models.count_params(models.build("vdsr", scale=SCALE)) == 665_921
 # the bicubic enlargement with its fixed `Upsample` layer, no extra parameters).
 
 # %%
-steps = budget.pick(quick=300, cpu=3000, gpu=20_000)
-epochs = budget.pick(quick=3, cpu=10, gpu=20)  # first validation after 100, 300 or 1,000 steps
+steps = budget.pick(quick=300, cpu=1500, gpu=20_000)
+epochs = budget.pick(quick=3, cpu=5, gpu=20)  # first validation after 100, 300 or 1,000 steps
 residual_runs = {}
 for label, res in [("image (paper)", False), ("residual over bicubic", True)]:
     keras.utils.set_random_seed(0)
@@ -275,7 +275,7 @@ print(f"U-Net (16 filters, 2 levels): {models.count_params(unet):,} parameters")
 # models, each trained to convergence (or close), on the test split.
 
 # %%
-sweep_steps = budget.pick(quick=50, cpu=600, gpu=20_000)
+sweep_steps = budget.pick(quick=50, cpu=300, gpu=20_000)
 configs = {
     "EDSR 2x16": ("edsr-small", dict(blocks=2, filters=16)),
     "EDSR 4x32": ("edsr-small", dict(blocks=4, filters=32)),

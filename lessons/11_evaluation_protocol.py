@@ -290,7 +290,7 @@ assert inflation - leak_table.loc["leak - clean", held_out] > 0.05, (
 # non-antialiased LR, each against bicubic upscaling of the same LR.
 
 # %%
-noaa_steps = budget.pick(quick=200, cpu=3000, gpu=20_000)
+noaa_steps = budget.pick(quick=200, cpu=1500, gpu=20_000)
 noaa_models = {"shipped espcn-x3": espcn}
 for degradation in ("bicubic", "bicubic-noaa"):
     with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
