@@ -1,13 +1,21 @@
-"""Executed lessons show what they meant to show: a lesson cell that writes to stderr fails.
+"""Two checks on the lessons that nbval executes, made where nbval runs each cell in the lesson's kernel.
 
-nbval runs each lesson cell in a Jupyter kernel and keeps what the cell printed (``item.test_outputs``). Python
-warnings, logging and the native libraries' log lines all arrive there as a ``stderr`` stream, which JupyterLab
-shows as a red block under the cell as if it had failed. This hook fails such a cell and shows what it wrote;
-fix the cause (or silence that one expected message where it is raised), not the test.
+**No stderr.** nbval keeps what each cell printed (``item.test_outputs``). Python warnings, logging and the native
+libraries' log lines all arrive there as a ``stderr`` stream, which JupyterLab shows as a red block under the cell
+as if it had failed. Such a cell fails here, showing what it wrote; fix the cause (or silence that one expected
+message where it is raised), not the test.
+
+**Checks that can fail.** CI executes the instructor version of each lesson (``tools/lessons.py``), where every
+exercise's solution runs and its check passes. Right after a check cell passes, its student stub (kept in the
+cell's metadata) is run in the same kernel, then the check again: the stub must run, and the check must then fail
+with an ``AssertionError`` or the stub's ``NotImplementedError``, with a message that does not contain the answer
+(the value of a name the stub sets). The solution is then run again, so the lesson goes on as before.
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 
 import pytest
@@ -32,6 +40,17 @@ def pytest_configure(config):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     result = yield
+    _no_stderr(item)
+    cell = getattr(item, "cell", None)  # nbval's cell items only
+    tags = cell.metadata.get("tags", []) if cell is not None else []
+    if "solution" in tags:
+        item.parent.srkit_solution = cell.source
+    if "check" in tags:
+        _check_fails_on_the_stub(item, cell)
+    return result
+
+
+def _no_stderr(item) -> None:
     outputs = getattr(item, "test_outputs", None)  # set by nbval's cell items only
     if outputs:
         written = "".join(
@@ -39,4 +58,86 @@ def pytest_runtest_call(item):
         )
         if written.strip():
             pytest.fail(f"the cell wrote to stderr (a learner sees a red block):\n{written[-3000:]}", pytrace=False)
-    return result
+
+
+def _run(item, source: str) -> tuple[dict | None, str]:
+    """Run ``source`` in the lesson's kernel: (the error, if any, as ename/evalue, and what it printed)."""
+    kernel = item.parent.kernel
+    msg_id = kernel.execute_cell_input(source, allow_stdin=False)
+    kernel.await_reply(msg_id, timeout=item.config.option.nbval_cell_timeout)
+    error, printed = None, []
+    while True:
+        msg = item.parent.get_kernel_message(timeout=60)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "status" and content["execution_state"] == "idle":
+            return error, "".join(printed)
+        if kind == "error":
+            error = {"ename": content["ename"], "evalue": content["evalue"]}
+        elif kind == "stream":
+            printed.append(content["text"])
+
+
+# Written out by the kernel: each value a stub's names have under the solution, as the texts a message could show.
+_ANSWER_TEXTS = """
+import json as _json
+def _srkit_answer_texts(names):
+    texts = set()
+    for name in names:
+        value = globals().get(name)
+        if callable(value) or value is None or isinstance(value, bool):
+            continue
+        forms = {str(value), repr(value)}
+        if isinstance(value, (set, frozenset, dict)):
+            forms |= {str(sorted(value)), repr(sorted(value))}
+        if isinstance(value, (int, float)):
+            forms |= {f"{value:,}", f"{value:.1f}", f"{value:.2f}", f"{value:.3f}"}
+        texts |= {t for t in forms if len(t) >= 3 and t not in ("0.0", "1.0", "0.00", "1.00", "0.000", "1.000")}
+    return sorted(texts)
+print(_json.dumps(_srkit_answer_texts(__NAMES__)))
+"""
+
+
+def _stub_names(stub: str) -> list[str]:
+    """The names a stub sets that are values (the answers), not functions the student writes."""
+    names = []
+    for node in ast.parse(stub).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        for target in targets:
+            for t in ast.walk(target) if target is not None else []:
+                if isinstance(t, ast.Name):
+                    names.append(t.id)
+    return names
+
+
+def _check_fails_on_the_stub(item, cell) -> None:
+    stub = cell.metadata.get("srkit", {}).get("stub")
+    solution = getattr(item.parent, "srkit_solution", None)
+    if stub is None or solution is None:
+        pytest.fail("a check cell needs its stub (in its metadata) and a solution cell before it", pytrace=False)
+    error, printed = _run(item, _ANSWER_TEXTS.replace("__NAMES__", repr(_stub_names(stub))))
+    if error:
+        pytest.fail(f"could not read the exercise's answer: {error}", pytrace=False)
+    answers = json.loads(printed.strip().splitlines()[-1])
+    try:
+        error, _ = _run(item, stub)
+        if error:
+            pytest.fail(f"the student stub does not run: {error['ename']}: {error['evalue']}", pytrace=False)
+        error, printed = _run(item, cell.source)
+    finally:
+        restored, _ = _run(item, solution)
+    if restored:
+        pytest.fail(f"the solution failed when run again after the stub: {restored}", pytrace=False)
+    if error is None:
+        pytest.fail("the check passes on the student stub: it cannot tell right from wrong", pytrace=False)
+    if error["ename"] not in ("AssertionError", "NotImplementedError"):
+        pytest.fail(
+            f"on the student stub the check stops with {error['ename']}: {error['evalue']} -- it should fail with "
+            "an assert that says what is wrong (or the stub's NotImplementedError)",
+            pytrace=False,
+        )
+    shown = error["evalue"] + printed
+    leaked = [a for a in answers if a in shown]
+    if leaked:
+        pytest.fail(f"on the student stub the check shows the answer ({leaked}): {shown[:300]}", pytrace=False)

@@ -12,8 +12,8 @@
 # - what a trained network adds over bicubic, seen with an interactive before/after swipe;
 # - how SR quality is scored (PSNR and SSIM on the luma channel, with the border cropped).
 #
-# **Time needed:** about 25 minutes to read (exercises not counted); the code runs in about 1 min
-# with the `cpu` budget (measured on a 2-core CPU): about 26 minutes in all.
+# **Time needed:** about 30 minutes to read (exercises not counted); the code runs in about 1 min
+# with the `cpu` budget (measured on a 2-core CPU): about 31 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -248,85 +248,142 @@ print(f"budget {budget.current()!r}: a lesson would train for {steps} steps")
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that
-# cell, then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** Score *bicubic* ×2 and ×3 on the same test image. Store the Y-channel PSNRs (border
 # cropped by the scale, as always) in a dict `psnr_by_scale = {2: ..., 3: ..., 4: ...}` (×4 is computed above).
 # Which way does the PSNR move as the scale grows, and why?
 
-# %%
+# %% tags=["stub"]
+psnr_by_scale = {2: None, 3: None, 4: scores["bicubic"][0]}  # fill in x2 and x3
+
+# %% tags=["solution"]
 psnr_by_scale = {4: scores["bicubic"][0]}
 for s in (2, 3):
     lr_s, hr_s = data.make_pair(hr_full, s)
     psnr_by_scale[s] = psnr(hr_s, imresize(lr_s, s), crop_border=s, y_channel=True)
 psnr_by_scale
 
-# %%
+# %% tags=["check"]
+assert isinstance(psnr_by_scale, dict) and all(isinstance(psnr_by_scale.get(s), (int, float)) for s in (2, 3, 4)), (
+    "psnr_by_scale needs a PSNR (a number) for each of the scales 2, 3 and 4"
+)
 for s in (2, 3, 4):
     lr_s, hr_s = data.make_pair(hr_full, s)
     expected = psnr(hr_s, imresize(lr_s, s), crop_border=s, y_channel=True)
     assert abs(psnr_by_scale[s] - expected) < 1e-9, (
-        f"x{s}: expected {expected:.2f} dB; did you crop {s} pixels and use Y?"
+        f"x{s} is off: make the pair at x{s} from hr_full, enlarge with bicubic, crop {s} pixels and score Y"
     )
 assert psnr_by_scale[2] > psnr_by_scale[3] > psnr_by_scale[4], "bigger factors lose more information"
 print("Correct: each extra factor throws away more of the image.")
 
 # %% [markdown]
-# **Exercise 2.** Which *test* image is hardest for bicubic ×3? Use `srkit.evaluate.evaluate` with
-# `srkit.evaluate.bicubic_upscaler(3)` on `data.bundled("test")` (it returns per-image PSNRs in `.psnr`) and
-# store the name in `hardest`. (Its summary names a *protocol*: `rgb` means the colour image is shrunk and
-# enlarged in colour, as EDSR's tables did, and Y is taken at the end for the scores; lesson 03 shows `y`, the
-# SRCNN-style variant that takes Y first.)
+# **Exercise 2.** Which *test* image is hardest for bicubic ×3? Score `srkit.evaluate.bicubic_upscaler(3)` on
+# `test_images` with `srkit.evaluate.evaluate(upscaler, images, scale=..., crop_border=...)`: it makes you write
+# both keywords, so give them the values of the protocol described above (it returns per-image PSNRs in `.psnr`).
+# Store the name of the image with the lowest PSNR in `hardest`. (Its summary names a *protocol*: `rgb` means
+# the colour image is shrunk and enlarged in colour, as EDSR's tables did, and Y is taken at the end for the
+# scores; lesson 03 shows `y`, the SRCNN-style variant that takes Y first.)
 
 # %%
 from srkit.evaluate import bicubic_upscaler, evaluate
 
 test_images = data.bundled("test")
+
+# %% tags=["stub"]
+hardest = None  # the name of a test image
+
+# %% tags=["solution"]
 result = evaluate(bicubic_upscaler(3), test_images, scale=3, crop_border=3)
 print(result)
 hardest = min(result.psnr, key=result.psnr.get)
 
-# %%
+# %% tags=["check"]
+assert isinstance(hardest, str) and hardest in test_images, "give hardest as the name of an image of test_images"
 check = evaluate(bicubic_upscaler(3), test_images, scale=3, crop_border=3)
-assert hardest in test_images, f"{hardest!r} is not a test image"
-assert check.psnr[hardest] == min(check.psnr.values()), "that is not the image with the lowest PSNR"
+assert check.psnr[hardest] == min(check.psnr.values()), (
+    "that is not the image with the lowest PSNR: did you crop 3 pixels at x3, and take the minimum?"
+)
 print(f"Correct: {hardest} ({check.psnr[hardest]:.2f} dB) - fine texture is what interpolation cannot invent.")
 
 # %% [markdown]
-# **Exercise 3.** The budget can be changed without editing code. Set the environment variable
-# `SRKIT_BUDGET` to `"gpu"` inside this notebook, store what `budget.pick(quick=1, cpu=2, gpu=3)` then returns
-# in `picked`, and put the variable back as it was.
+# **Exercise 3 (what a dB is worth).** PSNR is $10\log_{10}(255^2/\mathrm{MSE})$. Write `mse_from_psnr(p)`:
+# the mean squared error (on Y, in grey levels squared) that a PSNR of `p` dB stands for. Then store in
+# `error_ratio` how many times larger bicubic's MSE is than ESPCN's on 'chelsea', from the two PSNRs printed
+# with the swipe. The check measures the MSEs on the images themselves.
 
-# %%
-previous = os.environ.get("SRKIT_BUDGET")
-os.environ["SRKIT_BUDGET"] = "gpu"
-picked = budget.pick(quick=1, cpu=2, gpu=3)
-if previous is None:
-    del os.environ["SRKIT_BUDGET"]
-else:
-    os.environ["SRKIT_BUDGET"] = previous
 
-# %%
-assert picked == 3, "with SRKIT_BUDGET=gpu, pick() returns the gpu value"
-assert os.environ.get("SRKIT_BUDGET") == previous, "put SRKIT_BUDGET back as it was"
-print(f"Correct; the budget in force is {budget.current()!r} again.")
+# %% tags=["stub"]
+def mse_from_psnr(p):
+    raise NotImplementedError("Exercise 3: solve PSNR = 10 log10(255² / MSE) for the MSE")
+
+
+error_ratio = None  # bicubic's MSE divided by ESPCN's
+
+
+# %% tags=["solution"]
+def mse_from_psnr(p):
+    return 255**2 / 10 ** (p / 10)
+
+
+error_ratio = mse_from_psnr(scores["bicubic"][0]) / mse_from_psnr(psnr_espcn)
+error_ratio
+
+# %% tags=["check"]
+from srkit.metrics import prepare  # what psnr scores: Y, border cropped, on the 0..255 scale
+
+measured = {}
+for name, im, p in [
+    ("nearest", nearest, scores["nearest"][0]),
+    ("bicubic", bicubic, scores["bicubic"][0]),
+    ("ESPCN", espcn, psnr_espcn),
+]:
+    diff = prepare(hr, crop_border=scale, y_channel=True) - prepare(im, crop_border=scale, y_channel=True)
+    measured[name] = float(np.mean(diff**2))
+    got = mse_from_psnr(p)
+    assert isinstance(got, (int, float)) and abs(got - measured[name]) < 1e-6 * measured[name], (
+        f"mse_from_psnr is off for {name}: divide by 10, undo the log10, and solve for the MSE"
+    )
+assert isinstance(error_ratio, (int, float)), "give error_ratio as a number"
+assert abs(error_ratio - measured["bicubic"] / measured["ESPCN"]) < 1e-6 * error_ratio, (
+    "error_ratio is off: divide bicubic's MSE by ESPCN's (ESPCN scores higher, so the ratio is above one)"
+)
+print(f"Correct: a gain of {psnr_espcn - scores['bicubic'][0]:.2f} dB divides the squared error by {error_ratio:.2f}.")
 
 # %% [markdown]
 # **Exercise 4.** How many HR images could have produced the *same* LR image? Show that the LR image is
 # (almost) blind to the finest detail: add a pattern of vertical stripes (alternately +6 and −6 grey levels,
-# a period of 2 pixels — a visible texture) to the HR image, degrade both at ×4, and store the largest
-# difference between the two LR images in `lr_change` and between the two HR images in `hr_change`.
+# a period of 2 pixels — a visible texture) to the HR image `hr` (keep it uint8, clipped to 0..255, as
+# `data.degrade` expects), degrade both at ×4, and store the largest difference between the two LR images in
+# `lr_change` and between the two HR images in `hr_change`, as whole numbers of grey levels.
 
-# %%
+# %% tags=["stub"]
+hr_change = None  # largest |striped HR - HR|
+lr_change = None  # largest |LR of striped HR - LR of HR|
+
+# %% tags=["solution"]
 stripes = np.where(np.arange(hr.shape[1]) % 2 == 0, 6, -6)[None, :, None]
 hr_striped = np.clip(hr.astype(int) + stripes, 0, 255).astype(np.uint8)
 hr_change = int(np.abs(hr_striped.astype(int) - hr).max())
 lr_change = int(np.abs(data.degrade(hr_striped, scale).astype(int) - data.degrade(hr, scale)).max())
 print(f"HR images differ by up to {hr_change} grey levels; their LR images by up to {lr_change}")
 
-# %%
-assert hr_change >= 6, "the striped HR image should differ from the original by 6 grey levels"
+# %% tags=["check"]
+assert all(isinstance(v, (int, np.integer)) for v in (hr_change, lr_change)), (
+    "give hr_change and lr_change as whole numbers of grey levels"
+)
+assert hr_change == 6, "hr_change is off: compare the striped and the plain HR image in int (uint8 wraps around)"
+plain_lr = data.degrade(hr, scale).astype(int)
+possible = set()
+for sign in (1, -1):  # the stripes may start with either sign
+    pattern = sign * np.where(np.arange(hr.shape[1]) % 2 == 0, 6, -6)[None, :, None]
+    striped = np.clip(hr.astype(int) + pattern, 0, 255).astype(np.uint8)
+    possible.add(int(np.abs(data.degrade(striped, scale).astype(int) - plain_lr).max()))
+assert lr_change in possible, (
+    "lr_change is off: degrade both HR images with data.degrade at x4, and compare the LR images in int"
+)
 assert lr_change <= 2, (
     "at x4 each LR sample sits midway between two stripes: the symmetric kernel cancels them (~1-2 levels)"
 )
@@ -350,3 +407,23 @@ print("Correct: the striped and the plain HR image give (almost) the same LR ima
 # 2. What does "ill-posed" mean for SR, and what did Exercise 4 show about it?
 # 3. Which two conventions must you state whenever you compute a PSNR for an SR table?
 # 4. Where does your notebook get its images from when there is no internet?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. Each LR pixel stands for $s \times s$ HR pixels: 4 at ×2, 16 at ×4. The ×4 LR image keeps a quarter as
+#    many samples as the ×2 one, and its antialiasing blur removes finer detail before subsampling. Bicubic
+#    can only spread what the LR image holds, so more of the HR image is missing and the error grows:
+#    `psnr_by_scale` of Exercise 1 falls from ×2 to ×3 to ×4.
+# 2. Ill-posed: the LR image does not determine the HR image. Many HR images map to the same LR image, so no
+#    method can tell them apart from the LR image alone. In Exercise 4, stripes of ±6 grey levels changed the
+#    HR image visibly but its ×4 LR image by only `lr_change` levels: each LR sample sits midway between two
+#    stripe columns, where the symmetric bicubic kernel cancels them. SR must guess such detail; learned
+#    methods guess it from examples.
+# 3. Score on the luma channel Y (BT.601, MATLAB's 16..235 range: `y_channel=True`), and crop `scale` pixels
+#    from every border (`crop_border=scale`), where each method handles the missing neighbours its own way.
+#    Then average the per-image values over the set. `psnr` and `ssim` refuse to run until you write both
+#    keywords.
+# 4. From the bundled images: photographs that ship inside pip packages that srkit installs
+#    (scikit-image, scikit-learn, matplotlib), read with `data.bundled(split)` and split once into training,
+#    validation and test images (`data.SPLITS`). Public benchmarks such as Set5 are used only where they have
+#    been downloaded.

@@ -14,8 +14,8 @@
 # - the degradation model $y = (x \circledast k)\downarrow_s + n$: the standard BI, BD and DN degradations, and a harder mix;
 # - why "bicubic" is not one thing: four resizers compared pixel by pixel and in dB.
 #
-# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 1 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 41 minutes in all.
+# **Time needed:** about 45 minutes to read (exercises not counted); the code runs in about 1 min
+# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 46 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -408,30 +408,41 @@ plt.show()
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that
-# cell, then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1 (the mystery resizer).** Someone made the LR image `mystery` from the training image
-# `"flower"` (modcropped to ×3) with one of the four `resizers` of section 4, but did not say which. Find
-# out by comparing `mystery` with what each candidate produces, and store its name (a key of `resizers`)
-# in `guess`. (Don't print `secret`: that would spoil it.)
+# **Exercise 1 (which resizer made this LR image?).** LR images rarely come with a note saying how they were
+# made. Write `which_resizer(lr, hr, s)`: the name (a key of `resizers`, section 4) of the resizer that made
+# `lr` from the HR image `hr` at ×`s`, found by comparing `lr` with what each candidate makes. The check makes
+# LR images of `probe`, a crop of the training image `"flower"`, with each of the four resizers at ×2 and ×3,
+# and asks your function about each one.
 
 # %%
-flower = modcrop(train["flower"], 3)
-secret = sorted(resizers)[len("srkit") % 4]  # no peeking
-mystery = resizers[secret](flower, 3)
-del secret
+probe = train["flower"][100:220, 200:380].copy()  # 120 x 180 pixels: a multiple of 2 and of 3
 
-# %%
-differ = {name: np.mean(resize(flower, 3) != mystery) for name, resize in resizers.items()}
-for name, frac in differ.items():
-    print(f"{name:<24} differs on {frac:6.1%} of the values")
-guess = min(differ, key=differ.get)
 
-# %%
-assert guess in resizers, f"{guess!r} is not one of {list(resizers)}"
-assert np.array_equal(resizers[guess](flower, 3), mystery), f"{guess} does not reproduce the mystery image exactly"
-print(f"Correct: {guess}. Two 'bicubic' LR images differ unless made by the same code - ask which one was used.")
+# %% tags=["stub"]
+def which_resizer(lr, hr, s):
+    raise NotImplementedError("Exercise 1: return the key of `resizers` whose output matches `lr`")
+
+
+# %% tags=["solution"]
+def which_resizer(lr, hr, s):
+    differ = {name: np.mean(resize(hr, s) != lr) for name, resize in resizers.items()}
+    return min(differ, key=differ.get)  # the one that reproduces lr: no value differs
+
+
+# %% tags=["check"]
+for s in (2, 3):
+    for name, resize in resizers.items():
+        lr_probe = resize(probe, s)
+        got = which_resizer(lr_probe, probe, s)
+        assert got in resizers, f"which_resizer returned {got!r}, which is not a key of `resizers`"
+        assert np.array_equal(resizers[got](probe, s), lr_probe), (
+            f"x{s}: the LR image made by {name!r} was put down to {got!r}, which makes a different one"
+        )
+print("Correct: two 'bicubic' LR images differ unless made by the same code - ask which one was used.")
 
 # %% [markdown]
 # **Exercise 2 (the gray-image pitfall, in dB).** In section 2, converting a gray image to R = G = B before
@@ -439,18 +450,22 @@ print(f"Correct: {guess}. Two 'bicubic' LR images differ unless made by the same
 # (hint: how are the errors scaled, and what does that do to the MSE and to $10\log_{10}(255^2/\mathrm{MSE})$?),
 # and store it in `pitfall_db`.
 
-# %%
+# %% tags=["stub"]
+pitfall_db = None  # a number of dB, from the formula (not measured)
+
+# %% tags=["solution"]
 weights_sum = 65.481 + 128.553 + 24.966  # = 219: dY = 219/255 * d(gray)
 pitfall_db = 20 * np.log10(255 / weights_sum)  # MSE scales by (219/255)^2
 print(f"{pitfall_db:.4f} dB")
 
-# %%
+# %% tags=["check"]
+assert isinstance(pitfall_db, (int, float)), "give pitfall_db as a number of dB"
 hf, sf = to_float(hr_g), to_float(sr_g)  # in float there is no rounding of Y: the effect is exact
 exact = psnr(data.as_rgb(hf), data.as_rgb(sf), crop_border=3, y_channel=True) - psnr(
     hf, sf, crop_border=3, y_channel=True
 )
 assert abs(pitfall_db - exact) < 1e-6, (
-    f"measured in float: {exact:.4f} dB; is the error factor 219/255, and is PSNR 10 log10 of an MSE (squared)?"
+    "not exact: by what factor does R = G = B scale every error in Y, and is PSNR 10 log10 of an MSE (squared)?"
 )
 assert abs(pitfall_db - (psnr_wrong - psnr_right)) < 0.05, "the uint8 measurement of section 2 should agree to rounding"
 print(f"Correct: {pitfall_db:.4f} dB; on uint8 images rounding Y makes it {psnr_wrong - psnr_right:.4f} dB.")
@@ -463,11 +478,15 @@ print(f"Correct: {pitfall_db:.4f} dB; on uint8 images rounding Y makes it {psnr_
 # %%
 noisy = data.degrade(hr, 3, kind="noise", noise_sigma=len("degradation") + 12)  # no peeking
 
-# %%
+# %% tags=["stub"]
+sigma = None  # a whole number of grey levels, measured from `noisy`
+
+# %% tags=["solution"]
 sigma = round(float(np.std((noisy - lrs["bicubic"].astype(float))[unclipped])))
 print(sigma)
 
-# %%
+# %% tags=["check"]
+assert isinstance(sigma, (int, np.integer)), "give sigma as a whole number of grey levels"
 assert np.array_equal(data.degrade(hr, 3, kind="noise", noise_sigma=sigma), noisy), (
     f"noise_sigma={sigma} does not reproduce `noisy`: measure where nothing is clipped"
 )
@@ -491,3 +510,29 @@ print(f"Correct: noise_sigma={sigma}.")
 # 4. Write the degradation model and name the six degradations of `srkit.data.degrade`. Which one do
 #    published tables use?
 # 5. Why can the PSNR of the *same* bicubic upscaler differ by a dB between two tutorials?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. It is 4: numpy adds two `uint8` values in `uint8` and keeps the result modulo 256 (260 − 256). For
+#    scalars it may warn about the overflow; on arrays it wraps silently. Add images safely in float:
+#    `to_float` (pixels in [0, 1]), compute, then `to_uint8`, which rounds and clips back to 0..255 (or at
+#    least `astype(int)` before adding or subtracting).
+# 2. The eye resolves fine detail in brightness much better than in colour, and Y holds most of the detail:
+#    its share of the Laplacian energy printed in section 2 is above one half in every colour training image.
+#    A network on Y needs one input and one output channel, and chroma is enlarged with bicubic. Tables score
+#    on Y even for RGB networks, so all methods are compared alike. In MATLAB's BT.601 "studio swing", Y lies
+#    in 16..235 (Cb and Cr in 16..240).
+# 3. One script converted the gray image to R = G = B before taking Y. Then $Y = 16 + 219\,v$, so every error
+#    is scaled by 219/255, the MSE by its square, and the PSNR rises by exactly 20 log10(255/219) = 1.32 dB
+#    (Exercise 2) with no change in the image. A gray image must be used as Y directly, as
+#    `srkit.metrics.psnr` does.
+# 4. $y = (x \circledast k)\downarrow_s + n$: the HR image $x$ blurred by a kernel $k$, subsampled by the scale
+#    $s$, plus noise $n$. `degrade` offers `bicubic` (BI), `blur` (BD: Gaussian blur, then one pixel in $s$),
+#    `noise` (DN: bicubic, then Gaussian noise), `blur-noise`, `bicubic-noaa` (no antialiasing) and `real`
+#    (blur, noise and JPEG). Published tables use BI: MATLAB's antialiased `imresize(HR, 1/s, 'bicubic')`,
+#    which `srkit.resize.imresize` reproduces.
+# 5. The two tutorials made their LR images with different resizers that are all called "bicubic". tf's
+#    default (`antialias=False`) does not widen the kernel when shrinking: it changes most LR pixels and moves
+#    the mean PSNR by tenths of a dB or more, up at ×2 and down at ×3 (section 4's table); Pillow and tf with
+#    antialiasing differ from MATLAB only slightly. Scoring RGB instead of Y, or skipping the border crop,
+#    changes the number too.

@@ -317,40 +317,64 @@ assert n_possible > 1000 * len(A), "random crops should offer orders of magnitud
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that
-# cell, then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1 (MATLAB's size rule).** Predict, *without calling `imresize`*, the shape of the LR image that
-# `imresize(im, 1/4)` makes from the training image `"motorcycle"` (modcrop **not** applied). MATLAB's rule
-# is `ceil(scale × size)` for height and width; store `(height, width, channels)` in `predicted_shape`.
+# **Exercise 1 (MATLAB's size rule).** Write `round_trip_shape(hr_shape, s)`: the shape of
+# `imresize(imresize(hr, 1 / s), s)` for an HR image of shape `hr_shape` ((H, W) or (H, W, C)) that was **not**
+# modcropped, predicted *without calling `imresize`*. The check compares it with the real round trip on small
+# images of many sizes at ×2, ×3 and ×4, and on `odd` of section 1.
 
-# %%
+
+# %% tags=["stub"]
+def round_trip_shape(hr_shape, s):
+    raise NotImplementedError("Exercise 1: the LR size by MATLAB's rule, then enlarged s times")
+
+
+# %% tags=["solution"]
 import math
 
-moto = train["motorcycle"]
-predicted_shape = (math.ceil(moto.shape[0] / 4), math.ceil(moto.shape[1] / 4), moto.shape[2])
-print(moto.shape, "->", predicted_shape)
 
-# %%
-actual = imresize(moto, 1 / 4).shape
-assert tuple(predicted_shape) == actual, f"imresize made {actual}; did you round up (ceil) rather than down?"
-assert actual[0] * 4 != moto.shape[0] or actual[1] * 4 != moto.shape[1], "this image is not a multiple of 4"
-print(
-    f"Correct: {moto.shape[:2]} -> {actual[:2]}; upscaled x4 that is {actual[0] * 4}x{actual[1] * 4}, not the HR size - modcrop first."
-)
+def round_trip_shape(hr_shape, s):
+    lr_h, lr_w = math.ceil(hr_shape[0] / s), math.ceil(hr_shape[1] / s)  # MATLAB rounds the LR size up
+    return (s * lr_h, s * lr_w) + tuple(hr_shape[2:])
+
+
+round_trip_shape(odd.shape, 3)
+
+# %% tags=["check"]
+for shape in [(13, 17), (12, 18, 3), (25, 31, 3), (9, 10), (24, 36)]:
+    for s in (2, 3, 4):
+        actual = imresize(imresize(np.zeros(shape, np.uint8), 1 / s), s).shape
+        got = tuple(round_trip_shape(shape, s))
+        assert got == actual, (
+            f"{shape} at x{s}: your function says {got}, but the round trip makes another shape: "
+            "how does MATLAB round a size that the scale does not divide?"
+        )
+assert tuple(round_trip_shape(odd.shape, 3)) == sr_odd.shape, "section 1's `odd` image does not come out right"
+print(f"Correct: {odd.shape[:2]} comes back as {sr_odd.shape[:2]}, not the HR size - modcrop first.")
 
 # %% [markdown]
 # **Exercise 2 (aligning a crop).** With the `lr`, `hr` pair of section 2 (×3), the LR crop
-# `lr[r:r + p, c:c + p]` with `r, c, p = 32, 80, 16` is one of the rows of `A` (stride 16). Store the
+# `lr[r:r + p, c:c + p]` with the `r, c, p` below is one of the rows of `A` (stride 16). Store the
 # matching HR crop in `hr_crop` (compute its slice yourself) and the index of that row of `A` in `row`.
 
 # %%
 r, c, p = 32, 80, 16
+
+# %% tags=["stub"]
+hr_crop = None  # a slice of hr
+row = None  # a whole number: the index of the crop's row in A
+
+# %% tags=["solution"]
 hr_crop = hr[scale * r : scale * (r + p), scale * c : scale * (c + p)]
 row = (r // 16) * (lr.shape[1] // 16) + c // 16  # the grid is walked row by row
 print(hr_crop.shape, row)
 
-# %%
+# %% tags=["check"]
+assert isinstance(row, (int, np.integer)), "give row as a whole number: an index into A"
+assert isinstance(hr_crop, np.ndarray), "give hr_crop as a slice of hr"
 assert np.array_equal(A[row], lr[r : r + p, c : c + p]), (
     f"A[{row}] is not the LR crop at ({r}, {c}): count the grid row by row"
 )
@@ -365,13 +389,17 @@ print("Correct: LR pixel (r, c) covers HR pixels scale*r .. scale*r + scale - 1.
 # symmetry `k` followed by symmetry `inverse[k]` gives back the original patch, for every `k`. (Hint: which
 # rotation undoes a rotation by 90°? What do two flips do?)
 
-# %%
+# %% tags=["stub"]
+inverse = None  # 8 whole numbers: inverse[k] undoes symmetry k
+
+# %% tags=["solution"]
 inverse = [(4 - k) % 4 if k < 4 else k for k in range(8)]  # rotate back; a flipped version is its own inverse
 print(inverse)
 
-# %%
+# %% tags=["check"]
+assert isinstance(inverse, (list, tuple)) and len(inverse) == 8, "give inverse as a list of 8 numbers"
+assert all(isinstance(v, (int, np.integer)) and 0 <= v < 8 for v in inverse), "each entry is a symmetry: 0 to 7"
 patch = tf.constant(A[k_best])
-assert len(inverse) == 8 and all(0 <= int(v) < 8 for v in inverse), "inverse needs 8 numbers, each in 0..7"
 for k in range(8):
     once, _ = data.augment_pair(patch, patch, k)
     back, _ = data.augment_pair(once, once, int(inverse[k]))
@@ -397,3 +425,30 @@ print("Correct: rotations by 90° and 270° undo each other, and flip + rotation
 # 4. Why are flips and rotations valid augmentations for SR, while e.g. a colour jitter on the HR image alone is not?
 # 5. Random crops or a fixed array of patches: what does each cost, and what does each give a model? What must
 #    you measure besides the pipeline's rate to know whether it limits training?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. MATLAB's `imresize` makes `ceil(size / s)` LR pixels, which enlarge to `s · ceil(size / s)`: more than the
+#    HR size unless $s$ divides it, so output and ground truth differ in shape and `psnr` refuses. Resizing the
+#    output to the HR size instead stretches it by a fraction of a pixel: every pixel is then compared with a
+#    slightly shifted one, and the score measures the misalignment, not the method. Modcrop cuts the leftover
+#    bottom rows and right columns of HR first.
+# 2. At ×4, LR pixel $(i, j)$ covers HR rows $4i$ to $4i + 3$ and columns $4j$ to $4j + 3$: for (10, 20), rows
+#    40 to 43 and columns 80 to 83, a 4×4 block.
+# 3. Shrinking ×3 stretches the 4-tap bicubic kernel to 12 HR pixels, so each LR pixel is a weighted sum of
+#    HR pixels up to 6 pixels from its centre. For the outer 2 LR pixels of a patch, part of that neighbourhood
+#    lies outside the HR patch: the original LR pixel saw the real neighbours, the downscaled patch sees its own
+#    edge pixels repeated instead. Interior LR pixels depend only on HR pixels inside the patch, so they match
+#    (up to a grey level of rounding).
+# 4. A flipped or rotated photograph is still a plausible photograph, and the degradation commutes with these
+#    symmetries (the bicubic kernel is symmetric and applied alike along both axes): the LR image of the
+#    flipped HR image is the flipped LR image, so all 8 versions are correct pairs (section 3 measured their
+#    alignment). A colour jitter on the HR image alone breaks the LR-to-HR relation: the target gets colours
+#    the input never had, and the model learns to change colours it cannot see. (Jittering the HR image
+#    before degrading it would be valid.)
+# 5. Random crops cost CPU time for every patch (cut, rotated, flipped while training runs), so the pipeline
+#    delivers fewer batches per second (section 4's rates); they give a model every crop position in 8
+#    symmetries, far more distinct examples, so it memorises less. A fixed array is cheap to deliver but shows
+#    the same few examples again and again. Measure also how many batches per second the model consumes: the
+#    pipeline should deliver at least about twice that, since both rates vary and share the CPU cores
+#    (lesson 16 measures both).

@@ -12,8 +12,8 @@
 # - how RAISR hashes pixels by local gradient structure and fits one linear filter per hash bucket;
 # - that this learned method beats bicubic on images it has never seen.
 #
-# **Time needed:** about 25 minutes to read (exercises not counted); the code runs in about 1 min
-# with the `cpu` budget (measured on a 2-core CPU): about 26 minutes in all.
+# **Time needed:** about 30 minutes to read (exercises not counted); the code runs in about 1 min
+# with the `cpu` budget (measured on a 2-core CPU): about 31 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -129,16 +129,70 @@ fig.suptitle(f"'{name}' x{scale}, zoomed (PSNR / SSIM of the whole image)")
 plt.show()
 
 # %% [markdown]
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
+#
+# **Exercise 1.** Write `enlarge_row(row, s, method)`, which enlarges a 1-D signal `s` times with the kernel
+# `METHODS[method]` (a tuple `kernel, width, _`), as this section describes. Output pixel $i$ (counted from 0)
+# sits at input position $u_i = (i + 0.5)/s - 0.5$; it reads every input pixel $j$ with
+# $|u_i - j| < \text{width}/2$, with weight $k(u_i - j)$, the weights normalised to sum to one; an index outside
+# the row reads the nearest end pixel. The check compares it with `imresize` on random rows, for the four
+# kernels and ×2 to ×4.
+
+
+# %% tags=["stub"]
+def enlarge_row(row, s, method):
+    raise NotImplementedError("Exercise 1: positions u_i, then normalised kernel weights of the nearby pixels")
+
+
+# %% tags=["solution"]
+def enlarge_row(row, s, method):
+    kernel, width, _ = METHODS[method]
+    n = len(row)
+    u = (np.arange(n * s) + 0.5) / s - 0.5  # input position of each output pixel
+    j = np.floor(u - width / 2)[:, None] + np.arange(int(np.ceil(width)) + 2)  # the input pixels it may read
+    weights = kernel(u[:, None] - j)
+    weights = weights / weights.sum(axis=1, keepdims=True)  # normalised to sum to one
+    return (weights * row[np.clip(j, 0, n - 1).astype(int)]).sum(axis=1)  # outside the row: the end pixel
+
+
+np.round(enlarge_row(np.array([0.0, 0.0, 1.0, 1.0]), 2, "bicubic"), 3)
+
+# %% tags=["check"]
+rng = np.random.default_rng(3)
+for method in methods:
+    for s in (2, 3, 4):
+        row = rng.random(17)
+        expected = imresize(row[None, :], (1, s), method=method)[0]  # a one-row image, enlarged along x only
+        got = np.asarray(enlarge_row(row, s, method))
+        assert got.shape == expected.shape, f"{method} x{s}: return s * len(row) values"
+        inside = slice(4 * s, -4 * s)
+        assert np.allclose(got[inside], expected[inside], rtol=0, atol=1e-9), (
+            f"{method} x{s}: wrong values away from the ends: check u_i, which pixels you read and their weights"
+        )
+        assert np.allclose(got, expected, rtol=0, atol=1e-9), (
+            f"{method} x{s}: right inside, wrong near the ends: an index outside the row reads the end pixel"
+        )
+print("Correct: every interpolator is this one weighted sum; only the kernel and its width change.")
+
+# %% [markdown]
 # ## 2. PSNR, by hand
-# `srkit.metrics.psnr` is short, but every line of it matters. Here it is built step by step on the bicubic
+# `srkit.metrics.psnr` is short, but every line of it matters. You build it step by step on the bicubic
 # result above: take the luma Y of both images (BT.601, MATLAB range, rounded to uint8 as MATLAB does), crop
 # `scale` pixels from every border, then $\mathrm{PSNR} = 10\log_{10}(255^2 / \mathrm{MSE})$.
 #
-# **Exercise 1.** Complete the computation (a worked solution is filled in — try it yourself first) and
-# compare with `psnr(hr, bicubic, crop_border=scale, y_channel=True)`.
+# **Exercise 2.** Compute `my_psnr`, the PSNR of `bicubic` against `hr`, with these steps (`rgb2ycbcr`,
+# slicing, `np.mean`, `np.log10`; not `psnr`). The check compares it with
+# `psnr(hr, bicubic, crop_border=scale, y_channel=True)`.
 
 # %%
 bicubic = outputs["bicubic"]
+
+# %% tags=["stub"]
+my_psnr = None  # a number, in dB
+
+# %% tags=["solution"]
 y_hr = rgb2ycbcr(hr)[..., 0].astype(np.float64)  # Y of the reference, 16..235
 y_sr = rgb2ycbcr(bicubic)[..., 0].astype(np.float64)  # Y of the result
 c = scale
@@ -146,11 +200,17 @@ mse = np.mean((y_hr[c:-c, c:-c] - y_sr[c:-c, c:-c]) ** 2)
 my_psnr = 10 * np.log10(255.0**2 / mse)
 print(f"by hand: {my_psnr:.4f} dB   srkit: {psnr(hr, bicubic, crop_border=scale, y_channel=True):.4f} dB")
 
-# %%
-reference = psnr(hr, bicubic, crop_border=scale, y_channel=True)
-assert abs(my_psnr - reference) < 1e-9, (
-    f"{my_psnr:.4f} dB vs {reference:.4f} dB: use the Y channel, crop {scale} pixels per border, and 255 as the peak"
+# %% tags=["check"]
+assert isinstance(my_psnr, (int, float, np.floating)), "give `my_psnr` as a number, in dB"
+slips = {
+    "crop `scale` pixels from every border before the mean": psnr(hr, bicubic, crop_border=0, y_channel=True),
+    "measure Y only, not the three RGB channels": psnr(hr, bicubic, crop_border=scale, y_channel=False),
+}
+hint = next(
+    (h for h, value in slips.items() if abs(my_psnr - value) < 1e-6),
+    "use Y as uint8 (16..235), crop `scale` pixels per border, and 255 as the peak",
 )
+assert abs(my_psnr - psnr(hr, bicubic, crop_border=scale, y_channel=True)) < 1e-9, f"not srkit's value: {hint}"
 print(
     "Correct. Without the crop it would be",
     round(psnr(hr, bicubic, crop_border=0, y_channel=True), 2),
@@ -158,20 +218,6 @@ print(
     round(psnr(hr, bicubic, crop_border=scale, y_channel=False), 2),
     "dB - conventions matter.",
 )
-
-# %% [markdown]
-# **Exercise 2.** Rank the four interpolators at ×4 on the test split, best first, using `table`, and
-# store the list of names in `ranking_x4`.
-
-# %%
-ranking_x4 = sorted(methods, key=lambda m: table[(m, 4)][0], reverse=True)
-ranking_x4
-
-# %%
-assert sorted(ranking_x4) == sorted(methods), "rank all four methods"
-psnrs = [table[(m, 4)][0] for m in ranking_x4]
-assert psnrs == sorted(psnrs, reverse=True), "best (highest PSNR) first"
-print("Correct:", " > ".join(ranking_x4))
 
 # %% [markdown]
 # ## 3. RAISR: learning filters from examples
@@ -316,27 +362,44 @@ viz.flipbook(kernel_outputs, names=("method",), reference=hr_rgb, zoom=(50, 120,
 # the fur?
 
 # %% [markdown]
-# **Exercise 3.** Which angle bucket does a perfectly **vertical** edge fall in, and how coherent is it?
-# Make an image whose left half is 0.2 and right half 0.8, compute its `raisr.gradient_structure`, quantise
-# it with `raisr.quantize` (24 angles) and store the angle bucket and the coherence at the centre pixel in
-# `vertical_bucket` and `vertical_coherence`.
+# **Exercise 3.** Write `edge(theta)`: a 41×41 image of a straight edge through the centre pixel (row 20,
+# column 20) whose gradient points in the direction `theta` (radians, RAISR's convention: x to the right,
+# y **up**, so a vertical edge has angle 0). Give it a smooth profile, $0.5 + 0.3\tanh(d)$, with $d$ the signed
+# distance in pixels from the edge line along the gradient: a hard 0/1 step drawn on the pixel grid is a
+# staircase, whose angle the hash misreads. The check hashes `edge(k * np.pi / 24)` for all 24 bucket centres
+# with `raisr.gradient_structure` and `raisr.quantize` and expects bucket `k` at the centre pixel, with a
+# coherence close to 1.
 
-# %%
-edge = np.full((41, 41), 0.2)
-edge[:, 20:] = 0.8
-structure = raisr.gradient_structure(edge)
-angle_buckets, _, _ = raisr.quantize(structure, angles=24)
-vertical_bucket = int(angle_buckets[20, 20])
-vertical_coherence = float(structure.coherence[20, 20])
-print(vertical_bucket, round(vertical_coherence, 4))
 
-# %%
-check = raisr.gradient_structure(edge)
-assert vertical_bucket == int(raisr.quantize(check, angles=24)[0][20, 20]) == 0, (
-    "the gradient of a vertical edge points along x: angle 0, bucket 0"
-)
-assert vertical_coherence > 0.95, "a single straight edge has one dominant direction: coherence close to 1"
-print("Correct: intensity changes only along x, so the dominant gradient direction is 0 rad.")
+# %% tags=["stub"]
+def edge(theta):
+    raise NotImplementedError("Exercise 3: signed distance d from x, y (y up), then 0.5 + 0.3 tanh(d)")
+
+
+# %% tags=["solution"]
+def edge(theta):
+    rows, cols = np.mgrid[:41, :41] - 20
+    x, y = cols, -rows  # rows grow downwards, RAISR's y points up
+    d = x * np.cos(theta) + y * np.sin(theta)  # signed distance from the edge line, along the gradient
+    return 0.5 + 0.3 * np.tanh(d)
+
+
+plt.imshow(edge(np.pi / 6), cmap="gray")
+plt.title("edge(pi / 6)")
+plt.show()
+
+# %% tags=["check"]
+for k in range(24):
+    image = np.asarray(edge(k * np.pi / 24), dtype=np.float64)
+    assert image.shape == (41, 41), "`edge` must return a 41 x 41 image"
+    structure = raisr.gradient_structure(image)
+    bucket = int(raisr.quantize(structure, angles=24)[0][20, 20])
+    assert bucket == k or k % 12 == 0 or bucket != (24 - k) % 24, (
+        f"edge(k * pi / 24) with k = {k} lands in the mirrored bucket: rows grow downwards, but y points up"
+    )
+    assert bucket == k, f"edge(k * pi / 24) with k = {k} lands in another bucket: the gradient is (cos, sin) of theta"
+    assert structure.coherence[20, 20] > 0.9, f"with k = {k} the edge is not clean and straight: coherence too low"
+print("Correct: a vertical edge is bucket 0, a horizontal one bucket 12; a clean straight edge is fully coherent.")
 
 # %% [markdown]
 # **Exercise 4.** The ridge weight $\lambda$ pulls every filter towards the identity (plain bicubic).
@@ -349,14 +412,24 @@ print("Correct: intensity changes only along x, so the dominant gradient directi
 validation_images = data.bundled("validation")
 small = dict(scale=3, max_samples=20_000)
 on_validation = dict(scale=3, crop_border=3, protocol="y")
+psnr_bicubic_val = evaluate(lambda lr: imresize(lr, 3), validation_images, **on_validation).mean_psnr
+print(f"validation, bicubic: {psnr_bicubic_val:.2f} dB")
+
+# %% tags=["stub"]
+psnr_default = None  # mean validation PSNR of RAISR fitted with lam=0.01, in dB
+psnr_huge = None  # the same with lam=1e4
+
+# %% tags=["solution"]
 psnr_default = evaluate(
     raisr.fit(train_images, lam=0.01, **small).upscale, validation_images, **on_validation
 ).mean_psnr
 psnr_huge = evaluate(raisr.fit(train_images, lam=1e4, **small).upscale, validation_images, **on_validation).mean_psnr
-psnr_bicubic_val = evaluate(lambda lr: imresize(lr, 3), validation_images, **on_validation).mean_psnr
 print(f"validation: bicubic {psnr_bicubic_val:.2f} dB | lam=0.01: {psnr_default:.2f} dB | lam=1e4: {psnr_huge:.2f} dB")
 
-# %%
+# %% tags=["check"]
+assert all(isinstance(p, (int, float, np.floating)) for p in (psnr_default, psnr_huge)), (
+    "give `psnr_default` and `psnr_huge` as numbers: mean PSNRs on the validation split, in dB"
+)
 assert psnr_default > psnr_bicubic_val + 0.2, "with a small ridge the learned filters should beat bicubic"
 assert abs(psnr_huge - psnr_bicubic_val) < abs(psnr_default - psnr_bicubic_val), (
     "a huge ridge forces every filter to the identity: the result collapses towards bicubic"
@@ -378,3 +451,22 @@ print("Correct: the ridge trades fitting the data against staying close to bicub
 # 3. What does the pixel type (position modulo the scale) capture, and how many buckets are there at ×4?
 # 4. Why must the filters be fitted on the training split only, and what would a test-split fit prove?
 # 5. What does the ridge weight trade off?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. Their kernels have negative lobes (bicubic between 1 and 2 pixels away, Lanczos-3 in alternating lobes):
+#    next to an edge, a pixel subtracts a little of the far side, so the transition gets steeper and slightly
+#    overshoots (the thin halo of the flip-book). Bilinear's triangle is never negative: each output is a
+#    weighted average of its two neighbours and always lies between them, so it can only smooth.
+# 2. The filter is applied to the bicubic image, on the HR grid: the bucket must describe the very patch the
+#    filter will see, measured the same way in training and in use. The LR image has no pixel at most HR
+#    positions, and its gradients are those of a coarser grid.
+# 3. Each of the $s^2$ HR positions inside an $s \times s$ block sits at a different offset from the LR pixels,
+#    so bicubic blurs it differently and it needs its own filter. At ×4 there are
+#    $4^2 \times 24 \times 3 \times 3 = 3456$ buckets.
+# 4. The test images must stay unseen so that their score estimates the quality on new images. Fitted on the
+#    test split, the filters could adapt to those very images: a higher score that only shows RAISR can fit
+#    what it was given, not that it generalises. Settings such as the ridge are chosen on validation.
+# 5. Fitting the training pixels of each bucket (filters free to follow the data, noisy where a bucket has few
+#    samples) against staying close to the identity filter, i.e. to bicubic. Exercise 4 shows both ends: a
+#    huge ridge collapses RAISR to bicubic, a small one keeps what the data taught.

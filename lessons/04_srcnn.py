@@ -315,8 +315,9 @@ viz.swipe(crop_bicubic, crop_hr, labels=("bicubic (input)", "HR (target)"), widt
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
-# then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** A convolution with $n_\text{out}$ filters of size $f \times f$ over $n_\text{in}$ channels has
 # $n_\text{out}(f^2 n_\text{in} + 1)$ parameters (weights plus one bias per filter). Write
@@ -324,7 +325,12 @@ viz.swipe(crop_bicubic, crop_hr, labels=("bicubic (input)", "HR (target)"), widt
 # it with `models.count_params` for 9-1-5, 9-5-5 and a few other shapes.
 
 
-# %%
+# %% tags=["stub"]
+def srcnn_params(f1, f2, f3, n1, n2, channels=1):
+    raise NotImplementedError("Exercise 1: add up the three layers, n_out * (f * f * n_in + 1) each")
+
+
+# %% tags=["solution"]
 def srcnn_params(f1, f2, f3, n1, n2, channels=1):
     extract = n1 * (f1 * f1 * channels + 1)
     mapping = n2 * (f2 * f2 * n1 + 1)
@@ -334,7 +340,7 @@ def srcnn_params(f1, f2, f3, n1, n2, channels=1):
 
 srcnn_params(9, 1, 5, 64, 32)
 
-# %%
+# %% tags=["check"]
 for shape in [
     dict(f1=9, f2=1, f3=5, n1=64, n2=32),
     dict(f1=9, f2=5, f3=5, n1=64, n2=32),
@@ -342,49 +348,81 @@ for shape in [
     dict(f1=9, f2=1, f3=5, n1=64, n2=32, channels=3),
 ]:
     expected = models.count_params(models.srcnn(SCALE, **shape))
-    assert srcnn_params(**shape) == expected, f"{shape}: expected {expected:,}, got {srcnn_params(**shape):,}"
+    got = srcnn_params(**shape)
+    assert got == expected, (
+        f"{shape}: your count is too {'large' if got > expected else 'small'}: each layer has n_out filters of "
+        "f x f x n_in weights and one bias, and the last layer has `channels` filters"
+    )
 print("Correct: 9-1-5 has 8,129 parameters and 9-5-5 57,281; the 9x9 first layer holds most of 9-1-5's.")
 
 # %% [markdown]
-# **Exercise 2.** Predict, without running anything, what happens to a **120×90** input: the length of the
-# classifier's flattened feature vector (`flat_length`, before the dense layer; remember that a 2×2 pooling of
-# an odd size rounds down), whether the classifier can classify it (`classifier_accepts`, True or False), and the
-# shape of SRCNN's output (`srcnn_shape`, with the batch axis).
+# **Exercise 2.** Predict, without running anything, what the classifier of section 2 does with other input
+# sizes. Give `flat_length`, the length of its flattened feature vector (before the dense layer) for a
+# **120×90** input (a 2×2 pooling of an odd size rounds down), and `accepted_sizes`, the set of the (height,
+# width) pairs in `candidates` that it can classify at all: its dense layer takes exactly 4,096 inputs.
 
 # %%
+candidates = [(33, 33), (36, 36), (35, 34), (32, 31), (64, 16), (16, 64), (66, 18), (130, 9), (100, 80), (120, 90)]
+
+# %% tags=["stub"]
+flat_length = None  # a whole number
+accepted_sizes = set()  # the (height, width) pairs from `candidates` that the classifier accepts
+
+# %% tags=["solution"]
 flat_length = (120 // 2 // 2) * (90 // 2 // 2) * 64  # 120 -> 60 -> 30, 90 -> 45 -> 22, 64 channels
-classifier_accepts = False  # the dense layer was built for 8 * 8 * 64 = 4,096 inputs
-srcnn_shape = (1, 120, 90, 1)  # fully convolutional: same size, one channel (Y)
-flat_length, classifier_accepts, srcnn_shape
+# two poolings leave (h // 4) x (w // 4) positions of 64 channels: the count must be 8 * 8 * 64 = 4,096
+accepted_sizes = {(h, w) for h, w in candidates if (h // 4) * (w // 4) * 64 == 4096}
+flat_length, sorted(accepted_sizes)
 
-# %%
+# %% tags=["check"]
+assert isinstance(flat_length, (int, np.integer)), "give `flat_length` as a whole number"
 x = np.zeros((1, 120, 90, 1), dtype="float32")
 for layer in clf.layers[1:-1]:  # everything up to the dense layer
     x = layer(x)
-assert flat_length == x.shape[-1], f"the flattened vector has {x.shape[-1]:,} values, not {flat_length:,}"
-try:
-    clf.layers[-1](x)
-    accepted = True
-except ValueError:
-    accepted = False
-assert classifier_accepts == accepted, "the dense layer expects exactly 4,096 inputs"
-assert tuple(srcnn_shape) == tuple(srcnn(np.zeros((1, 120, 90, 1), "float32")).shape), (
-    "SRCNN keeps the size of its input"
+assert flat_length == x.shape[-1], (
+    "flat_length is off: each 2x2 pooling halves the height and the width (rounding down), "
+    "and the last convolution has 64 channels"
 )
-print("Correct: pooling shrinks, flattening ties the size; SRCNN maps 120x90 to 120x90.")
+
+
+def classifies(h, w):
+    """Whether the classifier runs on an h x w input."""
+    x = np.zeros((1, h, w, 1), dtype="float32")
+    try:
+        for layer in clf.layers[1:]:
+            x = layer(x)
+    except ValueError:
+        return False
+    return True
+
+
+measured = {(h, w) for h, w in candidates if classifies(h, w)}
+missing, wrong = measured - set(accepted_sizes), set(accepted_sizes) - measured
+assert not missing and not wrong, (
+    f"{len(missing)} size(s) the classifier accepts are missing, and it rejects {len(wrong)} of yours: "
+    "count the positions left after two poolings"
+)
+print("Correct: the dense layer checks only how many numbers arrive, not the image's shape:")
+print("it takes a 130 x 9 strip but not a 36 x 36 square. SRCNN, without it, takes every size.")
 
 # %% [markdown]
 # **Exercise 3.** The **receptive field** of an output pixel is the set of input pixels that can change it.
 # A single pixel sees itself (1 pixel), and each $f \times f$ convolution widens that by $f - 1$ pixels.
 # Compute SRCNN 9-1-5's `receptive_field` (its side, in pixels) from this rule, then check it empirically with
-# the shipped trained SRCNN (`pretrained.load("srcnn-x3")`, lesson 05 tests it): perturb the
-# centre pixel of a 41×41 noisy gray image, find which output pixels change at all, and store the height and
-# width of the changed region in `changed_extent`.
+# the shipped trained SRCNN (`srcnn_pretrained`, lesson 05 tests it): perturb the centre pixel of `probe`, a
+# 41×41 noisy gray image, find which output pixels change at all, and store the height and width of the
+# changed region in `changed_extent`.
 
 # %%
 srcnn_pretrained = pretrained.load("srcnn-x3")
-receptive_field = 9 + 1 + 5 - 2
 probe = (0.5 + np.random.default_rng(0).uniform(-0.1, 0.1, (1, 41, 41, 1))).astype("float32")
+
+# %% tags=["stub"]
+receptive_field = None  # a whole number of pixels
+changed_extent = None  # (height, width) of the region of outputs that change
+
+# %% tags=["solution"]
+receptive_field = 9 + 1 + 5 - 2
 bumped = probe.copy()
 bumped[0, 20, 20, 0] += 0.3
 changed = np.abs(np.asarray(srcnn_pretrained(bumped)) - np.asarray(srcnn_pretrained(probe)))[0, ..., 0] > 0
@@ -392,10 +430,15 @@ rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axi
 changed_extent = (int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1))
 receptive_field, changed_extent
 
-# %%
-assert receptive_field == 13, "each f x f layer adds f - 1 pixels: 1 + (9 - 1) + (1 - 1) + (5 - 1) = 13"
-assert tuple(changed_extent) == (13, 13), (
-    f"the changed region is {changed_extent}; did you perturb one pixel away from the border?"
+# %% tags=["check"]
+assert isinstance(receptive_field, (int, np.integer)), "give `receptive_field` as a whole number of pixels"
+assert receptive_field == 1 + (9 - 1) + (1 - 1) + (5 - 1), (
+    "receptive_field is off: start from 1 pixel and let each f x f layer add f - 1"
+)
+assert np.shape(changed_extent) == (2,), "give `changed_extent` as (height, width)"
+assert tuple(changed_extent) == (receptive_field, receptive_field), (
+    "the changed region is not the receptive field's square: perturb one pixel far from the border, and count "
+    "every output that changes at all"
 )
 print("Correct: one input pixel influences a 13x13 square of outputs, and each output sees 13x13 inputs.")
 print(
@@ -423,3 +466,20 @@ print(
 # 3. What do SRCNN's three layers do, and how many parameters does each have?
 # 4. Why is minimising the MSE the same as maximising PSNR on a batch, but not the same as maximising the mean
 #    PSNR of a test set?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. SRCNN has no layer that enlarges: bicubic makes the input as large as the output, so the network only
+#    has to sharpen, and input and target patches are aligned pixel for pixel. The cost: all three
+#    convolutions run on the HR grid, $s^2$ times as many pixels as the LR image (nine at ×3), so the
+#    arithmetic grows with the output size; lesson 06's networks work on the LR grid instead.
+# 2. Pooling keeps one value of each block and drops the rest (section 2's handwriting vanished), while SR must
+#    add detail; the dense layer fixes how many numbers may arrive, so the input size is fixed (Exercise 2);
+#    the softmax outputs class probabilities that sum to 1, not an image of intensities.
+# 3. Patch extraction, 64 filters of 9×9 over 1 channel: $64 \times (81 + 1) = 5248$; non-linear mapping,
+#    32 filters of 1×1 over 64 channels: $32 \times (64 + 1) = 2080$; reconstruction, 1 filter of 5×5 over 32
+#    channels, linear: $25 \times 32 + 1 = 801$. Together 8,129, most of them in the first layer.
+# 4. On a batch, PSNR $= 10\log_{10}(1/\mathrm{MSE})$ is a decreasing function of the MSE, so lowering one
+#    raises the other. The test score is the mean of per-image PSNRs of full images (Y, border cropped): a log
+#    per image, and the log is concave, so an image with a large error weighs more in a pooled MSE than in
+#    the mean PSNR (section 3 printed both). The loss also sees random patches, not whole test images.

@@ -16,8 +16,8 @@
 # - to test on held-out images against bicubic, to compare with the shipped pretrained SRCNN, and to upscale
 #   colour and gray images of your own.
 #
-# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 4 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 44 minutes in all.
+# **Time needed:** about 45 minutes to read (exercises not counted); the code runs in about 4 min
+# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 49 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -414,30 +414,48 @@ assert change[0] > 2 * max(change[1], change[2]), "SRCNN works on Y; Cb and Cr c
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
-# then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** Keras reported a training loss (the MSE of the last epoch's patches, in $[0,1]$) for the
-# Adam run of section 1. Write `psnr_from_mse(mse, peak=1.0)`, convert that loss to a PSNR (`loss_psnr`), and compute the
-# MSE a model 1 dB better would need (`mse_one_db_better`). Why is `loss_psnr` not the validation PSNR?
-
+# Adam run of section 1: `final_loss` below. Write `psnr_from_mse(mse, peak=1.0)`, convert that loss to a PSNR
+# (`loss_psnr`), and compute the MSE a model 1 dB better would need (`mse_one_db_better`). Why is `loss_psnr`
+# not the validation PSNR?
 
 # %%
+final_loss = adam["loss"][-1]
+
+
+# %% tags=["stub"]
+def psnr_from_mse(mse, peak=1.0):
+    raise NotImplementedError("Exercise 1: PSNR from the MSE and the peak value")
+
+
+loss_psnr = None  # a number, in dB
+mse_one_db_better = None  # a number
+
+
+# %% tags=["solution"]
 def psnr_from_mse(mse, peak=1.0):
     return 10 * math.log10(peak**2 / mse)
 
 
-final_loss = adam["loss"][-1]
 loss_psnr = psnr_from_mse(final_loss)
 mse_one_db_better = final_loss * 10**-0.1
 print(f"loss {final_loss:.5f} -> {loss_psnr:.2f} dB; 1 dB better needs MSE {mse_one_db_better:.5f}")
 
-# %%
+# %% tags=["check"]
 assert abs(psnr_from_mse(1e-3) - 30) < 1e-9 and abs(psnr_from_mse(65.025, peak=255) - 30) < 1e-9, (
-    "PSNR = 10 log10(peak^2 / MSE): 0.001 on [0, 1] images, or 65.025 on 0..255 images, is 30 dB"
+    "psnr_from_mse is off: PSNR = 10 log10(peak^2 / MSE), for images in [0, 1] (peak 1) or 0..255 (peak 255)"
 )
-assert abs(loss_psnr - 10 * math.log10(1 / adam["loss"][-1])) < 1e-9, "convert adam['loss'][-1], the last epoch"
-assert abs(psnr_from_mse(mse_one_db_better) - loss_psnr - 1) < 1e-9, "+1 dB is an MSE 10**-0.1 = 0.79 times smaller"
+assert all(isinstance(v, (int, float, np.floating)) for v in (loss_psnr, mse_one_db_better)), (
+    "give `loss_psnr` and `mse_one_db_better` as numbers"
+)
+assert abs(loss_psnr - 10 * math.log10(1 / final_loss)) < 1e-9, "loss_psnr: convert final_loss, the last epoch's loss"
+assert abs(psnr_from_mse(mse_one_db_better) - loss_psnr - 1) < 1e-9, (
+    "mse_one_db_better: the MSE whose PSNR is one dB above loss_psnr (a higher PSNR needs a smaller MSE)"
+)
 print(
     f"Correct. {loss_psnr:.2f} dB (loss) vs {adam['val_psnr'][-1]:.2f} dB (validation) measure different things: the loss pools"
 )
@@ -456,7 +474,15 @@ print("of per-image PSNRs of whole, unseen validation images, border cropped, af
 # `CosineDecay` at many steps and for other settings.
 
 
-# %%
+# %% tags=["stub"]
+def cosine_rate(t, total, start, alpha=0.1):
+    raise NotImplementedError("Exercise 2: the cosine decay formula above, held at its end value after `total`")
+
+
+sgd_rate_halfway = None  # a number
+
+
+# %% tags=["solution"]
 def cosine_rate(t, total, start, alpha=0.1):
     end = alpha * start
     return end + (start - end) * 0.5 * (1 + math.cos(math.pi * min(t, total) / total))
@@ -465,46 +491,63 @@ def cosine_rate(t, total, start, alpha=0.1):
 sgd_rate_halfway = cosine_rate(steps // 2, steps, 0.01)
 sgd_rate_halfway
 
-# %%
+# %% tags=["check"]
 for total, start, alpha in [(steps, 0.01, 0.1), (1000, 0.5, 0.0), (7, 1.0, 0.25)]:
     keras_rate = keras.optimizers.schedules.CosineDecay(start, decay_steps=total, alpha=alpha)
     for t in (0, 1, total // 3, total // 2, total, total + 5):
         assert abs(cosine_rate(t, total, start, alpha) - float(keras_rate(t))) <= 1e-6 * start, (
-            f"cosine_rate({t}, {total}, {start}, {alpha}) differs from Keras' CosineDecay"
+            f"cosine_rate(t, total, start, alpha) differs from Keras' CosineDecay at step {t} of {total}"
+            + (": after the last step the rate stays at its end value" if t > total else "")
         )
+assert isinstance(sgd_rate_halfway, (int, float, np.floating)), "give `sgd_rate_halfway` as a number"
 assert abs(sgd_rate_halfway - float(schedule(0.01)(steps // 2))) < 1e-9, (
-    "sgd_rate_halfway: SGD's schedule (start 0.01, decay over `steps`) at step steps // 2"
+    "sgd_rate_halfway is off: use SGD's start rate, and `steps` as the total, at step steps // 2"
 )
 print(f"Correct: halfway SGD steps with {sgd_rate_halfway:.4f}, {sgd_rate_halfway / 0.01:.0%} of its start rate;")
 print("the mean of the start and the end rate, as the cosine is symmetric about the middle of the run.")
 
 # %% [markdown]
-# **Exercise 3.** srkit also ships an SRCNN trained for ×4 (`srcnn-x4`). Are its weights a better start for ×3
-# than the ×2 weights of section 2? Copy them into a fresh ×3 SRCNN (`x4_start`), store its validation PSNR at
-# ×3 before any training in `x4_start_psnr` (scored as `start_val` was), and set `better_start` to `"x2"` or
-# `"x4"`.
+# **Exercise 3.** Write `upscale_colour(image, model)`, the colour pipeline of section 4 that `srkit.upscale`
+# runs for SRCNN, without calling it: for a uint8 RGB `image`, convert to floats in $[0, 1]$ and to YCbCr
+# (`rgb2ycbcr`), enlarge all three channels ×`SCALE` with bicubic (`bicubic_upscaler`), replace the enlarged Y
+# by the network's output on it (the model takes a batch, shape (1, H, W, 1), float32), convert back
+# (`ycbcr2rgb`), clip to $[0, 1]$ and round to uint8 only at the end (`data.to_uint8`). The check runs it on
+# `photo` with the pretrained SRCNN and compares it with section 4's `srkit.upscale` result.
 
 # %%
-x4_start = models.build("srcnn-915", scale=SCALE)
-pretrained.transfer("srcnn-x4", x4_start)
-x4_start_psnr = evaluate(
-    lambda lr: srkit.upscale(lr, model=x4_start, scale=SCALE), val_images, scale=SCALE, crop_border=SCALE
-).mean_psnr
-better_start = "x4" if x4_start_psnr > start_val else "x2"
-x4_start_psnr, better_start
+from srkit.color import ycbcr2rgb
 
-# %%
-check = models.build("srcnn-915", scale=SCALE)
-pretrained.transfer("srcnn-x4", check)
-expected = evaluate(lambda lr: srkit.upscale(lr, model=check, scale=SCALE), val_images, scale=SCALE, crop_border=SCALE)
-assert abs(x4_start_psnr - expected.mean_psnr) < 1e-6, "x4_start_psnr: srcnn-x4's weights in a x3 SRCNN, untrained"
-assert better_start == ("x4" if expected.mean_psnr > start_val else "x2"), "compare x4_start_psnr with start_val"
-print(
-    f"Correct: at x3, untrained: x2 weights {start_val:.2f} dB, x4 weights {x4_start_psnr:.2f} dB, bicubic {bicubic_val:.2f} dB."
+
+# %% tags=["stub"]
+def upscale_colour(image, model):
+    raise NotImplementedError("Exercise 3: YCbCr floats, bicubic, the network on Y, back to RGB uint8")
+
+
+# %% tags=["solution"]
+def upscale_colour(image, model):
+    ycc = rgb2ycbcr(image / 255.0)  # floats: Y in [16/255, 235/255]
+    big = bicubic_upscaler(SCALE)(ycc)  # Cb and Cr stay bicubic
+    big[..., 0] = np.asarray(model(big[None, ..., :1].astype("float32")))[0, ..., 0]  # the network sharpens Y
+    return data.to_uint8(np.clip(ycbcr2rgb(big), 0, 1))
+
+
+upscale_colour(photo, srcnn_pretrained).shape
+
+# %% tags=["check"]
+mine = np.asarray(upscale_colour(photo, srcnn_pretrained))
+reference, bicubic_colour = enlarged["colour"]  # srkit.upscale and bicubic, section 4
+assert mine.shape == reference.shape and mine.dtype == np.uint8, (
+    "return a uint8 RGB image SCALE times larger than the input"
 )
-print(
-    "Each network learned how strongly to sharpen the blur of its own scale; at x3 both are off, by different amounts."
+difference = np.abs(mine.astype(int) - reference.astype(int))
+nearer_bicubic = np.abs(mine.astype(int) - bicubic_colour.astype(int)).mean() < difference.mean()
+assert difference.max() <= 1 and difference.mean() < 0.01, (
+    "that is close to bicubic: replace the enlarged Y by the network's output"
+    if nearer_bicubic
+    else "not srkit.upscale's result: stay in floats until the end, run the network on the enlarged Y only, and "
+    "keep Cb and Cr from bicubic"
 )
+print("Correct: the network touches Y only; colour comes from bicubic, as the paper did.")
 
 # %% [markdown]
 # ## Summary
@@ -523,3 +566,21 @@ print(
 # 2. Why can a freshly initialised SRCNN score far below bicubic, although bicubic is its input?
 # 3. Why can the weights of a ×2 SRCNN start a ×3 training run, and what does that start save?
 # 4. Why must the learning-rate and optimiser comparison be made on validation images, never on test images?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. Adam divides each parameter's step by a running estimate of the size of that parameter's gradient (and
+#    averages the gradients like momentum), so every parameter moves at a similar pace, even in layers whose
+#    gradients are small; SGD with momentum uses one learning rate for all, with steps proportional to the
+#    gradient. The rate is lowered at the end because large steps would only jump around the minimum; small
+#    ones settle into it (the cosine decay to a tenth of the start rate).
+# 2. Random initial weights do not implement the identity: the network's first output is an arbitrary filtered
+#    version of its input (at step 0 of the flip-book, nothing like the image), so its PSNR is far below that
+#    of the bicubic image it was given. It must first learn to pass the image through, then to improve on it.
+# 3. SRCNN's three convolutions have the same shapes at every scale, and at ×2 and ×3 alike the input is a
+#    bicubic-enlarged image of the HR size: the ×2 weights already copy it and steepen its edges, a good
+#    start for ×3. That start saves the steps a fresh network spends learning to copy its input; section 2's
+#    start already beats bicubic before any ×3 step.
+# 4. The test images must give an unbiased estimate of the quality on new images. Choosing the optimiser or the
+#    learning rate by their test score makes the test split part of the selection: the winner's score is then
+#    optimistic. Choose on validation, and score on the test split once, at the end.

@@ -410,8 +410,9 @@ assert worst < 2, "the shipped models should leave less than 2 grey levels of ch
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
-# then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** Write `pixel_shuffle(x, s)` in NumPy with one `reshape`, one `transpose` and one `reshape`
 # (no loops) for an array of shape (H, W, C·s²), in Keras/TensorFlow's channel order: channel
@@ -421,7 +422,12 @@ assert worst < 2, "the shipped models should leave less than 2 grey levels of ch
 # `DepthToSpace` on random data for several scales and channel counts.
 
 
-# %%
+# %% tags=["stub"]
+def pixel_shuffle(x, s):
+    raise NotImplementedError("Exercise 1: one reshape, one transpose, one reshape")
+
+
+# %% tags=["solution"]
 def pixel_shuffle(x, s):
     h, w, cs2 = x.shape
     c = cs2 // (s * s)
@@ -431,7 +437,7 @@ def pixel_shuffle(x, s):
 
 pixel_shuffle(np.arange(36).reshape(2, 2, 9), 3)[..., 0]
 
-# %%
+# %% tags=["check"]
 rng = np.random.default_rng(1)
 for s, c in [(2, 1), (3, 1), (4, 1), (2, 3), (3, 3)]:
     x = rng.normal(size=(5, 7, c * s * s)).astype("float32")
@@ -448,12 +454,21 @@ print("Correct: a pixel shuffle is a reshape-transpose-reshape; it costs no arit
 
 # %%
 candidates = [(9, 2), (9, 3), (9, 4), (8, 2), (8, 4), (6, 4), (4, 2), (3, 2), (12, 3), (12, 4)]
+
+# %% tags=["stub"]
+even_pairs = set()  # the (kernel size, stride) pairs from `candidates` that your rule says overlap evenly
+
+# %% tags=["solution"]
 even_pairs = {(k, s) for k, s in candidates if k % s == 0}  # the stride divides the kernel size
 sorted(even_pairs)
 
-# %%
+# %% tags=["check"]
 measured = {(k, s) for k, s in candidates if overlap_counts(k, s).min() == overlap_counts(k, s).max()}
-assert set(even_pairs) == measured, f"measured even overlap for {sorted(measured)}, you said {sorted(even_pairs)}"
+missing, wrong = measured - set(even_pairs), set(even_pairs) - measured
+assert not missing and not wrong, (
+    f"{len(missing)} pair(s) with an even overlap are missing, {len(wrong)} of yours overlap unevenly: "
+    "test your rule on overlap_counts(k, s) for one of each"
+)
 print(
     "Correct: the overlap is even exactly when the stride divides the kernel size.",
     "FSRCNN's 9x9 deconvolution is even only at x3 (and x9).",
@@ -465,20 +480,31 @@ print(
 # (`srcnn_macs_per_hr_pixel`), and how many times more arithmetic SRCNN does for the same output
 # (`ratio`, SRCNN ÷ ESPCN per output pixel, not rounded). The check uses `models.count_macs`.
 
-# %%
+# %% tags=["stub"]
+espcn_macs_per_lr_pixel = None  # a whole number
+srcnn_macs_per_hr_pixel = None  # a whole number
+ratio = None
+
+# %% tags=["solution"]
 espcn_macs_per_lr_pixel = 5 * 5 * 1 * 64 + 3 * 3 * 64 * 32 + 3 * 3 * 32 * SCALE**2
 srcnn_macs_per_hr_pixel = 9 * 9 * 1 * 64 + 1 * 1 * 64 * 32 + 5 * 5 * 32 * 1
 ratio = srcnn_macs_per_hr_pixel / (espcn_macs_per_lr_pixel / SCALE**2)
 espcn_macs_per_lr_pixel, srcnn_macs_per_hr_pixel, round(ratio, 2)
 
-# %%
+# %% tags=["check"]
+answers = (espcn_macs_per_lr_pixel, srcnn_macs_per_hr_pixel, ratio)
+assert all(isinstance(a, (int, float)) for a in answers), "give all three as numbers"
 lr_side = 20
-assert espcn_macs_per_lr_pixel * lr_side**2 == models.count_macs(models.build("espcn", scale=SCALE), (lr_side, lr_side))
+assert espcn_macs_per_lr_pixel * lr_side**2 == models.count_macs(
+    models.build("espcn", scale=SCALE), (lr_side, lr_side)
+), "ESPCN's count is off: add up the three convolutions, each f x f x inputs x outputs, once per LR pixel"
 hr_side = lr_side * SCALE
 assert srcnn_macs_per_hr_pixel * hr_side**2 == models.count_macs(
     models.build("srcnn-915", scale=SCALE), (hr_side, hr_side)
+), "SRCNN's count is off: its three convolutions run once per HR pixel"
+assert abs(ratio - srcnn_macs_per_hr_pixel * SCALE**2 / espcn_macs_per_lr_pixel) < 1e-9, (
+    "the ratio is off: compare both per output (HR) pixel, and ESPCN has SCALE**2 of them per LR pixel"
 )
-assert abs(ratio - srcnn_macs_per_hr_pixel * SCALE**2 / espcn_macs_per_lr_pixel) < 1e-9
 print(f"Correct: SRCNN does {ratio:.1f}x ESPCN's arithmetic per output pixel, with a third of its parameters.")
 
 # %% [markdown]
@@ -486,18 +512,24 @@ print(f"Correct: SRCNN does {ratio:.1f}x ESPCN's arithmetic per output pixel, wi
 # predict the number of parameters (weights and biases) of that last layer (`last_layer_params`) and of the
 # whole network (`total_params`).
 
-# %%
+# %% tags=["stub"]
+last_layer_params = None  # a whole number
+total_params = None  # a whole number
+
+# %% tags=["solution"]
 s, c = 4, 3
 last_layer_params = (3 * 3 * 32 + 1) * c * s * s
 total_params = (5 * 5 * c + 1) * 64 + (3 * 3 * 64 + 1) * 32 + last_layer_params
 last_layer_params, total_params
 
-# %%
+# %% tags=["check"]
 rgb_espcn = models.build("espcn", scale=4, channels=3)
 assert last_layer_params == models.count_params(rgb_espcn.get_layer("subpixel_conv")), (
-    "count the 3 x 3 x 32 weights and 1 bias per filter"
+    "the last layer is off: each of its C x s x s filters has 3 x 3 x 32 weights and 1 bias"
 )
-assert total_params == models.count_params(rgb_espcn)
+assert total_params == models.count_params(rgb_espcn), (
+    "the total is off: the first convolution now sees 3 channels; count every layer's weights and biases"
+)
 print(f"Correct: {total_params:,} parameters; the sub-pixel layer grows with the square of the scale.")
 
 # %% [markdown]
@@ -521,3 +553,28 @@ print(f"Correct: {total_params:,} parameters; the sub-pixel layer grows with the
 # 5. Why is a resize-convolution checkerboard-free, and what does it cost?
 # 6. You must upscale 1080p video at 30 frames per second on a laptop: which model of the table, and what
 #    would you measure before promising it?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. Cost is paid per pixel the convolutions run on. SRCNN runs all three on the HR grid; ESPCN runs them on
+#    the LR grid, which has $s^2$ times fewer pixels, and only its last layer grows (with $s^2$ outputs). More
+#    weights, each used far fewer times: Exercise 3's ratio.
+# 2. Each input pixel stamps the 3×3 kernel onto the output 2 pixels apart, so the stamps overlap on every
+#    other row and column: output pixels receive 1, 2 or 4 contributions (2 does not divide 3). A constant
+#    input therefore comes out as a grid of 3 levels, a checkerboard, before any training (section 2's
+#    `overlap_counts`).
+# 3. A fixed rearrangement: channel $(i\,s + j)\,C + c$ of LR pixel $(y, x)$ becomes channel $c$ of HR pixel
+#    $(s y + i, s x + j)$. No value is multiplied or added (Exercise 1 writes it as reshape–transpose–reshape),
+#    so it costs memory traffic only.
+# 4. The $s^2$ sub-kernels that produce the $s^2$ positions of each HR block start from different random
+#    values, so a flat LR image gives a different value at each position: a periodic pattern. ICNR initialises
+#    them all to the same kernel (one kernel repeated $s^2$ times), so at the start the layer is a
+#    nearest-neighbour enlargement of one convolution, with no pattern; training can then move them apart only
+#    where the data asks for it.
+# 5. It first enlarges with a fixed, smooth resize (every HR pixel is treated alike), then convolves with one
+#    kernel: nothing depends on the position inside an $s \times s$ block. The cost: the convolution runs on
+#    the HR grid, as in SRCNN, $s^2$ times more arithmetic than on the LR grid.
+# 6. ESPCN (the fastest of section 5's plot with a clear gain over bicubic), exported to TensorFlow Lite
+#    (lesson 15). Before promising it: time whole frames of the real size on the laptop itself (colour
+#    conversion, copies and tiling included, not the network alone), over many frames after a warm-up, with
+#    the other work the laptop does running, and check the quality on frames of the real video, not on photos.

@@ -18,8 +18,8 @@
 # - the U-Net variant: downsampling, skip connections and a sub-pixel tail;
 # - how quality grows with capacity, on a brief in-budget sweep and on the shipped models.
 #
-# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 17 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 52 minutes in all.
+# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 17 min
+# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 57 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -383,32 +383,55 @@ viz.flipbook(frames, names=("model",), reference=hr_c[view], width=360)
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it, so that the lesson runs from top to bottom. To
-# practise, cover it: write your own answer in its place (keeping the name it defines), run the check cell, then
-# compare with the solution (undo your edit to get it back).
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** Count the parameters of srkit's EDSR-small at ×3 by hand (`edsr_small_params`): on Y
-# (1 channel), `filters = 32`, 8 residual blocks of two 3×3 convolutions, a 3×3 head (1 → 32), a 3×3 `body_end`
-# (32 → 32), an upsampler convolution 3×3 (32 → 32·9) followed by a pixel shuffle, and a 3×3 tail (32 → 1);
-# every convolution has biases. (The bicubic `Upsample` layer has no trainable weights.)
+# **Exercise 1.** Write `edsr_params(blocks, filters, scale)`: the number of parameters (weights and biases) of
+# srkit's EDSR-small on Y (1 channel) with `blocks` residual blocks of two 3×3 convolutions and `filters`
+# channels, counted by hand: a 3×3 head (1 → `filters`), the blocks, a 3×3 `body_end` (`filters` → `filters`),
+# the upsampler, and a 3×3 tail (`filters` → 1); every convolution has biases. The upsampler at ×2 or ×3 is one
+# 3×3 convolution to `filters`·scale² channels followed by a pixel shuffle; at ×4 it is two ×2 stages. (The
+# bicubic `Upsample` layer has no trainable weights.) The check builds several configurations with
+# `models.build("edsr-small", ...)` and counts with `models.count_params`.
 
-# %%
-f, blocks, s = 32, 8, 3
-conv = lambda k, n_in, n_out: k * k * n_in * n_out + n_out
-edsr_small_params = conv(3, 1, f) + blocks * 2 * conv(3, f, f) + conv(3, f, f) + conv(3, f, f * s * s) + conv(3, f, 1)
-edsr_small_params
 
-# %%
-expected = models.count_params(models.build("edsr-small", scale=3))
-assert edsr_small_params == expected, (
-    f"expected {expected:,}, got {edsr_small_params:,}: check the upsampler (32 x 9 filters)"
-)
-print(f"Correct: {expected:,} parameters, {blocks * 2 * conv(3, f, f) / expected:.0%} of them in the residual blocks.")
+# %% tags=["stub"]
+def edsr_params(blocks, filters, scale):
+    raise NotImplementedError("Exercise 1: add up every 3x3 convolution's weights and biases")
+
+
+# %% tags=["solution"]
+def edsr_params(blocks, filters, scale):
+    conv = lambda n_in, n_out: 3 * 3 * n_in * n_out + n_out  # one 3x3 convolution with biases
+    stages = [2, 2] if scale == 4 else [scale]  # x4 as two x2 stages
+    return (
+        conv(1, filters)  # head
+        + blocks * 2 * conv(filters, filters)  # residual blocks
+        + conv(filters, filters)  # body_end
+        + sum(conv(filters, filters * r * r) for r in stages)  # upsampler
+        + conv(filters, 1)  # tail
+    )
+
+
+edsr_params(8, 32, 3)
+
+# %% tags=["check"]
+for blocks, filters, scale in [(8, 32, 3), (4, 32, 2), (2, 16, 4), (16, 64, 3)]:
+    counted = models.count_params(models.build("edsr-small", scale=scale, blocks=blocks, filters=filters))
+    yours = edsr_params(blocks, filters, scale)
+    assert yours == counted, (
+        f"edsr_params({blocks}, {filters}, {scale}) is too {'high' if yours > counted else 'low'}: count each 3x3 "
+        "convolution's weights (3 x 3 x inputs x outputs) and biases (one per output), and the upsampler's outputs"
+    )
+share = 1 - edsr_params(0, 32, 3) / edsr_params(8, 32, 3)
+print(f"Correct: {share:.0%} of EDSR-small's parameters at x3 are in its residual blocks.")
 
 # %% [markdown]
 # **Exercise 2.** Which input changes does a conv + BN layer (batch statistics) **not** notice? For each
 # transformation in `transforms` (applied to the whole batch), predict whether the output array of
-# `conv_bn` stays identical, pixel for pixel: give the set `invisible` of names. Then the check measures it with `conv_bn` from section 3.
+# `conv_bn` stays identical, pixel for pixel: give the set `invisible` of names. Then the check measures it with
+# `conv_bn` from section 3.
 
 # %%
 transforms = {
@@ -418,18 +441,28 @@ transforms = {
     "gamma 2.2": lambda x: 255 * (x / 255) ** 2.2,
     "flipped": lambda x: x[:, :, ::-1],
 }
+
+# %% tags=["stub"]
+invisible = set()  # the names from `transforms` whose change conv_bn's output does not show
+
+# %% tags=["solution"]
 invisible = {"brighter", "more contrast"}  # affine maps a*x + b with a > 0 are normalised away;
 # inverting (a < 0) flips each feature's sign; gamma is not affine; a flip moves the features
 invisible
 
-# %%
+# %% tags=["check"]
+assert isinstance(invisible, (set, frozenset, list, tuple)), "give `invisible` as a set of names from `transforms`"
 reference = np.asarray(conv_bn(batch, training=True))
 measured = {
     name
     for name, t in transforms.items()
     if np.abs(np.asarray(conv_bn(np.ascontiguousarray(t(batch)), training=True)) - reference).max() < 0.01
 }
-assert set(invisible) == measured, f"measured: BN does not notice {sorted(measured)}; you said {sorted(invisible)}"
+missing, wrong = measured - set(invisible), set(invisible) - measured
+assert not missing and not wrong, (
+    f"{len(missing)} invisible change(s) missing, {len(wrong)} of yours do change the output: write what the conv "
+    "does to a*x + b, then what subtracting the batch mean and dividing by the standard deviation leaves"
+)
 print("Correct: any a*x + b with a > 0 is invisible after BN with batch statistics.")
 
 
@@ -440,7 +473,12 @@ print("Correct: any a*x + b with a > 0 is invisible after BN with batch statisti
 # zero, so the result must equal MATLAB-bicubic exactly — and nothing in it may be a `Lambda` layer.
 
 
-# %%
+# %% tags=["stub"]
+def with_bicubic_residual(body, scale):
+    raise NotImplementedError("Exercise 3: a keras.Model from an Input to Add()([Upsample(scale)(input), body(input)])")
+
+
+# %% tags=["solution"]
 def with_bicubic_residual(body, scale):
     x_in = keras.Input((None, None, 1))
     return keras.Model(x_in, layers.Add()([models.Upsample(scale)(x_in), body(x_in)]))
@@ -448,7 +486,7 @@ def with_bicubic_residual(body, scale):
 
 with_bicubic_residual
 
-# %%
+# %% tags=["check"]
 body = models.build("espcn", scale=3)
 last = body.get_layer("subpixel_conv")
 last.set_weights([np.zeros_like(w) for w in last.get_weights()])
@@ -486,3 +524,22 @@ print("Correct: a residual network starts from bicubic and only learns what bicu
 #    for classification?
 # 3. Why does the U-Net see further than EDSR-small with an eighth of its arithmetic?
 # 4. The published EDSR has 43 M parameters. Why would training it on our 15 images disappoint?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. Its output is the bicubic enlargement plus what the network adds, and a freshly initialised network adds
+#    little (nothing at all if its last layer starts at zero, as in Exercise 3's check). So it starts at about
+#    bicubic's PSNR and only has to learn the residual HR − bicubic, which is small and mostly near zero
+#    (section 2 prints its spread against the image's); a plain network must first learn to copy its input.
+# 2. With batch statistics, BN subtracts each channel's mean over the batch and divides by its standard
+#    deviation, so any change $a\,x + b$ with $a > 0$ of the whole batch (brightness, contrast) vanishes from its
+#    output (section 3, Exercise 2); it also makes one image's features depend on the rest of its batch. SR must
+#    reproduce absolute grey levels, so that information has to be carried around BN by the skips; a classifier
+#    wants the invariance (a darker cat is still a cat).
+# 3. Its 3×3 convolutions run at three resolutions: at ½ and ¼ of the LR grid, one pixel step covers 2 and 4 LR
+#    pixels, so a few layers there reach far, and a layer there runs on a quarter or a sixteenth of the LR
+#    positions. EDSR-small keeps all its 3×3 layers at LR resolution, so its reach grows by one LR pixel per
+#    layer and every layer pays full price (section 1's table: extent and MACs per HR pixel).
+# 4. It would memorise: already EDSR-medium, several times EDSR-small's size, is no better on the test split
+#    (section 5), and 43 M parameters fitted to 15 images would learn those images, not the mapping. The
+#    published model needed 800 2K images and days of GPU training; on a CPU the steps alone would be out of reach.

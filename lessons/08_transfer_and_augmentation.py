@@ -16,8 +16,8 @@
 # - two augmentations of the training images themselves: shrunk copies (`--hr-scales`) hold finer detail, and
 #   shifted copies (`--hr-shifts`) show each scene through every phase of the LR grid.
 #
-# **Time needed:** about 30 minutes to read (exercises not counted); the code runs in about 10 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 40 minutes in all.
+# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 10 min
+# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 45 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -287,28 +287,45 @@ assert len(phases) == SCALE**2 and unexplained > 0.5, (
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it, so that the lesson runs from top to bottom. To
-# practise, cover it: write your own answer in its place (keeping the name it defines), run the check cell, then
-# compare with the solution (undo your edit to get it back).
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** Which layers can a ×3 EDSR-small take from the shipped **×2** model? Predict the list of
-# layer names that `pretrained.transfer("edsr-small-x2", x3_model)` copies (`predicted`), from what you know
-# of the architecture (`x3_model.layers` lists the names; layers without trainable weights, such as the fixed
-# bicubic layer, are never copied across scales: their shapes depend on the scale). The check runs the transfer.
+# **Exercise 1.** What does a transfer from the shipped **×2** model leave to learn? Count by hand how many of
+# the trainable parameters (weights and biases) of a fresh ×3 EDSR-small keep their random start after
+# `pretrained.transfer("edsr-small-x2", ...)` (`anew_x3`), and of a fresh ×4 one (`anew_x4`). EDSR-small has 32
+# filters (lesson 07, section 3), and its ×4 upsampler is two ×2 stages (section 1); a layer is copied only if
+# the ×2 model has a layer of the same name with the same weight shapes. The check runs both transfers and counts
+# what was not copied.
 
-# %%
-x3_model = models.build("edsr-small", scale=3)
-predicted = ["head"] + [f"block{i}_conv{j}" for i in range(1, 9) for j in (1, 2)] + ["body_end", "tail"]
-# not up1_conv: at x2 it has 32 * 4 filters, at x3 32 * 9; the fixed bicubic layer's kernel differs too
-len(predicted)
+# %% tags=["stub"]
+anew_x3 = None  # a whole number
+anew_x4 = None  # a whole number
 
-# %%
-copied = pretrained.transfer("edsr-small-x2", x3_model)
-assert sorted(predicted) == sorted(copied), (
-    f"transfer copied {sorted(set(copied) - set(predicted))} more and "
-    f"{sorted(set(predicted) - set(copied))} fewer than predicted"
+# %% tags=["solution"]
+filters = 32  # EDSR-small's
+# x3: up1_conv (32 -> 32 x 3 x 3 channels) has another shape than the x2 model's (32 -> 32 x 2 x 2)
+anew_x3 = 3 * 3 * filters * filters * 3**2 + filters * 3**2
+# x4: up1_conv is the x2 model's own x2 stage; only the second stage, up2_conv, is new
+anew_x4 = 3 * 3 * filters * filters * 2**2 + filters * 2**2
+anew_x3, anew_x4
+
+# %% tags=["check"]
+assert all(isinstance(n, (int, np.integer)) for n in (anew_x3, anew_x4)), (
+    "give `anew_x3` and `anew_x4` as whole numbers"
 )
-print(f"Correct: {len(copied)} layers; only the upsampler must be learned anew for x3.")
+x2_model = pretrained.load("edsr-small-x2")
+for scale, yours in [(3, anew_x3), (4, anew_x4)]:
+    target = models.build("edsr-small", scale=scale)
+    copied = pretrained.transfer(x2_model, target)
+    left = sum(
+        int(np.prod(w.shape)) for layer in target.layers if layer.name not in copied for w in layer.trainable_weights
+    )
+    assert yours == left, (
+        f"x{scale}: your count is too {'high' if yours > left else 'low'}: which layers have weights whose shapes "
+        "depend on the scale, and which of them does the x2 model have?"
+    )
+print("Correct: x4 reuses the x2 stage and learns only its second one; at x3 the whole upsampler is new.")
 
 # %% [markdown]
 # **Exercise 2.** Write the self-ensemble yourself. `views(x)` below gives the 8 symmetries of an image in the
@@ -321,6 +338,12 @@ print(f"Correct: {len(copied)} layers; only the upsampler must be learned anew f
 views = lambda x: [np.rot90(x, k % 4)[:, ::-1] if k >= 4 else np.rot90(x, k) for k in range(8)]
 
 
+# %% tags=["stub"]
+def undo(y, k):
+    raise NotImplementedError("Exercise 2: return y turned back to the orientation of the original image")
+
+
+# %% tags=["solution"]
 def undo(y, k):
     y = y[:, ::-1] if k >= 4 else y  # the mirror was applied last, so it is undone first
     return np.rot90(y, -(k % 4))
@@ -328,7 +351,7 @@ def undo(y, k):
 
 undo
 
-# %%
+# %% tags=["check"]
 lr_crop = data.make_pair(test_images["coins"], SCALE)[0][20:60, 30:80] / 255.0  # 40 x 50 LR pixels, float Y
 outputs = [
     undo(srkit.upscale(np.ascontiguousarray(v), model=edsr3, scale=SCALE), k) for k, v in enumerate(views(lr_crop))
@@ -349,11 +372,20 @@ print("Correct: undo the mirror first, then the rotation, and the 8 outputs line
 # (`scene`, section 2) shifted by several (dy, dx), some of them by `scale` pixels or more, and compares each with
 # the unshifted one.
 
-# %%
-new_phase = lambda dy, dx, scale: dy % scale != 0 or dx % scale != 0
+
+# %% tags=["stub"]
+def new_phase(dy, dx, scale):
+    raise NotImplementedError("Exercise 3: True when the shift shows the scene through another phase of the LR grid")
+
+
+# %% tags=["solution"]
+def new_phase(dy, dx, scale):
+    return dy % scale != 0 or dx % scale != 0  # only the shift modulo the scale changes the phase
+
+
 new_phase
 
-# %%
+# %% tags=["check"]
 base = data.make_pair(scene, SCALE)[0].astype(int)
 for dy, dx in [(0, 1), (2, 0), (1, 2), (0, 3), (3, 3), (6, 0), (4, 3), (3, 5)]:
     shifted = data.make_pair(scene[dy:, dx:], SCALE)[0].astype(int)[4:160, 4:160]  # away from the borders
@@ -377,3 +409,21 @@ print("Correct: only the shift modulo the scale matters, so scale**2 phases are 
 # 2. When does data augmentation matter most, and what is the cost of the self-ensemble?
 # 3. Why does a flip or a rotation of a training image give no new phase of the LR grid, while a shift by one HR
 #    pixel does? Why do the shifts stop at `scale − 1` pixels?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. The body's convolutions work on LR features and have the same shapes at every scale (3×3, 32 → 32), and
+#    what they detect (edges, textures of the LR image) does not depend on how much the image will be enlarged.
+#    At ×4 the upsampler is two ×2 stages, and the first has the same name, shapes and job as the ×2 model's only
+#    stage, as does the tail. The second stage has no counterpart in the ×2 model, so it starts random (the
+#    layers section 1 prints as learned anew; Exercise 1 counts its parameters).
+# 2. When data is scarce for the network's capacity: on one crop (section 2) the network without augmentation
+#    memorises it (low training loss, lower validation PSNR), and the 8 symmetries give it edges in every
+#    orientation. The self-ensemble costs 8 passes through the network per image (section 2 prints the time per
+#    image of both) for a small gain in mean test PSNR, hardly visible in the flip-book.
+# 3. `make_pair` computes each LR pixel from the HR pixels around the centre of one `scale` × `scale` block
+#    (a symmetric bicubic kernel), the blocks tiling the mod-cropped image from its top-left corner. A flip or a
+#    rotation maps that tiling onto itself, so the LR image is the old one turned, with the same samples. A shift
+#    by one HR pixel moves the block centres across the scene, so every LR pixel weighs other HR pixels: detail
+#    that fell between the old samples. A shift by `q·scale + r` is the shift by `r` moved by `q` whole LR pixels
+#    (Exercise 3), so only the `scale²` shifts below `scale` give distinct phases.

@@ -277,53 +277,82 @@ viz.flipbook(frames, names=("loss",), reference=HR[shown][crop], width=360)
 # **Question.** Step between L2, L1 and L1+MS-SSIM: can you tell them apart, and does the caption's order of PSNR
 # match the order of SSIM? Then step to HR: which details did no pixel loss restore — and, from section 1, why
 # could none of them?
-#
+
+# %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
-# then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** Compute the Charbonnier loss of `y_true`, `y_pred` below by hand in NumPy (`by_hand`), with
-# srkit's default $\varepsilon = 10^{-3}$: the mean over all pixels of $\sqrt{(y - \hat y)^2 + \varepsilon^2}$.
-# The check compares it with `losses.charbonnier`, and with L1 (they should differ by less than $\varepsilon$).
+# **Exercise 1.** Ambiguity is often partial. Suppose the LR image tells the phase of section 1's texture to
+# within $\pm\delta$: every phase in $[\varphi_0 - \delta, \varphi_0 + \delta]$ is equally likely. Write
+# `kept_contrast(delta)`: the fraction of the texture's amplitude that the best guess under L2 keeps
+# ($\delta$ in radians, $0 < \delta \le \pi$; at $\delta = \pi$ nothing is known, and section 1 found a flat
+# line). The check averages many plausible textures for several $\delta$.
 
-# %%
-rng = np.random.default_rng(6)
-y_true = rng.uniform(size=(2, 12, 12, 1)).astype("float32")
-y_pred = np.clip(y_true + rng.normal(0, 0.05, y_true.shape), 0, 1).astype("float32")
-by_hand = np.mean(np.sqrt((y_true.astype(float) - y_pred) ** 2 + 1e-3**2))
-by_hand
 
-# %%
-assert abs(by_hand - float(losses.charbonnier(y_true, y_pred))) < 1e-6, (
-    f"srkit says {float(losses.charbonnier(y_true, y_pred))}"
+# %% tags=["stub"]
+def kept_contrast(delta):
+    raise NotImplementedError("Exercise 1: the amplitude of the mean of the plausible sinusoids, as a fraction")
+
+
+# %% tags=["solution"]
+def kept_contrast(delta):
+    # the mean of cos(w x + phi) over phi uniform in [-delta, delta] is cos(w x) * sin(delta) / delta
+    return np.sin(delta) / delta
+
+
+kept_contrast(np.pi / 2)
+
+# %% tags=["check"]
+fine = np.linspace(0, 2.5, 250, endpoint=False)  # one period of the texture, finely sampled
+for delta in (0.2, 1.0, 2.0, 2.5, np.pi):
+    offsets = ((np.arange(1000) + 0.5) / 1000 * 2 - 1) * delta  # phases spread evenly over [-delta, delta]
+    l2_best = np.cos(2 * np.pi * fine[:, None] / 2.5 + offsets[None, :]).mean(axis=1)  # amplitude 1 textures
+    assert abs(float(kept_contrast(delta)) - np.abs(l2_best).max()) < 1e-3, (
+        f"kept_contrast({delta:.2f}) is off: average cos(w x + phi) over the plausible phases phi"
+    )
+print(
+    f"Correct: knowing the phase to within a quarter period either way keeps {kept_contrast(np.pi / 2):.0%} of the "
+    "texture's amplitude, and the square of that of its gradient energy (section 3)."
 )
-assert 0 < by_hand - float(losses.l1(y_true, y_pred)) < 1e-3
-print(f"Correct: Charbonnier {by_hand:.6f}, L1 {float(losses.l1(y_true, y_pred)):.6f}: a smoothed L1.")
 
 # %% [markdown]
 # **Exercise 2.** The price of a plausible guess. The true HR texture has an unknown phase (section 1). Method A
-# outputs the flat mean (what L2 learns); method B outputs a sinusoid of the right amplitude and frequency with
-# a phase of its own, independent of the truth (what a perfect GAN could do: it looks right). Predict, in dB,
-# how much lower B's PSNR is than A's, both computed from the MSE averaged over all phases (`db_cost`, a number;
-# hint: B's error is the difference of two independent sinusoids). The check measures it over all 64 × 64 pairs
-# of phases.
+# outputs the flat mean (what L2 learns); method B outputs a sinusoid of the same frequency, with `a` times the
+# true amplitude and a phase of its own, independent of the truth (with `a = 1`, what a perfect GAN could do: it
+# looks right). Write `db_cost(a)`: how much lower B's PSNR is than A's, in dB, both computed from the MSE
+# averaged over all phases (hint: B's error is the difference of two independent sinusoids). The check measures
+# it over all 64 × 64 pairs of phases, for several amplitudes.
 
-# %%
-db_cost = 10 * np.log10(2)  # MSE(B) = E[(s1 - s2)^2] = 2 Var(s) = 2 MSE(A)
-db_cost
 
-# %%
+# %% tags=["stub"]
+def db_cost(a):
+    raise NotImplementedError("Exercise 2: write MSE(B) / MSE(A) as a function of a, then convert it to dB")
+
+
+# %% tags=["solution"]
+def db_cost(a):
+    return 10 * np.log10(1 + a**2)  # MSE(B) = E[(s1 - a s2)^2] = (1 + a^2) Var(s) = (1 + a^2) MSE(A)
+
+
+db_cost(1.0)
+
+# %% tags=["check"]
 ph = 2 * np.pi * np.arange(64) / 64
 waves = np.stack([0.25 * np.cos(2 * np.pi * x / 2.5 + p) for p in ph])  # the texture, mean removed
 mse_mean = np.mean(waves**2)  # A: output 0 (the mean)
-mse_guess = np.mean((waves[:, None, :] - waves[None, :, :]) ** 2)  # B: any phase vs any truth
-measured = 10 * np.log10(mse_guess / mse_mean)
-assert abs(db_cost - measured) < 0.05, f"measured {measured:.3f} dB"
+for a in (0.25, 0.5, 1.0, 2.0):
+    mse_guess = np.mean((waves[:, None, :] - a * waves[None, :, :]) ** 2)  # B: any phase vs any truth
+    measured = 10 * np.log10(mse_guess / mse_mean)
+    assert abs(float(db_cost(a)) - measured) < 0.01, (
+        f"db_cost({a}) is off: write B's mean squared error as a multiple of A's first"
+    )
 print(
-    f"Correct: a plausible guess costs {measured:.2f} dB against the mean, although it looks right and the mean does not."
+    f"Correct: a plausible guess costs {db_cost(1.0):.2f} dB against the mean, although it looks right and the "
+    "mean does not; any texture drawn without knowing its phase costs PSNR, the more the stronger it is."
 )
 
-# %% [markdown]
 # %% [markdown]
 # **Exercise 3.** The edge of section 1 again, but its three positions are no longer equally likely: 17 with
 # probability 0.4, 18 with 0.35 and 19 with 0.25 (`weighted_edges` repeats each position's row in proportion).
@@ -333,12 +362,18 @@ print(
 # %%
 probabilities = {17: 0.4, 18: 0.35, 19: 0.25}
 weighted_edges = np.stack([(x >= p).astype("float32") for p, w in probabilities.items() for _ in range(round(20 * w))])
+
+# %% tags=["stub"]
+l2_guess = None  # an array of 36 values
+l1_guess = None  # an array of 36 values
+
+# %% tags=["solution"]
 l2_guess = sum(w * (x >= p) for p, w in probabilities.items())  # the mean: the probability that a pixel is bright
 l1_guess = (l2_guess > 0.5).astype(float)  # the median of 0s and 1s: 1 where more than half of them are 1
 l2_guess, l1_guess
 
-# %%
-assert np.shape(l2_guess) == np.shape(l1_guess) == (36,), "one value per HR pixel"
+# %% tags=["check"]
+assert np.shape(l2_guess) == np.shape(l1_guess) == (36,), "give `l2_guess` and `l1_guess` as arrays of 36 values"
 assert np.abs(best_guess(weighted_edges, losses.l2) - l2_guess).max() < 0.02, "l2_guess is not what L2 converges to"
 assert np.abs(best_guess(weighted_edges, losses.l1) - l1_guess).max() < 0.02, "l1_guess is not what L1 converges to"
 print(
@@ -364,3 +399,26 @@ print(
 # 3. Why is a sharp, plausible guess of a texture worse in PSNR than a flat one, and by how much?
 # 4. How does the push that L2, L1 and Charbonnier give an error change as the error shrinks?
 # 5. Which of the three trained losses would you choose for the best PSNR, and what would you expect to gain?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. One LR image has many plausible HR images, and more data or capacity does not remove that ambiguity. For a
+#    given input, L2 is minimised by the mean of the plausible targets, pixel by pixel; where the position of an
+#    edge is uncertain that mean is a ramp, and where the phase of a texture is unknown it is flat (section 1).
+#    A perfect L2 network learns exactly that mean, so it blurs by design.
+# 2. L1 is minimised by the pixelwise median. When one answer holds more than half of the probability at each
+#    pixel, the median is a value of a real answer, so a pixel goes straight from dark to bright: a sharp edge
+#    (section 1's edge, Exercise 3). When the plausible values are spread evenly, as the phases of a texture, the
+#    median is flat like the mean (or not unique), so L1 blurs as much as L2.
+# 3. A texture of random phase is wrong by the difference of two independent sinusoids, so its expected squared
+#    error is the truth's variance plus its own: twice the flat mean's, which is wrong only by the truth. That is
+#    10·log10(2) ≈ 3 dB of PSNR (Exercise 2, where a texture of `a` times the amplitude costs
+#    10·log10(1 + a²)). PSNR rewards hedging, not plausibility: the perception–distortion trade-off.
+# 4. L2's derivative is proportional to the error, so its push fades to nothing as the error shrinks; L1's is
+#    constant (the sign of the error), so small errors are pushed as hard as large ones; Charbonnier pushes like
+#    L1 for errors much larger than $\varepsilon$ and fades smoothly to zero inside $\pm\varepsilon$, so it is
+#    differentiable at zero (section 2's right-hand plot).
+# 5. Read section 3's table: the three land close together, and in a brief run their order can change. L1 is a
+#    sound choice (as good or better than L2 on PSNR in Zhao et al.'s and EDSR's experience, and cheaper per step
+#    than the MS-SSIM mix); expect at most a few hundredths to tenths of a dB from the loss, and no return of
+#    fine texture: every pixel loss leaves the gradient energy far below the HR image's.

@@ -394,43 +394,56 @@ assert misses["detail moved 2 px"]["proxy"] < misses["blurred (sigma 1)"]["proxy
 # challenge (Blau et al.) ranked methods in three regions of the perception–distortion plane instead of one list.
 #
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
-# then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** The losses of a game the discriminator has won. `losses.SRGAN.train_step` (section 2) scores
 # every logit with a binary cross-entropy. Suppose the discriminator gives logit +3 to every region of a real
 # patch and −3 to every region of a generated one. Predict its loss `d_winning` and the generator's adversarial
 # loss `g_losing` (two numbers); the check computes both with that cross-entropy.
 
-# %%
+# %% tags=["stub"]
+d_winning = None  # the discriminator's loss
+g_losing = None  # the generator's adversarial loss
+
+# %% tags=["solution"]
 d_winning = 2 * np.log1p(np.exp(-3))  # -log(sigmoid(3)) for the real patches + -log(1 - sigmoid(-3)) for the rest
 g_losing = np.log1p(np.exp(3))  # -log(sigmoid(-3)): the label "real" on a logit of -3
 d_winning, g_losing
 
-# %%
+# %% tags=["check"]
+assert all(isinstance(a, (int, float)) for a in (d_winning, g_losing)), "give d_winning and g_losing as numbers"
 bce = keras.losses.BinaryCrossentropy(from_logits=True)
 real = np.full((2, 6, 6, 1), 3.0, "float32")  # the logits of real regions; generated regions get -real
 ones, zeros = np.ones_like(real), np.zeros_like(real)
-assert abs(d_winning - float(bce(ones, real) + bce(zeros, -real))) < 1e-4, "d_winning: two confident, right verdicts"
+assert abs(d_winning - float(bce(ones, real) + bce(zeros, -real))) < 1e-4, (
+    "d_winning: the discriminator's loss adds two terms, one per kind of patch, each a confident, right verdict"
+)
 assert abs(g_losing - float(bce(ones, -real))) < 1e-4, "g_losing: the label 'real' against a confident 'generated'"
 print(f"Correct: {d_winning:.3f} and {g_losing:.3f}; at chance both would be ln 2 per verdict.")
 
 # %% [markdown]
-# **Exercise 2.** Predict the PSNR of the `camera` test image made darker by `d = 10` grey levels everywhere
-# (`predicted_psnr`, in dB, as the protocol measures it: Y, `crop_border=3`; the float image does not clip). The
-# check measures it.
+# **Exercise 2.** How large a brightness error costs as much PSNR as bicubic's blur? Find `d_equal`: the number
+# of grey levels which, subtracted from every pixel of the `camera` test image (a float image that does not
+# clip), gives the same PSNR as bicubic ×3 does on it (`camera_bicubic`, section 5), measured as the protocol
+# does (Y, `crop_border=3`). The check measures it.
 
-# %%
-d = 10
-predicted_psnr = 20 * np.log10(255 / d)  # MSE = d^2 everywhere
-predicted_psnr
+# %% tags=["stub"]
+d_equal = None  # grey levels
 
-# %%
-measured = metrics.psnr(HR["camera"] / 255, (HR["camera"] - float(d)) / 255, crop_border=SCALE, y_channel=True)
-assert abs(predicted_psnr - measured) < 0.01, f"measured {measured:.3f} dB"
+# %% tags=["solution"]
+d_equal = 255 / 10 ** (camera_bicubic / 20)  # PSNR = 20 log10(255 / d) when every pixel is off by d
+d_equal
+
+# %% tags=["check"]
+assert isinstance(d_equal, (int, float)) and d_equal > 0, "give d_equal as a positive number of grey levels"
+measured = metrics.psnr(HR["camera"] / 255, (HR["camera"] - float(d_equal)) / 255, crop_border=SCALE, y_channel=True)
+assert measured > camera_bicubic - 0.01, "too large: that error scores below bicubic (PSNR = 20 log10(255 / d))"
+assert measured < camera_bicubic + 0.01, "too small: that error scores above bicubic (PSNR = 20 log10(255 / d))"
 print(
-    f"Correct: {measured:.2f} dB for an image you could not tell from the original; "
-    f"bicubic x3 scores {camera_bicubic:.2f} dB on it."
+    f"Correct: an even error of {d_equal:.1f} grey levels, which the eye does not see, "
+    "costs as much PSNR as bicubic's blur on camera."
 )
 
 # %% [markdown]
@@ -439,7 +452,11 @@ print(
 # lower PSNR but the lower (better) perception proxy — both against `HR["china"]` with the protocol. Any
 # construction is fine (section 5 shows one; the trained models are another).
 
-# %%
+# %% tags=["stub"]
+smooth = None  # uint8, the shape of HR["china"]
+textured = None  # uint8, the shape of HR["china"]
+
+# %% tags=["solution"]
 ref = HR["china"]
 blur = gaussian_filter(ref.astype(float), (1.0, 1.0, 0))  # sigma 1 in space, none across colours
 smooth = np.clip(np.round(blur), 0, 255).astype(np.uint8)
@@ -447,9 +464,12 @@ textured = np.clip(np.round(blur + np.roll(ref - blur, 2, axis=1)), 0, 255).asty
 # (the trained models are another answer: outputs["L1, continued"]["china"] and outputs[ADVERSARIAL]["china"], usually)
 [metrics.psnr(ref, im, crop_border=SCALE, y_channel=True) for im in (smooth, textured)]
 
-# %%
+# %% tags=["check"]
 ref = HR["china"]
-assert smooth.shape == textured.shape == ref.shape and smooth.dtype == textured.dtype == np.uint8
+assert all(isinstance(im, np.ndarray) for im in (smooth, textured)), "give smooth and textured as NumPy images"
+assert smooth.shape == textured.shape == ref.shape and smooth.dtype == textured.dtype == np.uint8, (
+    "both must be uint8 images of the shape of HR['china']"
+)
 p_s, p_t = (metrics.psnr(ref, im, crop_border=SCALE, y_channel=True) for im in (smooth, textured))
 g_s, g_t = (metrics.gradient_wasserstein(ref, im, crop_border=SCALE, y_channel=True) for im in (smooth, textured))
 assert p_s > p_t, f"smooth should have the higher PSNR: {p_s:.2f} vs {p_t:.2f} dB"
@@ -478,3 +498,28 @@ print(f"Correct: PSNR prefers smooth ({p_s:.2f} vs {p_t:.2f} dB), the proxy pref
 # 3. What does the discriminator of SRGAN judge, and why does that lower PSNR?
 # 4. Why can no method reach the bottom-left corner of the perception–distortion plane?
 # 5. Name two image changes that PSNR punishes but you cannot see, and one that you see but PSNR rewards.
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. The feature maps of a fixed network at one layer, $\lVert\phi(y) - \phi(\hat y)\rVert^2$, instead of the
+#    pixels: blur weakens the responses to edges and texture, so it costs more there than in a pixel loss. With
+#    random weights the layers are random 3×3 filters with ReLUs: they still respond to local contrast and
+#    edge orientation within their receptive field, so the loss still punishes blur and matches texture
+#    statistics, but they know nothing about natural images, and results about ImageNet-VGG losses do not carry over.
+# 2. A perceptual or adversarial loss alone learns slowly and leaves colour and brightness loose; a pixel-loss
+#    model already gets the content right, and the new loss then only changes the fine texture (SRGAN started
+#    from SRResNet, this lesson from the shipped ESPCN). The fair reference is the same start trained for the
+#    same extra steps on the same patches with the pixel loss alone ("L1, continued"), so that the only
+#    difference left is the loss, not the extra training.
+# 3. Whether each region of a patch looks like a region of a real HR image: a verdict on the distribution of
+#    patches, not a comparison with the one true patch. Where the LR image leaves the detail uncertain, it
+#    pushes the output to one sharp, plausible answer instead of the mean of them; the mean is what minimises
+#    the squared error, so any sharp guess that is not exactly right adds error, and PSNR falls.
+# 4. Reaching it would need zero distortion and the statistics of natural images at once. When the LR image
+#    leaves the HR image uncertain, the output with the least distortion is the mean of the plausible answers,
+#    which is blurred and looks like no natural image; to look natural an output must commit to one answer,
+#    which on average is further from the truth. Blau & Michaeli proved the trade-off for every method.
+# 5. A shift by one pixel (invisible, yet scored below bicubic in section 5) and a uniform brightness change,
+#    which gives every pixel the same error (10 grey levels: 20·log10(255/10) ≈ 28 dB; Exercise 2 finds the
+#    offset that scores as badly as bicubic). Seen but rewarded: blur, which scored a higher PSNR than the
+#    copy whose sharp detail was moved by 2 pixels, although that copy looks as sharp as HR.

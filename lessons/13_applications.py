@@ -277,75 +277,106 @@ print(
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
-# then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** Could a number replace your eyes on an image without ground truth? A common guess is
 # "sharper is better". Write `gradient_energy(image)`: the mean squared difference between horizontally
 # neighbouring pixels of the luma (`to_y(image)` as float) plus the mean squared difference between vertically
-# neighbouring ones, halved. Then set `sharpest` to the name of the panel of section 1 (a key of
-# `mine_results`) with the largest energy. The check compares your function with this definition on a small
-# image and measures the three panels.
+# neighbouring ones, halved. The check compares your function with this definition on a small image, then
+# measures the three panels of section 1 (`mine_results`) with it.
 
 
-# %%
+# %% tags=["stub"]
 def gradient_energy(image):
-    y = to_y(image).astype(float)
+    raise NotImplementedError("Exercise 1: mean squared neighbour differences of the float luma, both axes, halved")
+
+
+# %% tags=["solution"]
+def gradient_energy(image):
+    y = to_y(image).astype(float)  # float first: differences of uint8 pixels wrap around
     return (np.mean(np.diff(y, axis=1) ** 2) + np.mean(np.diff(y, axis=0) ** 2)) / 2
 
 
-sharpest = "your crop (nearest)"  # its block edges are jumps of a whole LR step; bicubic spreads them
-sharpest
+gradient_energy
 
-# %%
-probe = np.arange(12, dtype=np.uint8).reshape(3, 4) * np.uint8(20)  # rows step by 80, columns by 20
+# %% tags=["check"]
+probe = (np.arange(12, dtype=np.uint8).reshape(3, 4) * np.uint8(20))[::-1, ::-1]  # rows fall by 80, columns by 20
 probe_energy = (20.0**2 + 80.0**2) / 2
 assert np.isclose(gradient_energy(probe), probe_energy), (
-    "on a 3 x 4 gray ramp your gradient_energy differs from the definition: square the differences along each "
-    "axis, take each mean, add them and halve"
+    "on a 3 x 4 gray ramp your gradient_energy differs from the definition: convert to float first (uint8 "
+    "differences wrap around), square the differences along each axis, take each mean, add them and halve"
 )
 energies = {k: gradient_energy(im) for k, im in mine_results.items()}
-assert sharpest in mine_results, f"{sharpest!r}: choose one of {list(mine_results)}"
-assert sharpest == max(energies, key=energies.get), "another panel has more gradient energy: measure all three"
 print("Correct: " + ", ".join(f"{k} {e:.0f}" for k, e in energies.items()))
 print(
-    "The blocky enlargement wins the sharpness score: sharpness is not fidelity. Compare with bicubic by eye, "
-    "or score the models on a smaller copy of your image (lesson 14)."
+    f"The highest score goes to: {max(energies, key=energies.get)}. Sharpness is not fidelity: block edges, "
+    "halos and noise all raise it. Compare with bicubic by eye, or score the models on a smaller copy of your "
+    "image (lesson 14)."
 )
 
 # %% [markdown]
-# **Exercise 2.** What does the `srkit` command do with a file it cannot read? The folder `bad_folder` (made
-# below) holds `good.png` (your crop) and `broken.png` (a line of text, named like an image). Write the argument
-# list `args` that enlarges `bad_folder` into `WORK / "bad_folder_x3"` with the shipped `espcn` at ×3, quietly
-# (the words after `srkit` in section 2's command). Then predict the command's exit code (`exit_code`) and the
-# set of file names it writes into `bad_folder_x3` (`written`). The check runs the command as
-# `srkit.cli.main(args)`, the function behind `srkit` and `python -m srkit.cli`, in this Python process.
+# **Exercise 2.** What does the `srkit` command do with a file it cannot read, and how does a script that
+# calls it find out? The folder `bad_folder` (made below) holds `good.png` (your crop) and `broken.png` (a line
+# of text, named like an image). Write `enlarge_folder(folder_in, folder_out)`: it enlarges every image of
+# `folder_in` into `folder_out` with the shipped `espcn` at ×3, quietly, by calling `cli.main(args)` (the
+# function behind `srkit` and `python -m srkit.cli`; `args` are the words after `srkit`, as in section 2), and
+# returns the set of names of the input files that got no output file (an empty set if all were enlarged). Use
+# what the command returns (`print(cli.__doc__)` lists its exit codes) and the files it writes (named as in
+# section 2), not its messages. The check runs it on `bad_folder` and on section 2's `folder_in`, each into a
+# fresh folder.
 
 # %%
 bad_folder = WORK / "bad_folder"
 bad_folder.mkdir(exist_ok=True)
 Image.fromarray(crop).save(bad_folder / "good.png")
 (bad_folder / "broken.png").write_text("this is not a PNG image\n")
+sorted(p.name for p in bad_folder.iterdir())
 
-args = ["upscale", str(bad_folder), "-o", str(WORK / "bad_folder_x3"), "--model", "espcn", "--scale", "3", "--quiet"]
-exit_code = 1  # "1: some inputs failed"; the other files are still enlarged
-written = {"good_x3.png"}  # nothing is written for broken.png, not even a partial file
-exit_code, written
 
-# %%
-assert args[:1] == ["upscale"] and "--quiet" in args, "start with the subcommand upscale and pass --quiet"
-assert Path(args[args.index("-o") + 1]) == WORK / "bad_folder_x3", "-o should name WORK / 'bad_folder_x3'"
-shutil.rmtree(WORK / "bad_folder_x3", ignore_errors=True)  # a fresh output folder each time the check runs
-messages = io.StringIO()
-with contextlib.redirect_stderr(messages):  # the command names the files it could not read on stderr
-    returned = cli.main(list(args))
-outputs = {p.name for p in (WORK / "bad_folder_x3").iterdir()}
-with Image.open(WORK / "bad_folder_x3" / "good_x3.png") as im:
-    assert im.size == (crop.shape[1] * 3, crop.shape[0] * 3), "use --model espcn --scale 3"
-assert returned == exit_code, f"you predicted exit code {exit_code}; the command returned another"
-assert outputs == set(written), "the command wrote a different set of files than you predicted"
-print(f"Correct: exit code {returned}, wrote {sorted(outputs)}; the command said:")
-print(messages.getvalue().strip())
+# %% tags=["stub"]
+def enlarge_folder(folder_in, folder_out):
+    raise NotImplementedError("Exercise 2: run cli.main(...), then return the names of the inputs with no output")
+
+
+# %% tags=["solution"]
+def enlarge_folder(folder_in, folder_out):
+    folder_in, folder_out = Path(folder_in), Path(folder_out)
+    args = ["upscale", str(folder_in), "-o", str(folder_out), "--model", "espcn", "--scale", "3", "--quiet"]
+    if cli.main(args) == 0:  # exit code 0: every input was enlarged
+        return set()
+    # 1: some inputs failed; the others are still enlarged, and a failed one leaves no file, not even a partial one
+    return {
+        p.name
+        for p in folder_in.iterdir()
+        if p.suffix.lower() in data.IMAGE_SUFFIXES and not (folder_out / f"{p.stem}_x3{p.suffix.lower()}").exists()
+    }
+
+
+enlarge_folder
+
+# %% tags=["check"]
+said = {}
+for folder, expected in [(bad_folder, {"broken.png"}), (folder_in, set())]:
+    out = WORK / f"{folder.name}_checked"
+    shutil.rmtree(out, ignore_errors=True)  # a fresh output folder each time the check runs
+    messages = io.StringIO()
+    with contextlib.redirect_stderr(messages):  # the command names the files it could not read on stderr
+        missing = enlarge_folder(folder, out)
+    said[folder.name] = messages.getvalue().strip()
+    assert isinstance(missing, (set, frozenset)), "enlarge_folder must return a set of file names"
+    if folder == bad_folder:
+        good = out / "good_x3.png"
+        assert good.exists(), "no good_x3.png was written: enlarge with the shipped espcn at x3 into folder_out"
+        with Image.open(good) as im:
+            assert im.size == (crop.shape[1] * 3, crop.shape[0] * 3), "use --model espcn --scale 3"
+    assert missing == expected, (
+        f"on {folder.name} your function reports {sorted(missing)} as not enlarged: compare the input names "
+        "with the output files the command wrote (NAME_x3.EXT)"
+    )
+print("Correct: the command enlarges what it can, writes nothing for a file it cannot read, and says so:")
+print(said["bad_folder"])
 
 
 # %% [markdown]
@@ -357,7 +388,12 @@ print(messages.getvalue().strip())
 # to the MRI slice.
 
 
-# %%
+# %% tags=["stub"]
+def moved_away(hr, bicubic, sr, threshold=5):
+    raise NotImplementedError("Exercise 3: among the pixels changed by more than threshold, the share now further off")
+
+
+# %% tags=["solution"]
 def moved_away(hr, bicubic, sr, threshold=5):
     hr, bicubic, sr = (np.asarray(a, dtype=float) for a in (hr, bicubic, sr))
     changed = np.abs(sr - bicubic) > threshold
@@ -368,7 +404,7 @@ def moved_away(hr, bicubic, sr, threshold=5):
 
 moved_away
 
-# %%
+# %% tags=["check"]
 truth = np.array([[100, 100, 100, 100]], dtype=np.uint8)
 smooth = np.array([[90, 110, 100, 100]], dtype=np.uint8)
 guess = np.array([[100, 130, 103, 150]], dtype=np.uint8)  # changed: 1st (closer), 2nd and 4th (further); 3rd by 3
@@ -410,3 +446,21 @@ print(f"removed {WORK}")
 # 2. A folder of 1,000 photos holds one corrupt file: what does `srkit upscale` write, and how does a script
 #    that calls it find out?
 # 3. Name two things an SR model must never be used for in medical or astronomical imaging without validation.
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. The nearest-neighbour enlargement only repeats each LR pixel as a block: it is the crudest possible
+#    result, so beating it shows nothing; bicubic is the honest baseline a model must beat. A sharpness score
+#    measures contrast between neighbours, not agreement with the truth: the blocks' edges are jumps of a whole
+#    LR step, so nearest typically scores highest of the three panels (Exercise 1 prints them), and halos, sharpened
+#    noise and invented texture raise it too. Only a reference, or a downscaled copy of the image (lesson 14),
+#    tells right from wrong.
+# 2. It enlarges the 999 readable photos, writes nothing for the corrupt one (each output goes to a temporary
+#    file that is renamed only when complete, so no partial file either), names that file in an
+#    `error: <file>: ...` line on stderr and exits with code 1 ("some inputs failed"; 0 means all done, 2 wrong
+#    usage). A script checks the exit code, and on 1 compares the inputs with the `NAME_x3.EXT` outputs, or
+#    reads the error lines (Exercise 2).
+# 3. For example: a diagnosis from detail the model added (it can create a lesion-like spot or smooth a real
+#    one away; some of its changes move away from the truth, Exercise 3); counting cells or measuring areas and
+#    intensities on its output; photometry or source detection in astronomy (it does not conserve flux and can
+#    invent, split or merge faint sources). Never use it in place of a higher-resolution acquisition.

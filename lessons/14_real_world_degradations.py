@@ -314,28 +314,34 @@ viz.swipe(
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
-# then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** The real degradation has three harmful steps: blur (σ = 1 before the bicubic downscaling),
-# noise (σ = 5) and JPEG (quality 40). Applied **alone**, which one takes the largest share of the shipped
-# `espcn-x3`'s gain over bicubic (its gain on clean bicubic LR is printed in section 1)? Set `worst` to `"blur"`,
-# `"noise"` or `"jpeg"`. The check measures the gain under each.
+# noise (σ = 5) and JPEG (quality 40). Which one, applied **alone**, costs the shipped `espcn-x3` most of its
+# gain over bicubic? The cell below gives each step alone as a function `make_lr(hr, seed)` that turns a
+# modcropped HR image into its LR image. Write `gain_under(make_lr)`: `espcn-x3`'s mean gain over bicubic in dB
+# on the test split (`test_images`), with the protocol of section 1: modcrop each image to `SCALE`, make its LR
+# with `make_lr(hr, 100 + i)` for the `i`-th image (the seeds of `score_on`), enlarge it with
+# `upscalers["espcn-x3"]` and with bicubic, and score both with PSNR on Y, `SCALE` border pixels cropped. The
+# check first gives it the whole real chain (its gain is in section 1's table), then the three steps alone.
 
 # %%
-worst = "jpeg"  # its 8x8 blocks and ringing are the least like anything in bicubic LR;
-# the blur (sigma 1) is close to the antialiasing that bicubic downscaling does anyway
-worst
+alone = {  # each harmful step of the real chain alone: (modcropped HR image, seed) -> LR image
+    "blur": lambda hr, seed: data.degrade(hr, SCALE, kind="real", noise_sigma=0, jpeg_quality=95, seed=seed),
+    "noise": lambda hr, seed: data.degrade(hr, SCALE, kind="noise", noise_sigma=5, seed=seed),
+    "jpeg": lambda hr, seed: data.jpeg(imresize(hr, 1 / SCALE), 40),
+}  # blur alone: no noise, and JPEG at quality 95 (almost lossless)
 
-# %%
-# blur alone: the real chain with no noise and JPEG at quality 95 (almost lossless)
-alone = {
-    "blur": lambda hr, i: data.degrade(hr, SCALE, kind="real", noise_sigma=0, jpeg_quality=95, seed=i),
-    "noise": lambda hr, i: data.degrade(hr, SCALE, kind="noise", noise_sigma=5, seed=i),
-    "jpeg": lambda hr, i: data.jpeg(imresize(hr, 1 / SCALE), 40),
-}
-gain_alone = {}
-for step, make_lr in alone.items():
+
+# %% tags=["stub"]
+def gain_under(make_lr):
+    raise NotImplementedError("Exercise 1: espcn-x3's mean PSNR gain over bicubic on test_images, LR from make_lr")
+
+
+# %% tags=["solution"]
+def gain_under(make_lr):
     gains = []
     for i, image in enumerate(test_images.values()):
         hr = modcrop(image, SCALE)
@@ -344,11 +350,26 @@ for step, make_lr in alone.items():
             psnr(hr, upscalers["espcn-x3"](lr), crop_border=SCALE, y_channel=True)
             - psnr(hr, imresize(lr, SCALE), crop_border=SCALE, y_channel=True)
         )
-    gain_alone[step] = float(np.mean(gains))
-print("espcn-x3's gain over bicubic: " + ", ".join(f"{s} alone {g:+.2f} dB" for s, g in gain_alone.items()))
-measured_worst = min(gain_alone, key=gain_alone.get)
-assert worst == measured_worst, f"measured: {measured_worst} costs the most"
-print(f"Correct: {worst} alone turns the gain negative; blur alone leaves it almost intact.")
+    return float(np.mean(gains))
+
+
+gain_under
+
+# %% tags=["check"]
+whole_chain = lambda hr, seed: data.degrade(hr, SCALE, kind="real", seed=seed)  # section 1's "real LR"
+got = gain_under(whole_chain)
+assert isinstance(got, float), "gain_under must return one number of dB (a float)"
+assert abs(got - (real_table["espcn-x3"]["real"] - base["real"])) < 0.01, (
+    "with the whole real chain, your gain differs from section 1's table: modcrop, seeds 100 + i, PSNR on Y "
+    "with SCALE border pixels cropped, espcn-x3's score minus bicubic's, averaged over the four test images"
+)
+gain_alone = {step: gain_under(make_lr) for step, make_lr in alone.items()}
+print(
+    f"Correct. espcn-x3's gain over bicubic: on clean bicubic LR "
+    f"{real_table['espcn-x3']['bicubic'] - base['bicubic']:+.2f} dB; "
+    + ", ".join(f"{s} alone {g:+.2f} dB" for s, g in gain_alone.items())
+)
+print(f"The most harmful step alone: {min(gain_alone, key=gain_alone.get)}.")
 
 # %% [markdown]
 # **Exercise 2.** Your own image has no ground truth, so lesson 13 could not score a model on it. But a smaller
@@ -359,7 +380,12 @@ print(f"Correct: {worst} alone turns the gain negative; blur alone leaves it alm
 # helps). The check compares it with `srkit.evaluate` on two test images and both degradations.
 
 
-# %%
+# %% tags=["stub"]
+def self_check(image, upscaler, degradation="bicubic", seed=0):
+    raise NotImplementedError("Exercise 2: degrade the modcropped image, then PSNR(upscaler) - PSNR(bicubic)")
+
+
+# %% tags=["solution"]
 def self_check(image, upscaler, degradation="bicubic", seed=0):
     hr = modcrop(image, SCALE)
     lr = data.degrade(hr, SCALE, kind=degradation, seed=seed)
@@ -369,7 +395,7 @@ def self_check(image, upscaler, degradation="bicubic", seed=0):
 
 self_check
 
-# %%
+# %% tags=["check"]
 for image_name in ("chelsea", "coins"):
     for kind in ("bicubic", "real"):
         one = {image_name: test_images[image_name]}
@@ -390,33 +416,45 @@ print(
 # %% [markdown]
 # **Exercise 3.** The fine-tuned model of section 2 (`tuned_up`) and the shipped `fsrcnn-x3`
 # (`upscalers["fsrcnn-x3"]`) are the same network trained on different LR. Which one should enlarge *your*
-# image (`mine`)? It depends on how the image was made. Use your `self_check` to decide, for your image (a) as a
-# clean, bicubic-downscaled image and (b) as a phone photo with the camera-like `"real"` degradation, and set
-# `for_clean` and `for_phone` each to `"shipped"` or `"fine-tuned"`. The check measures both on your image.
+# image (`mine`)? It depends on how the image was made. With your `self_check` (default seed), measure by how
+# many dB the fine-tuned model beats the shipped one on your image (its gain minus the shipped one's; negative
+# where the shipped one is better): `margin_clean` if your image is a clean, bicubic-downscaled one, and
+# `margin_phone` if it is a phone photo with the camera-like `"real"` degradation. The check measures both with
+# `srkit.evaluate` and says which model suits each case.
 
-# %%
-candidates = {"shipped": upscalers["fsrcnn-x3"], "fine-tuned": tuned_up}
-for_clean = max(candidates, key=lambda c: self_check(mine, candidates[c], "bicubic"))
-for_phone = max(candidates, key=lambda c: self_check(mine, candidates[c], "real"))
-for_clean, for_phone
+# %% tags=["stub"]
+margin_clean = None  # dB: the fine-tuned model's gain minus the shipped one's, on bicubic LR of your image
+margin_phone = None  # dB: the same on "real" LR of your image
 
-# %%
+# %% tags=["solution"]
+margin_clean = self_check(mine, tuned_up, "bicubic") - self_check(mine, upscalers["fsrcnn-x3"], "bicubic")
+margin_phone = self_check(mine, tuned_up, "real") - self_check(mine, upscalers["fsrcnn-x3"], "real")
+margin_clean, margin_phone
+
+# %% tags=["check"]
+assert all(isinstance(m, (int, float)) for m in (margin_clean, margin_phone)), "give both margins as numbers of dB"
+pair = {"shipped": upscalers["fsrcnn-x3"], "fine-tuned": tuned_up}
 measured = {
     kind: {
         c: evaluate(up, {name: mine}, scale=SCALE, crop_border=SCALE, degradation=kind).mean_psnr
-        for c, up in candidates.items()
+        for c, up in pair.items()
     }
     for kind in ("bicubic", "real")
 }
-for kind, choice in [("bicubic", for_clean), ("real", for_phone)]:
-    assert choice in candidates, f"{choice!r}: choose 'shipped' or 'fine-tuned'"
-    assert measured[kind][choice] == max(measured[kind].values()), (
-        f"on LR made with {kind!r}, the model you chose scores lower on your image than the other one: measure it"
+for kind, margin in [("bicubic", margin_clean), ("real", margin_phone)]:
+    right = measured[kind]["fine-tuned"] - measured[kind]["shipped"]
+    assert abs(margin - right) < 0.01, f"your margin on {kind!r} LR is off" + (
+        ": its sign is wrong (the fine-tuned model's gain minus the shipped one's)"
+        if abs(margin + right) < 0.01
+        else ": score both models with self_check on the same LR of your image, and subtract"
     )
 print(
     "Correct. On your image, "
     + "; ".join(
-        f"{kind} LR: shipped {m['shipped']:.2f} dB, fine-tuned {m['fine-tuned']:.2f} dB" for kind, m in measured.items()
+        f"{kind} LR: fine-tuned {m['fine-tuned'] - m['shipped']:+.2f} dB against shipped, so use the "
+        + ("fine-tuned" if m["fine-tuned"] > m["shipped"] else "shipped")
+        + " one"
+        for kind, m in measured.items()
     )
     + ". Select the model on the degradation your images will have."
 )
@@ -445,3 +483,20 @@ print(f"removed {WORK}")
 # 2. Why is the checkpoint with the best *benchmark* PSNR the wrong choice for a model meant for phone photos?
 # 3. Your image has no ground truth: how can you still measure which model suits it, and what does that
 #    measurement assume about how the image was made?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. A network learns the statistics of its training inputs. In bicubic LR every fine variation comes from the
+#    HR image, so the model learned to sharpen all of them; the edges of JPEG's 8×8 blocks, its ringing and
+#    sensor noise look like such detail, and it sharpens them into grid lines and speckles. Its training LR
+#    must contain what it will meet (blur, noise, JPEG, with fresh noise realisations), paired with the clean HR,
+#    so that it learns to remove them instead: `train(..., degradation="real")`.
+# 2. The benchmark's PSNR is measured on clean bicubic LR, and it *falls* as the model specialises on real LR
+#    (section 2's right panel ends below the shipped model). Selecting on it keeps the checkpoints that had
+#    adapted least, the worst ones for phone photos. Select on validation LR made with the degradation the
+#    model will meet, with fixed seeds, as `train(degradation=...)` and `evaluate(..., degradation=...)` do.
+# 3. Treat the image itself as HR: modcrop it, degrade it to LR, enlarge that with each model and score the
+#    result against the image (Exercise 2's `self_check`, Exercise 3's margins). This assumes that the
+#    degradation you apply is the one that made your image (the better model can change with it, as
+#    Exercise 3 measures), and that the image's statistics at the smaller size resemble those of the detail
+#    you want at the larger one. An image already noisy or JPEG-compressed gets those steps a second time.

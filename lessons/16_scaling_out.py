@@ -115,13 +115,13 @@ if not tf.config.list_physical_devices("GPU"):  # on a GPU the pipeline may well
 # arithmetic many times faster,
 # and then the same pipeline can become the bottleneck. Common ways to get there: reading images from slow
 # storage (a network disk, a cloud bucket), or degrading them on the fly in Python. Simulate a storage that
-# takes 100 ms to deliver each batch:
+# takes 250 ms to deliver each batch:
 
 
 # %%
 def slow_storage(lr, hr):
     def wait(a):
-        time.sleep(0.1)  # a simulated 100 ms read; it uses no CPU, so the measurement is robust
+        time.sleep(0.25)  # a simulated 250 ms read; it uses no CPU, so the measurement is robust
         return a
 
     return tf.ensure_shape(tf.py_function(wait, [lr], tf.float32), lr.shape), hr
@@ -386,8 +386,9 @@ assert strategy.num_replicas_in_sync >= 1
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
-# then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** Diagnose a training run from two rates, as in section 1. Write `bottleneck(pipeline, compute)`,
 # returning `"input"` or `"compute"`: which part limits a run whose pipeline alone delivers `pipeline` batches per
@@ -396,7 +397,16 @@ assert strategy.num_replicas_in_sync >= 1
 # unchanged (a number). The check uses the rates measured in section 1 and a few more.
 
 
-# %%
+# %% tags=["stub"]
+def bottleneck(pipeline, compute):
+    raise NotImplementedError("Exercise 1: 'input' or 'compute': which of the two rates would training wait for?")
+
+
+def after_upgrade(pipeline, compute, factor):
+    raise NotImplementedError("Exercise 1: the steps per second once the arithmetic is `factor` times faster")
+
+
+# %% tags=["solution"]
 def bottleneck(pipeline, compute):
     return "input" if pipeline < compute else "compute"
 
@@ -407,7 +417,7 @@ def after_upgrade(pipeline, compute, factor):
 
 bottleneck, after_upgrade
 
-# %%
+# %% tags=["check"]
 slow_pipeline = io_rates["one read at a time"][0]  # section 1: one simulated slow read at a time
 for p, c, kind in [(500.0, 50.0, "compute"), (10.0, 50.0, "input"), (slow_pipeline, compute, "input")]:
     got = bottleneck(p, c)
@@ -434,11 +444,19 @@ print(
 # overflows (float16's largest finite number is 65504). Keras's `LossScaleOptimizer` searches for such a scale during
 # training, lowering it whenever a gradient overflows.
 
-
 # %%
 small_gradients = np.geomspace(1e-9, 1e-3, 13).astype(np.float32)  # given: from 1e-9 to 1e-3
 
 
+# %% tags=["stub"]
+def through_float16(gradients, loss_scale):
+    raise NotImplementedError("Exercise 2: multiply, cast to float16 and back to float32, divide")
+
+
+loss_scale = None  # a power of two
+
+
+# %% tags=["solution"]
 def through_float16(gradients, loss_scale):
     scaled = (np.asarray(gradients, np.float32) * loss_scale).astype(np.float16)
     return scaled.astype(np.float32) / loss_scale
@@ -447,17 +465,20 @@ def through_float16(gradients, loss_scale):
 loss_scale = 2.0**15  # where Keras's LossScaleOptimizer starts
 through_float16(small_gradients, loss_scale)
 
-# %%
+# %% tags=["check"]
+for s in (1.0, 2.0**10):
+    expected = (small_gradients * np.float32(s)).astype(np.float16).astype(np.float32) / np.float32(s)
+    got = np.asarray(through_float16(small_gradients, s))
+    assert got.shape == expected.shape and np.allclose(got, expected, rtol=1e-6, atol=0), (
+        f"through_float16(..., loss_scale={s:g}): multiply, cast to float16 and back to float32, divide"
+    )
+assert isinstance(loss_scale, (int, float)) and loss_scale > 0, "give `loss_scale` as a positive number"
+assert float(np.log2(loss_scale)).is_integer(), "`loss_scale` is not a power of two"
 with np.errstate(over="ignore"):  # an overflow to infinity is counted below, not warned about
-    for s in (1.0, 2.0**15):
-        expected = (small_gradients * np.float32(s)).astype(np.float16).astype(np.float32) / np.float32(s)
-        assert np.allclose(np.asarray(through_float16(small_gradients, s)), expected, rtol=1e-6, atol=0), (
-            f"through_float16(..., loss_scale={s:g}): multiply, cast to float16 and back to float32, divide"
-        )
     back = (small_gradients * np.float32(loss_scale)).astype(np.float16).astype(np.float32) / np.float32(loss_scale)
-assert loss_scale > 0 and float(np.log2(loss_scale)).is_integer(), f"{loss_scale} is not a power of two"
 error = np.abs(back - small_gradients) / small_gradients  # infinite where a gradient overflowed
-assert error.max() < 0.01, f"loss_scale {loss_scale:g}: a gradient comes back {error.max():.0%} off"
+assert np.isfinite(error).all(), "your loss scale is too large: the largest gradients overflow float16"
+assert error.max() < 0.01, "your loss scale is too small: the smallest gradients lose their precision in float16"
 print(f"Correct: with a loss scale of 2**{np.log2(loss_scale):.0f} every gradient survives float16 within 1 %.")
 
 # %% [markdown]
@@ -468,11 +489,20 @@ print(f"Correct: with a loss scale of 2**{np.log2(loss_scale):.0f} every gradien
 # gradients (`tf.distribute` sums them, having divided each replica's loss by the number of replicas: the same thing).
 # The check compares the result with the gradients on the whole batch at once.
 
-
 # %%
 lr_batch, hr_batch = next(iter(patches))
 
 
+# %% tags=["stub"]
+def replica_gradients(model, lr, hr, replicas):
+    raise NotImplementedError("Exercise 3: one GradientTape per equal slice of the batch, a list of gradient lists")
+
+
+def all_reduce(per_replica):
+    raise NotImplementedError("Exercise 3: for each variable, combine the replicas' gradients")
+
+
+# %% tags=["solution"]
 def replica_gradients(model, lr, hr, replicas):
     per_replica = []
     for lr_slice, hr_slice in zip(tf.split(lr, replicas), tf.split(hr, replicas)):
@@ -489,7 +519,7 @@ def all_reduce(per_replica):
 len(replica_gradients(espcn_net, lr_batch, hr_batch, 2))
 
 
-# %%
+# %% tags=["check"]
 def slice_gradients(lr_part, hr_part):  # the reference: the gradients of the mean absolute error on these patches
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(tf.abs(espcn_net(lr_part, training=True) - hr_part))
@@ -534,3 +564,21 @@ print(f"removed {WORK}")
 # 2. Why does training in `mixed_float16` need loss scaling, and `mixed_bfloat16` not? Which of the two changes a
 #    model's output more, and why?
 # 3. What do `MirroredStrategy` replicas exchange after each step, and what stays the same on every replica?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. First measure the three rates of section 1: the pipeline alone, training on one cached batch (compute
+#    alone) and training on the pipeline. If the pipeline alone is slower than compute alone, the run is
+#    input-bound (Exercise 1's `bottleneck`) and a faster GPU changes nothing: cache the decoded images, `map`
+#    with `num_parallel_calls` (with enough threads for slow reads), `prefetch`, precompute costly degradations
+#    (`make_pairs(copies=...)`) and keep the data in few large files near the machine.
+# 2. float16 has few exponent bits: a small gradient such as section 2's `1e-8` underflows to zero. Loss scaling
+#    multiplies the loss (and so every gradient) into float16's range and divides afterwards (Exercise 2).
+#    bfloat16 keeps float32's exponent range, so nothing underflows, but it keeps 8 significant bits against
+#    float16's 11: its rounding step is $2^{11-8} = 8$ times coarser, so it changes the output more (compare
+#    the ratio printed in section 2), while neither moves the PSNR noticeably.
+# 3. After each step the replicas exchange their gradients: the all-reduce combines, variable by variable, the
+#    gradients each replica computed on its own slice of the batch. Every replica then applies the same update,
+#    so the weights and the optimizer's state stay identical everywhere (the two workers of section 2 end with
+#    the same validation PSNR); with equal slices and a mean loss, the mean of their gradients is the gradient
+#    of the whole batch (Exercise 3).

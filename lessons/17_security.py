@@ -388,26 +388,49 @@ assert not any(w in sources for w in risky)
 
 # %% [markdown]
 # ## Exercises
-# Each exercise has a worked solution in the cell below it: read the task, try your own answer in that cell,
-# then run the check cell.
+# Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
+# with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
+# right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** Verify a weight file yourself. Compute `digest`, the hexadecimal SHA-256 of the shipped
-# `edsr-small-x3.keras` (`pretrained.WEIGHTS / "edsr-small-x3.keras"`), with `hashlib`, reading the file in
-# blocks of 1 MiB (so that a multi-gigabyte file would not need that much memory). The check compares it with the
-# manifest and with `srkit.download.sha256_file`.
+# **Exercise 1.** Verify a weight file yourself. Write `sha256_stream(stream)`: the hexadecimal SHA-256 of what
+# an open binary file `stream` holds, computed with `hashlib` from blocks of 1 MiB read one after the other
+# (`stream.read(1 << 20)`), so that a multi-gigabyte file never sits in memory whole. The check feeds it the
+# shipped `edsr-medium-x3.keras`, compares the result with the manifest, and watches the size of each read.
 
-# %%
-sha = hashlib.sha256()
-with open(pretrained.WEIGHTS / "edsr-small-x3.keras", "rb") as stream:
+
+# %% tags=["stub"]
+def sha256_stream(stream):
+    raise NotImplementedError("Exercise 1: a hashlib.sha256() object, updated with each block, then its hexdigest()")
+
+
+# %% tags=["solution"]
+def sha256_stream(stream):
+    sha = hashlib.sha256()
     for block in iter(lambda: stream.read(1 << 20), b""):
         sha.update(block)
-digest = sha.hexdigest()
-digest
+    return sha.hexdigest()
 
-# %%
-assert digest == pretrained.info("edsr-small-x3")["sha256"], "this is not the manifest's SHA-256"
-assert digest == download.sha256_file(pretrained.WEIGHTS / "edsr-small-x3.keras")
-print(f"Correct: {digest[:16]}... matches the manifest; one flipped bit would change about half of its 256 bits.")
+
+sha256_stream
+
+# %% tags=["check"]
+import io
+
+
+class CountedReads(io.BytesIO):  # a file in memory that records the size each read asks for
+    def read(self, size=-1):
+        asked.append(size)
+        return super().read(size)
+
+
+asked = []
+digest = sha256_stream(CountedReads(pretrained.path("edsr-medium-x3").read_bytes()))
+assert isinstance(digest, str) and len(digest) == 64, "return the hexadecimal digest: a string of 64 characters"
+assert digest == pretrained.info("edsr-medium-x3")["sha256"], "this is not the manifest's SHA-256 of the file"
+assert asked and all(isinstance(n, int) and 0 < n <= 1 << 20 for n in asked), (
+    "read the stream with stream.read(size), in blocks of at most 1 MiB: never the whole file at once"
+)
+print(f"Correct: {len(asked)} reads of at most 1 MiB, and the digest matches the manifest.")
 
 
 # %% [markdown]
@@ -419,7 +442,12 @@ print(f"Correct: {digest[:16]}... matches the manifest; one flipped bit would ch
 # architecture names an unknown layer class, and on one that uses `TorchModuleWrapper`.
 
 
-# %%
+# %% tags=["stub"]
+def safe_to_load(path):
+    raise NotImplementedError("Exercise 2: read the class names (section 2's layer_classes); which may you trust?")
+
+
+# %% tags=["solution"]
 def safe_to_load(path):
     classes = layer_classes(path)  # section 2: class names read from config.json, nothing loaded
     known = (
@@ -435,7 +463,7 @@ def safe_to_load(path):
 
 safe_to_load
 
-# %%
+# %% tags=["check"]
 assert all(safe_to_load(pretrained.path(n)) for n in pretrained.names()), "the shipped models are safe"
 assert not safe_to_load(innocent_path), "a Lambda layer carries code"
 unknown = WORK / "unknown-layer.keras"
@@ -464,7 +492,14 @@ print("Correct: check the architecture before you load, and load with safe_mode=
 # some other surprises.
 
 
-# %%
+# %% tags=["stub"]
+def unverified(folder):
+    raise NotImplementedError(
+        "Exercise 3: for each .keras file, is its stem in the manifest, and does its SHA-256 match?"
+    )
+
+
+# %% tags=["solution"]
 def unverified(folder):
     bad = []
     for path in sorted(Path(folder).glob("*.keras")):
@@ -476,9 +511,9 @@ def unverified(folder):
 
 unverified
 
-# %%
+# %% tags=["check"]
 usb = WORK / "from-a-colleague"
-usb.mkdir()
+usb.mkdir(exist_ok=True)
 for n in ("fsrcnn-x3", "srcnn-x3", "espcn-x4"):
     shutil.copy(pretrained.path(n), usb / f"{n}.keras")  # untouched
 shutil.copy(copies / "espcn-x3.keras", usb / "espcn-x3.keras")  # section 1's altered weights: loads fine
@@ -517,3 +552,23 @@ print(f"removed {WORK}")
 # 3. How can a tiny image file exhaust a server's memory, and what must a loader check before decoding?
 # 4. Why do `np.load(..., allow_pickle=True)`, `joblib` and `torch.load(..., weights_only=False)` need the same
 #    trust as running code?
+
+# %% [markdown] tags=["answers"]
+# **Answer key** (instructor version only)
+# 1. That the file's bytes are exactly those the hash was computed from: no corruption, no truncated download,
+#    no change since (section 1: one flipped bit, or weights altered by a small factor, give another hash). It
+#    says nothing about whether those bytes are harmless or good. The expected hash must come from a place the
+#    attacker cannot change together with the file, such as the manifest installed with srkit; a
+#    `manifest.json` beside the file can be forged with it (section 1's forged folder passed its own check).
+# 2. With `safe_mode=False`, a `Lambda` layer's stored Python bytecode is rebuilt and run while the model is
+#    loaded: section 2's file wrote a marker in the `sandbox` folder before anything was predicted. That code
+#    runs with your permissions (it could read keys or install software), exactly as a script would. Load with
+#    `safe_mode=True`, read the architecture first (Exercise 2) and keep Keras up to date.
+# 3. The decoder allocates the size the header claims before it reads any pixel, so a tiny file (section 3's
+#    `bomb.png`) can claim 100,000 × 100,000 pixels, times 3 bytes in RGB. A loader must read width and height from
+#    the header and refuse anything above a limit chosen for the use (`load_image`'s `max_pixels`, lower for a
+#    web service) before decoding; for super-resolution the output has $s^2$ times the input's pixels too.
+# 4. Pickle can call any function with any arguments while it loads, so a pickled file runs whatever its author
+#    wrote. `joblib`, `np.load(..., allow_pickle=True)` (object arrays) and `torch.load(..., weights_only=False)`
+#    all unpickle; opening such a file needs the trust you would give its author's program. Data-only formats
+#    (`.keras` with `safe_mode=True`, JSON, `.npz` read without pickle) do not.

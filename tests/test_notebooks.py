@@ -13,7 +13,9 @@ import pytest
 import srkit
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))  # the student version: what a learner opens
+# the instructor version: the same lessons with the exercises' solutions and the answer keys (tools/lessons.py)
+INSTRUCTOR = sorted((REPO / "instructor").glob("*.ipynb"))
 
 
 def _srkit_names() -> set[str]:
@@ -191,7 +193,7 @@ def changelog_phrases(markdown: str) -> list[str]:
     return [m.group(0) for pattern in CHANGELOG for m in re.finditer(pattern, markdown, re.IGNORECASE)]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", INSTRUCTOR, ids=lambda p: p.name)  # all prose, answer keys included
 def test_lessons_tell_ideas_not_the_projects_history(path):
     found = [(i, p) for i, text in enumerate(_cells(path, "markdown")) for p in changelog_phrases(text)]
     assert not found, f"{path.name}: history belongs in MODEL_CARD.md (markdown cell, phrase): {found}"
@@ -231,6 +233,7 @@ def test_a_hand_edited_notebook_is_caught(tmp_path, monkeypatch):
     monkeypatch.setattr(tool, "REPO", tmp_path)
     monkeypatch.setattr(tool, "SOURCES", tmp_path / "lessons")
     monkeypatch.setattr(tool, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(tool, "INSTRUCTOR", tmp_path / "instructor")
     assert tool.main([]) == 0 and tool.out_of_sync() == []
     notebook = tmp_path / "notebooks" / "00_demo.ipynb"
     cells = json.loads(notebook.read_text())["cells"]
@@ -238,7 +241,10 @@ def test_a_hand_edited_notebook_is_caught(tmp_path, monkeypatch):
     assert [c["id"] for c in cells] == ["cell-000", "cell-001"]
     # a one-sentence edit of the source is a one-line diff there, and the notebook is then out of date
     source.write_text(source.read_text().replace("One sentence.", "Another sentence."))
-    assert tool.out_of_sync() == ["notebooks/00_demo.ipynb differs from lessons/00_demo.py"]
+    assert tool.out_of_sync() == [
+        "notebooks/00_demo.ipynb differs from lessons/00_demo.py",
+        "instructor/00_demo.ipynb differs from lessons/00_demo.py",
+    ]
     assert tool.main(["--check"]) == 1
     tool.main([])
     notebook.write_text(notebook.read_text().replace("hello", "hi"))  # edited by hand
@@ -292,7 +298,7 @@ NOT_RESULTS: dict[str, dict[str, str]] = {
     "13": {},
     "14": {},
     "15": {},
-    "16": {"takes 100 ms": "setting: time.sleep(0.1)", "40 % GPU utilisation": "given"},
+    "16": {"takes 250 ms": "setting: time.sleep(0.25)", "40 % GPU utilisation": "given"},
     "17": {"30 GB once decoded": "derived: 100000*100000*3/1e9", "blocks of 1 MiB": "setting: 1 << 20"},
 }
 
@@ -315,7 +321,7 @@ def _is_published(figure: str) -> bool:
     return bool(m) and m.group(1) in _published_psnrs()
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", INSTRUCTOR, ids=lambda p: p.name)  # all prose, answer keys included
 def test_results_in_the_prose_are_computed_by_the_lesson(path):
     allowed = NOT_RESULTS.get(path.name[:2], {})
     found = [
@@ -332,7 +338,7 @@ def test_results_in_the_prose_are_computed_by_the_lesson(path):
 
 @pytest.mark.parametrize("lesson", sorted(NOT_RESULTS))
 def test_every_figure_allowed_in_the_prose_has_its_reason(lesson):
-    (path,) = [p for p in NOTEBOOKS if p.name.startswith(lesson)]
+    (path,) = [p for p in INSTRUCTOR if p.name.startswith(lesson)]
     markdown, code = _cells(path, "markdown"), "\n".join(_cells(path, "code"))
     for phrase, reason in NOT_RESULTS[lesson].items():
         cells = [text for text in markdown if phrase in text]
@@ -422,3 +428,86 @@ def test_a_lesson_cell_writing_to_stderr_fails(tmp_path):
     assert run.returncode == 1, run.stdout[-2000:]
     assert "1 failed, 2 passed" in run.stdout and "lesson.ipynb::Cell 1" in run.stdout, run.stdout[-2000:]
     assert "wrote to stderr" in run.stdout and "shuffle=True is ignored" in run.stdout
+
+
+def test_a_check_that_passes_on_its_stub_or_shows_the_answer_fails(tmp_path, monkeypatch):
+    """conftest.py runs each check of the instructor version again on the student stub: it must fail, with an assert
+    (or the stub's NotImplementedError) whose message does not give the answer away."""
+    import subprocess
+    import sys
+
+    tool = _lessons_tool()
+    exercises = {
+        "good": ("def double(x):\n    raise NotImplementedError", "def double(x):\n    return 2 * x",
+                 'assert double(3) == 6, "double(3) is wrong"'),
+        "blind": ("answer_b = None", "answer_b = 12345", "assert answer_b in (None, 12345)"),
+        "leaky": ("answer_c = 0", "answer_c = 4321", 'assert answer_c == 4321, f"expected 4,321, got {answer_c}"'),
+        "crashes": ("answer_d = None", "answer_d = 777", 'assert answer_d + 1 == 778, "off by some"'),
+    }  # fmt: skip
+    source = "# %% [markdown]\n# # A lesson\n"
+    for name, (stub, solution, check) in exercises.items():
+        source += f'\n# %% [markdown]\n# **Exercise {name}.**\n\n# %% tags=["stub"]\n{stub}\n'
+        source += f'\n# %% tags=["solution"]\n{solution}\n\n# %% tags=["check"]\n{check}\n'
+    (tmp_path / "00_demo.py").write_text(source)
+    student = json.loads(tool.notebook_text(tmp_path / "00_demo.py", "student"))
+    assert "".join(student["cells"][2]["source"]) == exercises["good"][0], "the student sees the stub"
+    assert not any("return 2 * x" in "".join(c["source"]) for c in student["cells"]), "and not the solution"
+    (tmp_path / "lesson.ipynb").write_text(tool.notebook_text(tmp_path / "00_demo.py", "instructor"))
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "--nbval-lax",
+         "--nbval-current-env", "-q", "-rf", str(tmp_path / "lesson.ipynb")],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    out = run.stdout
+    assert run.returncode == 1 and "3 failed, 5 passed" in out, out[-3000:]
+    failed = sorted(re.findall(r"FAILED \S*lesson\.ipynb::Cell (\d+)", out))
+    assert failed == ["3", "5", "7"], out[-3000:]  # the checks of "blind", "leaky" and "crashes"; "good" passes
+    assert "the check passes on the student stub" in out
+    assert "shows the answer" in out and "4,321" in out
+    assert "stops with TypeError" in out
+
+
+def exercise_problems(source: str) -> list[str]:
+    """What is missing from a lesson's exercises and questions: each **Exercise** needs, after its text, a stub
+    (what the student starts from), a solution and a check, in that order; the Questions need an answer key."""
+    import jupytext
+
+    cells = jupytext.reads(source, fmt="py:percent").cells
+    problems, expecting, title = [], None, None
+    for cell in cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "markdown" and "**Exercise" in cell.source:
+            if expecting:
+                problems.append(f"{title}: no {expecting} cell")
+            title, expecting = re.search(r"\*\*Exercise[^*]*\*\*", cell.source).group(0), "stub"
+        elif tags and expecting:
+            order = ["stub", "solution", "check"]
+            if tags[0] != expecting:
+                problems.append(f"{title}: a {tags[0]} cell where its {expecting} cell should be")
+                expecting = None
+            else:
+                expecting = order[order.index(expecting) + 1] if expecting != "check" else None
+    if expecting:
+        problems.append(f"{title}: no {expecting} cell")
+    questions = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Questions" in c.source]
+    if not questions or not any("answers" in c.metadata.get("tags", []) for c in cells[questions[-1] + 1 :]):
+        problems.append("no answer key (a Markdown cell tagged answers) after the Questions")
+    return problems
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "lessons").glob("[0-9][0-9]_*.py")), ids=lambda p: p.name)
+def test_every_exercise_has_a_stub_a_solution_and_a_check(path):
+    problems = exercise_problems(path.read_text(encoding="utf-8"))
+    assert not problems, f"{path.name}: {problems} (see tools/lessons.py for the cell tags)"
+
+
+def test_the_exercise_check_finds_what_is_missing():
+    ok = '# %% [markdown]\n# **Exercise 1.** x\n\n# %% tags=["stub"]\nx = 0\n\n# %% tags=["solution"]\nx = 1\n\n'
+    ok += '# %% tags=["check"]\nassert x\n\n# %% [markdown]\n# ## Questions\n\n# %% [markdown] tags=["answers"]\n# 1.\n'
+    assert exercise_problems(ok) == []
+    assert exercise_problems(ok.replace('tags=["stub"]', "")) == [
+        "**Exercise 1.**: a solution cell where its stub cell should be"
+    ]
+    assert exercise_problems(ok.replace('tags=["answers"]', "")) == [
+        "no answer key (a Markdown cell tagged answers) after the Questions"
+    ]

@@ -95,6 +95,9 @@ def test_reading_time_counts_prose_and_code(lesson_times):
     )
     assert lesson_times.words(source) == (602, 300)  # "#", "Title" and 600 words; the Time needed line is not read
     assert lesson_times.reading_minutes(source) == 10  # 4 min of prose + 5 min of code, to the nearest 5
+    instructor_only = '\n# %% tags=["solution"]\nx = 2\n\n# %% [markdown] tags=["answers"]\n# 1. An answer.\n'
+    assert lesson_times.words(source + instructor_only) == (602, 300), "the student's reading: no solutions, no key"
+    assert lesson_times.words(source + '\n# %% tags=["stub"]\nx = None\n') == (602, 303), "the stub is read"
 
 
 def test_every_lesson_and_the_readme_show_the_measured_times(lesson_times, capsys):

@@ -5,11 +5,11 @@
     python tools/lesson_times.py            # rewrite each lesson's "Time needed" line and the README's syllabus
     python tools/lesson_times.py --check    # exit 1 when a line or the syllabus differs from what they should say
 
-Reading time is estimated from the lesson source: prose at 150 words a minute, code at 60 (words separated by
-white space), rounded to 5 minutes. Run time is the median wall-clock time of the recorded runs of each
-budget (``repeat_runs.py`` records one line per lesson run, with its budget), rounded up to a minute; the machine
-they ran on is recorded beside them. A lesson should fit one sitting: reading plus its ``cpu`` run about 45
-minutes.
+Reading time is estimated from the lesson's student version: prose at 150 words a minute, code at 60 (words
+separated by white space), rounded to 5 minutes; solutions and answer keys are the instructor's. Run time is the
+median wall-clock time of the recorded runs of each budget (``repeat_runs.py`` records one line per lesson run,
+with its budget), rounded up to a minute; the machine they ran on is recorded beside them. A lesson should fit one
+sitting: reading plus its ``cpu`` run about 45 minutes.
 """
 
 from __future__ import annotations
@@ -35,10 +35,13 @@ HEADER = "| lesson | what you learn | reading | `cpu` run (2 cores) | in all |"
 
 
 def words(source: str) -> tuple[int, int]:
-    """(prose words, code words) of a lesson source in py:percent form; the Time needed line is not counted."""
+    """(prose words, code words) of a lesson source in py:percent form, as the student version shows it: cells
+    tagged ``solution`` or ``answers`` (instructor version only) and the Time needed line are not counted."""
     prose = code = 0
     for cell in re.split(r"^# %%", source, flags=re.M)[1:]:
         head, _, body = cell.partition("\n")
+        if re.search(r"tags=\[[^\]]*\"(solution|answers)\"", head):
+            continue
         if "[markdown]" in head:
             text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in body.splitlines())
             prose += len(re.sub(r"\*\*Time needed:\*\*.*?(\n\n|$)", "", text, flags=re.S).split())

@@ -1,13 +1,33 @@
-"""The lessons' one source of truth: ``lessons/*.py`` (Jupytext's ``py:percent`` text format) -> ``notebooks/*.ipynb``.
+"""The lessons' one source of truth: ``lessons/*.py`` (Jupytext's ``py:percent`` text format) -> two notebooks each.
 
-    python tools/lessons.py           # write every notebook from its lesson source
+    python tools/lessons.py           # write the student and the instructor notebook of every lesson
     python tools/lessons.py --check   # exit 1 and name each notebook that differs from its source
 
 A lesson is edited as text: ``# %%`` starts a code cell, ``# %% [markdown]`` a Markdown cell whose lines are
 ``# ``-commented. A one-sentence edit is then a one-line diff, and ruff lints and formats lesson code like the
-package's. The notebooks beside them are generated (committed without outputs, for Colab badges and GitHub),
-with cell ids numbered in order and the same notebook metadata, so the same source always gives the same
-bytes; ``tests/test_notebooks.py`` fails when a notebook was edited by hand or not regenerated.
+package's. The notebooks are generated (committed without outputs, for Colab badges and GitHub), with cell ids
+numbered in order and the same notebook metadata, so the same source always gives the same bytes;
+``tests/test_notebooks.py`` fails when a notebook was edited by hand or not regenerated.
+
+**Two versions from one source.** A tag in a cell's header (``# %% tags=["solution"]``) says who sees the cell:
+
+==============  ==========================================  ==============================================
+tag             student version (``notebooks/``)            instructor version (``instructor/``)
+==============  ==========================================  ==============================================
+``stub``        the exercise as the student starts it: it   left out
+                runs, and its check fails on it
+``solution``    left out                                    the worked solution
+``check``       the check                                   the check; the stub is kept in the cell's
+                                                            metadata (``srkit.stub``), so that CI can run
+                                                            the check on it and require it to fail
+``answers``     left out                                    the answer key to the lesson's questions
+==============  ==========================================  ==============================================
+
+Untagged cells are in both. CI executes the instructor version (``conftest.py`` runs every check a second time
+on its stub). Why tags and a small build step rather than nbgrader or otter-grader: both are grading systems (a
+database of students, or a grading container, and their own notebook layout) that a teacher running this course,
+or a learner alone, does not need; the lessons are edited as text, a tag is one line of that text, Jupytext keeps it
+and JupyterLab shows it in the cell's property inspector.
 
 Why ``py:percent`` rather than MyST Markdown: the lesson code is plain Python in a ``.py`` file, so ruff,
 editors and ``python -m py_compile`` read it without a plug-in, and the prose stays one Markdown line per
@@ -21,7 +41,10 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCES, NOTEBOOKS = REPO / "lessons", REPO / "notebooks"
+SOURCES, NOTEBOOKS, INSTRUCTOR = REPO / "lessons", REPO / "notebooks", REPO / "instructor"
+VERSIONS = ("student", "instructor")
+TAGS = ("stub", "solution", "check", "answers")
+LEFT_OUT = {"student": {"solution", "answers"}, "instructor": {"stub"}}
 METADATA = {
     "colab": {"provenance": []},
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -29,20 +52,46 @@ METADATA = {
 }
 
 
-def notebook_text(source: Path) -> str:
-    """The ``.ipynb`` text generated from one lesson source."""
+def folder(version: str) -> Path:
+    return {"student": NOTEBOOKS, "instructor": INSTRUCTOR}[version]
+
+
+def _tags(cell) -> list[str]:
+    return [t for t in cell.metadata.get("tags", []) if t in TAGS]
+
+
+def notebook_text(source: Path, version: str = "student") -> str:
+    """The ``.ipynb`` text of one version (``student`` or ``instructor``) generated from one lesson source."""
     import jupytext
     import nbformat
 
     lesson = jupytext.reads(source.read_text(encoding="utf-8"), fmt="py:percent")
+    unknown = sorted({t for c in lesson.cells for t in c.metadata.get("tags", [])} - set(TAGS))
+    if unknown:
+        raise SystemExit(f"{source.name}: unknown cell tag(s) {unknown}; the tags are {', '.join(TAGS)}")
     nb = nbformat.v4.new_notebook(metadata=METADATA)
-    for index, cell in enumerate(lesson.cells):
+    stub = None
+    for cell in lesson.cells:
+        tags = _tags(cell)
+        if "stub" in tags:
+            stub = cell.source
+        if LEFT_OUT[version] & set(tags):
+            continue
         make = {
             "markdown": nbformat.v4.new_markdown_cell,
             "code": nbformat.v4.new_code_cell,
             "raw": nbformat.v4.new_raw_cell,
         }[cell.cell_type]
-        nb.cells.append(make(cell.source, id=f"cell-{index:03d}"))
+        new = make(cell.source, id=f"cell-{len(nb.cells):03d}")
+        if tags:
+            new.metadata["tags"] = tags
+        if "check" in tags:
+            if stub is None:
+                raise SystemExit(f"{source.name}: a check cell with no stub cell before it:\n{cell.source[:200]}")
+            if version == "instructor":
+                new.metadata["srkit"] = {"stub": stub}
+            stub = None
+        nb.cells.append(new)
     nbformat.validate(nb)
     return nbformat.writes(nb).rstrip("\n") + "\n"
 
@@ -56,23 +105,25 @@ def lesson_text(notebook: Path) -> str:
     return jupytext.writes(nb, fmt="py:percent")
 
 
-def pairs() -> list[tuple[Path, Path]]:
-    return [(source, NOTEBOOKS / f"{source.stem}.ipynb") for source in sorted(SOURCES.glob("*.py"))]
+def pairs(version: str = "student") -> list[tuple[Path, Path]]:
+    return [(source, folder(version) / f"{source.stem}.ipynb") for source in sorted(SOURCES.glob("*.py"))]
 
 
 def out_of_sync() -> list[str]:
-    """Each notebook that differs from its source, and each notebook without a source."""
-    problems = [
-        f"{nb.relative_to(REPO)} differs from {src.relative_to(REPO)}"
-        for src, nb in pairs()
-        if not nb.is_file() or nb.read_text(encoding="utf-8") != notebook_text(src)
-    ]
+    """Each notebook (of either version) that differs from its source, and each notebook without a source."""
+    problems = []
     sources = {src.stem for src, _ in pairs()}
-    problems += [
-        f"{nb.relative_to(REPO)} has no source in lessons/"
-        for nb in sorted(NOTEBOOKS.glob("*.ipynb"))
-        if nb.stem not in sources
-    ]
+    for version in VERSIONS:
+        problems += [
+            f"{nb.relative_to(REPO)} differs from {src.relative_to(REPO)}"
+            for src, nb in pairs(version)
+            if not nb.is_file() or nb.read_text(encoding="utf-8") != notebook_text(src, version)
+        ]
+        problems += [
+            f"{nb.relative_to(REPO)} has no source in lessons/"
+            for nb in sorted(folder(version).glob("*.ipynb"))
+            if nb.stem not in sources
+        ]
     return problems
 
 
@@ -87,13 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("regenerate them with: python tools/lessons.py", file=sys.stderr)
         return 1 if problems else 0
-    for source, notebook in pairs():
-        text = notebook_text(source)
-        if not notebook.is_file() or notebook.read_text(encoding="utf-8") != text:
-            tmp = notebook.with_suffix(".ipynb.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(notebook)
-            print(f"wrote {notebook.relative_to(REPO)}")
+    for version in VERSIONS:
+        folder(version).mkdir(exist_ok=True)
+        for source, notebook in pairs(version):
+            text = notebook_text(source, version)
+            if not notebook.is_file() or notebook.read_text(encoding="utf-8") != text:
+                tmp = notebook.with_suffix(".ipynb.tmp")
+                tmp.write_text(text, encoding="utf-8")
+                tmp.replace(notebook)
+                print(f"wrote {notebook.relative_to(REPO)}")
     return 0
 
 

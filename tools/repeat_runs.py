@@ -1,7 +1,7 @@
 """Run every lesson (``quick`` budget) and the unit tests several times; report each lesson assert's margin.
 
     python tools/repeat_runs.py                      # 5 runs of every lesson, 3 of the unit tests
-    python tools/repeat_runs.py --lessons 2 --tests 0 notebooks/09_pixel_losses.ipynb
+    python tools/repeat_runs.py --lessons 2 --tests 0 instructor/09_pixel_losses.ipynb
     python tools/repeat_runs.py --report-only        # the report from what is recorded so far
 
 Each lesson run executes the notebook in a fresh kernel (its own process), as nbval does, with every
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.lessons < 0 or args.tests < 0 or args.jobs < 1:
         parser.error("--lessons and --tests must be 0 or more, --jobs 1 or more")
-    paths = [p.resolve() for p in args.notebooks] or sorted((REPO / "notebooks").glob("*.ipynb"))
+    paths = [p.resolve() for p in args.notebooks] or sorted((REPO / "instructor").glob("*.ipynb"))
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         parser.error(f"no such lesson: {', '.join(missing)}")
