@@ -311,8 +311,9 @@ print(f"Correct: {hardest} ({check.psnr[hardest]:.2f} dB) - fine texture is what
 # %% [markdown]
 # **Exercise 3 (what a dB is worth).** PSNR is $10\log_{10}(255^2/\mathrm{MSE})$. Write `mse_from_psnr(p)`:
 # the mean squared error (on Y, in grey levels squared) that a PSNR of `p` dB stands for. Then store in
-# `error_ratio` how many times larger bicubic's MSE is than ESPCN's on 'chelsea', from the two PSNRs printed
-# with the swipe. The check measures the MSEs on the images themselves.
+# `error_ratio` how many times larger bicubic's MSE is than ESPCN's on 'chelsea', from the two PSNRs shown with
+# the swipe (use the variables `scores["bicubic"][0]` and `psnr_espcn`: the printed values are rounded). The
+# check measures the MSEs on the images themselves.
 
 
 # %% tags=["stub"]

@@ -14,8 +14,8 @@
 # - the degradation model $y = (x \circledast k)\downarrow_s + n$: the standard BI, BD and DN degradations, and a harder mix;
 # - why "bicubic" is not one thing: four resizers compared pixel by pixel and in dB.
 #
-# **Time needed:** about 45 minutes to read (exercises not counted); the code runs in about 1 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 46 minutes in all.
+# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 1 min
+# with the `cpu` budget (measured on a 2-core CPU): about 41 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -48,10 +48,9 @@ from srkit import budget
 print(f"srkit {srkit.__version__} | {budget.describe()}")
 
 # %% [markdown]
-# We load the bundled images once: the **training** images for
-# exploring, and the **test** images for the measurements that report numbers (never for fitting anything).
-# Gray images come as 2-D arrays by default; section 2 shows why that matters for scoring. For exploring
-# we ask for the training images with `rgb=True`, which repeats gray ones to three channels.
+# We load the bundled images once: the **training** images for exploring (with `rgb=True`, which repeats gray
+# ones to three channels), and the **test** images for the measurements (never for fitting anything). Gray
+# images come as 2-D arrays by default; section 2 shows why that matters for scoring.
 
 # %%
 import inspect
@@ -147,7 +146,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The chroma channels look flat. Let us *measure* where the fine detail is: the **Laplacian**
+# The chroma channels look flat. *Measure* where the fine detail is: the **Laplacian**
 # (the second derivative, $\nabla^2 = \partial^2/\partial x^2 + \partial^2/\partial y^2$) responds only to
 # high frequencies, so its mean square is a measure of "detail energy". Y, Cb and Cr span nearly the same
 # range (219 vs 224 levels), so their energies are comparable. We skip the gray images (they have no colour).
@@ -168,8 +167,8 @@ for name, im in train.items():
 assert min(s[0] for s in y_share.values()) > 0.5, "Y should hold most of the detail in every colour image"
 
 # %% [markdown]
-# Y holds most of the detail in every colour image (the shares printed above), so a network that sharpens Y
-# alone gets most of the benefit (and needs only one input and one output channel).
+# Y holds most of the detail in every colour image (the shares printed above): a network that sharpens Y alone
+# gets most of the benefit, with one input and one output channel.
 #
 # **The formula.** With R, G, B in [0, 1], BT.601 gives $Y = 16 + 65.481\,R + 128.553\,G + 24.966\,B$ on the
 # 0..255 scale (the three weights add up to 219 = 235 − 16). Build it yourself and compare it with
@@ -235,9 +234,8 @@ assert psnr_wrong - psnr_right > 1.0, "the R=G=B detour should inflate PSNR by m
 print(data.degrade.__doc__)
 
 # %% [markdown]
-# Apply all of them to one image at ×3 and look at the same region (the yellow square) in each. The sides of
-# the HR image must be multiples of the scale: `modcrop` cuts off the few rows and columns that are left over
-# (lesson 02 shows why). LR crops are shown with `interpolation="nearest"`, so every LR pixel is a visible square.
+# Apply all of them to one image at ×3 and look at the same region (the yellow square) in each. `modcrop` first
+# cuts the HR image to multiples of the scale (lesson 02 shows why); every LR pixel is shown as a square.
 
 # %%
 from matplotlib.patches import Rectangle
@@ -322,9 +320,8 @@ resizers = {
 }
 
 # %% [markdown]
-# Now the experiment, on the **test** split: modcrop each image, make the LR image with each resizer,
-# compare it pixel by pixel with MATLAB's, then upscale it with srkit's (MATLAB) bicubic and score it with
-# the protocol (Y, border of `scale` pixels cropped, mean of per-image PSNRs). Only the LR maker changes.
+# Now the experiment, on the **test** split: make the LR image with each resizer, compare it pixel by pixel with
+# MATLAB's, then enlarge it with srkit's bicubic and score it with the protocol. Only the LR maker changes.
 
 # %%
 table = {}

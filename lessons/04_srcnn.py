@@ -19,7 +19,7 @@
 #   the PSNR a paper reports.
 #
 # **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 1 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 36 minutes in all.
+# with the `cpu` budget (measured on a 2-core CPU): about 36 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -1,10 +1,8 @@
 # %% [markdown]
 # # 05 · Training SRCNN: optimisation, test and application
 #
-# Lesson 04 prepared everything SRCNN needs except training: 33×33 patches of the luma channel Y whose input is
-# the LR patch enlarged with bicubic, the network (three convolutions, 8,129 parameters, fully convolutional),
-# and the loss, the mean squared error, which is PSNR in disguise on a batch but not the mean PSNR a paper
-# reports. This lesson takes the last three steps of the project, **optimisation → test → apply**: it trains
+# Lesson 04 prepared everything SRCNN needs except training: the patches of Y, the network and the loss (the
+# MSE, PSNR in disguise on a batch). This lesson takes the last three steps of the project, **optimisation → test → apply**: it trains
 # SRCNN with two optimisers on the same budget, gives it a head start from weights that already know how to
 # sharpen, scores it on images that played no part in training or selection against bicubic and the shipped
 # pretrained SRCNN, and upscales colour and gray images with it.
@@ -16,14 +14,13 @@
 # - to test on held-out images against bicubic, to compare with the shipped pretrained SRCNN, and to upscale
 #   colour and gray images of your own.
 #
-# **Time needed:** about 45 minutes to read (exercises not counted); the code runs in about 4 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 49 minutes in all.
+# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 3 min
+# with the `cpu` budget (measured on a 2-core CPU): about 43 minutes in all.
 
 # %% [markdown]
 # ## Set-up
-# The same first cell as in every lesson (JupyterLab or Colab), then the imports of this lesson and what it
-# takes over from lesson 04: the training pairs at ×3 and the validation images. Each run below builds the
-# network afresh, and `fit` cuts SRCNN's patches (lesson 04, section 1) by itself.
+# The same first cell as in every lesson, then this lesson's imports and what it takes over from lesson 04: the
+# ×3 training pairs and the validation images.
 
 # %%
 # Set-up: run this cell first. It works in JupyterLab (srkit installed with `pip install -e .`)
@@ -192,9 +189,8 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Same network, same data, same steps: Adam learns faster here. SGD is not hopeless — with a larger learning
-# rate it can come close — but it has to be tuned (the SRCNN authors used SGD with per-layer learning rates and
-# trained for days on a GPU), while Adam works with its usual starting rate (here 1e-3, decayed along a cosine).
+# Same network, data and steps: Adam learns faster here. SGD can come close with a tuned learning rate (the
+# SRCNN authors used per-layer rates and trained for days on a GPU); Adam works with its usual starting rate.
 
 # %%
 adam, sgd = runs["Adam"], runs["SGD"]
@@ -214,14 +210,13 @@ print(
 # %% [markdown]
 # Look at the right-hand plot against the bicubic line. SRCNN starts far *below* bicubic: its input is
 # already the bicubic image, but a freshly initialised network does not even pass it through — it must first
-# learn to reproduce its input, then to improve on it. A short run spends most of its steps on that; how close
-# Adam came to bicubic on your budget is the last number printed above. Section 2 starts from weights that
+# learn to reproduce its input, then to improve on it, and a short run spends most of its steps on that. Section 2 starts from weights that
 # already pass the image through; lesson 07 shows another remedy, residual learning: predict only the
 # difference from bicubic.
 #
-# The same story in pictures: during both runs a callback kept the model's output on a crop of a validation
-# image (Grace Hopper's glasses) before training and after every epoch. The viewer shows them with PSNR/SSIM
-# against the HR crop (Y, border cropped) under the sliders; bicubic on the same crop is printed above it.
+# The same story in pictures: a callback kept each run's output on a validation crop (Grace Hopper's glasses)
+# before training and after every epoch; the viewer shows them with PSNR/SSIM against HR (bicubic's is printed
+# above it).
 
 # %%
 bicubic_view = bicubic_upscaler(SCALE)(view_lr)
@@ -338,12 +333,11 @@ assert own_test.mean_psnr > bicubic_test.mean_psnr + 0.1, "... and on the test s
 
 # %% [markdown]
 # For scale: on Set5 at ×3 the paper's 9-1-5 network, trained on 91 photographs, gained 2.0 dB over bicubic
-# (32.39 against 30.39 dB). The shipped model, trained on only 15 images of mixed kinds (photographs,
-# micrographs, textures, a scanned page), comes close to the paper's figure on Set5 (its score is in
-# `MODEL_CARD.md`; lesson 12 measures it when Set5 is available). On our test split the gain printed above is
+# (32.39 against 30.39 dB). The shipped model, trained on only 15 images of mixed kinds, comes close to that on
+# Set5 (`MODEL_CARD.md`; lesson 12 measures it when Set5 is available). On our test split the gain printed above is
 # smaller: those images are harder (texture, and a gray cameraman). The model you trained from the ×2 weights
-# beats bicubic too: the second line printed above gives its gain on each test image. Numbers are averages; zoomed
-# crops show what changed. The PSNR under each title is that of the whole image.
+# beats bicubic too: the second line printed above gives its gain on each test image. Zoomed crops show what
+# changed; the PSNR under each title is the whole image's.
 
 # %%
 crops = {"china": (250, 420, 90), "chelsea": (60, 160, 90)}  # (top, left, size) in HR pixels
@@ -382,9 +376,8 @@ assert enlarged["colour"][0].shape == (300, 450, 3) and enlarged["gray"][0].shap
 assert enlarged["colour"][0].dtype == np.uint8, "uint8 in, uint8 out"
 
 # %% [markdown]
-# Where did SRCNN change the bicubic result, and in which channel? The last column shows the difference in Y
-# (red: brighter than bicubic, blue: darker): SRCNN sharpens edges by steepening them. Cb and Cr stay (up
-# to rounding) those of bicubic.
+# The last column shows where SRCNN changed the bicubic result in Y (red: brighter, blue: darker): it sharpens
+# edges by steepening them. Cb and Cr stay (up to rounding) those of bicubic.
 
 # %%
 fig, axes = plt.subplots(2, 4, figsize=(16, 8.4))

@@ -16,8 +16,8 @@
 # - two augmentations of the training images themselves: shrunk copies (`--hr-scales`) hold finer detail, and
 #   shifted copies (`--hr-shifts`) show each scene through every phase of the LR grid.
 #
-# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 10 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 45 minutes in all.
+# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 8 min
+# with the `cpu` budget (measured on a 2-core CPU): about 43 minutes in all.
 
 # %% [markdown]
 # ## Set-up

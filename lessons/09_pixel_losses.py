@@ -19,8 +19,8 @@
 # - to train the same small network with several of them, on the same patches for the same number of steps, and
 #   to measure what each gives: PSNR, SSIM and how much fine-scale contrast the output keeps.
 #
-# **Time needed:** about 30 minutes to read (exercises not counted); the code runs in about 10 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 40 minutes in all.
+# **Time needed:** about 30 minutes to read (exercises not counted); the code runs in about 3 min
+# with the `cpu` budget (measured on a 2-core CPU): about 33 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -18,8 +18,8 @@
 #   what that proxy does not measure;
 # - what PSNR misses: shifts, brightness changes, texture in the wrong place — measured.
 #
-# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 8 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 48 minutes in all.
+# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 2 min
+# with the `cpu` budget (measured on a 2-core CPU): about 42 minutes in all.
 
 # %% [markdown]
 # ## Set-up

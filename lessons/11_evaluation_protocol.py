@@ -15,8 +15,8 @@
 #   weights were — scored on the standard LR (lessons 01 and 04 measured three more);
 # - to read the mistakes side by side: which shift bicubic and a model alike, and which change the model's gain.
 #
-# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 12 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 47 minutes in all.
+# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 4 min
+# with the `cpu` budget (measured on a 2-core CPU): about 39 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -14,7 +14,7 @@
 # - what SR can and cannot do for microscopy, medical and astronomical images (it is not a new measurement).
 #
 # **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 1 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 36 minutes in all.
+# with the `cpu` budget (measured on a 2-core CPU): about 36 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -15,8 +15,8 @@
 # - to measure which model suits your images although they have no ground truth (a smaller copy of your image
 #   has one).
 #
-# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 6 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 41 minutes in all.
+# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 3 min
+# with the `cpu` budget (measured on a 2-core CPU): about 38 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -13,8 +13,8 @@
 # - export to SavedModel and TensorFlow Lite with a numeric-equivalence check;
 # - the speed of a network with XLA and TensorFlow Lite, and what mixed precision does to its output.
 #
-# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 3 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 38 minutes in all.
+# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 2 min
+# with the `cpu` budget (measured on a 2-core CPU): about 37 minutes in all.
 
 # %% [markdown]
 # ## Set-up

@@ -16,7 +16,7 @@
 # - why pretrained weights and augmentation come before more machines.
 #
 # **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 2 min
-# with the `cpu` budget (estimated from the cells it was made of, timed on a 2-core CPU): about 42 minutes in all.
+# with the `cpu` budget (measured on a 2-core CPU): about 42 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -478,7 +478,9 @@ for s in (1.0, 2.0**10):
     assert got.shape == expected.shape and np.allclose(got, expected, rtol=1e-6, atol=0), (
         f"through_float16(..., loss_scale={s:g}): multiply, cast to float16 and back to float32, divide"
     )
-assert isinstance(loss_scale, (int, float)) and loss_scale > 0, "give `loss_scale` as a positive number"
+assert isinstance(loss_scale, (int, float, np.integer, np.floating)) and loss_scale > 0, (
+    "give `loss_scale` as a positive number"
+)
 assert float(np.log2(loss_scale)).is_integer(), "`loss_scale` is not a power of two"
 with np.errstate(over="ignore"):  # an overflow to infinity is counted below, not warned about
     back = (small_gradients * np.float32(loss_scale)).astype(np.float16).astype(np.float32) / np.float32(loss_scale)

@@ -435,11 +435,15 @@ print(f"Correct: {len(asked)} reads of at most 1 MiB, and the digest matches the
 
 # %% [markdown]
 # **Exercise 2.** A colleague sends you `model.keras`. Write `safe_to_load(path)`, returning `False` if the
-# file's architecture uses a layer that carries code or loads a program (`Lambda`, and the wrapper layers of
-# section 2 such as `TorchModuleWrapper`), or a class that is neither a standard Keras class nor one of srkit's
-# (so its code would have to come from somewhere you have not reviewed); `True` otherwise. It must not load the
-# model. The check tries it on every shipped model, on the `Lambda` file of section 2, on a file whose
-# architecture names an unknown layer class, and on one that uses `TorchModuleWrapper`.
+# file's architecture uses a layer that carries code or loads a program (`Lambda`, and Keras' wrappers of other
+# frameworks' programs: `TorchModuleWrapper`, `TFSMLayer`, `JaxLayer`, `FlaxLayer`), or a class that is neither a
+# standard Keras class nor one of srkit's (so its code would have to come from somewhere you have not reviewed);
+# `True` otherwise. It must not load the model. Standard Keras classes are the names in `keras.layers`,
+# `keras.models` and `keras.initializers`, plus three entries every saved model has (`Functional`,
+# `DTypePolicy`, `__keras_tensor__`); srkit's classes are registered with Keras
+# (`keras.saving.get_custom_objects()`, keys like `"srkit>Upsample"`). The check tries it on every shipped model,
+# on the `Lambda` file of section 2, on a file whose architecture names an unknown layer class, and on one that
+# uses `TorchModuleWrapper`.
 
 
 # %% tags=["stub"]
@@ -464,7 +468,11 @@ def safe_to_load(path):
 safe_to_load
 
 # %% tags=["check"]
-assert all(safe_to_load(pretrained.path(n)) for n in pretrained.names()), "the shipped models are safe"
+for name in pretrained.names():
+    assert safe_to_load(pretrained.path(name)), (
+        f"{name} is a shipped model, and safe, but your function rejects it; its classes: "
+        f"{sorted(layer_classes(pretrained.path(name)))}"
+    )
 assert not safe_to_load(innocent_path), "a Lambda layer carries code"
 unknown = WORK / "unknown-layer.keras"
 with zipfile.ZipFile(pretrained.path("espcn-x3")) as src, zipfile.ZipFile(unknown, "w") as dst:

@@ -105,3 +105,18 @@ def test_every_lesson_and_the_readme_show_the_measured_times(lesson_times, capsy
     times = json.loads(lesson_times.TIMES.read_text())["lessons"]
     lessons = sorted(p.name[:2] for p in lesson_times.SOURCES.glob("[0-9][0-9]_*.py"))
     assert sorted(times) == lessons and all("cpu" in times[n] for n in lessons)
+
+
+def test_every_lesson_fits_one_sitting_with_its_cpu_run_measured(lesson_times):
+    times = json.loads(lesson_times.TIMES.read_text())
+    too_long, estimated = [], []
+    for path in sorted(lesson_times.SOURCES.glob("[0-9][0-9]_*.py")):
+        lesson = path.name[:2]
+        reading = lesson_times.reading_minutes(path.read_text(encoding="utf-8"))
+        run = lesson_times._minutes(times["lessons"][lesson]["cpu"]["seconds"])
+        if reading + run > lesson_times.ONE_SITTING:
+            too_long.append(f"{path.stem}: {reading} min reading + {run} min cpu run")
+        if lesson_times._estimated(lesson, times):
+            estimated.append(path.stem)
+    assert not too_long, f"over {lesson_times.ONE_SITTING} minutes: {too_long}"
+    assert not estimated, f"cpu run estimated, not measured: {estimated} (see tools/lesson_times.py --help)"
