@@ -208,7 +208,8 @@ slips = {
 }
 hint = next(
     (h for h, value in slips.items() if abs(my_psnr - value) < 1e-6),
-    "use Y as uint8 (16..235), crop `scale` pixels per border, and 255 as the peak",
+    "subtract in float (uint8 differences wrap around), use Y on the 16..235 scale, crop `scale` pixels per border "
+    "and take 255 as the peak",
 )
 assert abs(my_psnr - psnr(hr, bicubic, crop_border=scale, y_channel=True)) < 1e-9, f"not srkit's value: {hint}"
 print(

@@ -405,15 +405,16 @@ def moved_away(hr, bicubic, sr, threshold=5):
 moved_away
 
 # %% tags=["check"]
-truth = np.array([[100, 100, 100, 100]], dtype=np.uint8)
-smooth = np.array([[90, 110, 100, 100]], dtype=np.uint8)
-guess = np.array([[100, 130, 103, 150]], dtype=np.uint8)  # changed: 1st (closer), 2nd and 4th (further); 3rd by 3
-for threshold, fraction in [(5, 2 / 3), (25, 1.0), (60, 0.0)]:
+truth = np.array([[100, 100, 100, 100, 100]], dtype=np.uint8)
+smooth = np.array([[90, 110, 100, 100, 90]], dtype=np.uint8)
+guess = np.array([[100, 130, 103, 150, 70]], dtype=np.uint8)  # changed: 1st closer; 2nd, 4th, 5th further; 3rd by 3
+for threshold, fraction in [(5, 3 / 4), (25, 1.0), (60, 0.0)]:
     got = moved_away(truth, smooth, guess, threshold)
     assert isinstance(got, float), f"moved_away returned {type(got).__name__}, not a float"
     assert np.isclose(got, fraction), (
-        f"with threshold={threshold}, your moved_away differs on a 4-pixel example: count only the pixels the "
-        "model changed by more than the threshold, and among them those now further from the truth"
+        f"with threshold={threshold}, your moved_away differs on a 5-pixel example: count only the pixels the "
+        "model changed by more than the threshold, and among them those now further from the truth (in uint8, "
+        "100 - 130 is not -30)"
     )
 share = moved_away(hr_m, bic_m, sr_m)
 assert 0 < share < 0.5, "the model helps on the MRI slice, so fewer than half of its changes can go the wrong way"
