@@ -437,10 +437,12 @@ d_equal = 255 / 10 ** (camera_bicubic / 20)  # PSNR = 20 log10(255 / d) when eve
 d_equal
 
 # %% tags=["check"]
-assert isinstance(d_equal, (int, float)) and d_equal > 0, "give d_equal as a positive number of grey levels"
+assert isinstance(d_equal, (int, float, np.integer, np.floating)) and d_equal > 0, (
+    "give d_equal as a positive number of grey levels"
+)
 measured = metrics.psnr(HR["camera"] / 255, (HR["camera"] - float(d_equal)) / 255, crop_border=SCALE, y_channel=True)
-assert measured > camera_bicubic - 0.01, "too large: that error scores below bicubic (PSNR = 20 log10(255 / d))"
-assert measured < camera_bicubic + 0.01, "too small: that error scores above bicubic (PSNR = 20 log10(255 / d))"
+assert measured > camera_bicubic - 0.01, "too large: that error scores below bicubic"
+assert measured < camera_bicubic + 0.01, "too small: that error scores above bicubic"
 print(
     f"Correct: an even error of {d_equal:.1f} grey levels, which the eye does not see, "
     "costs as much PSNR as bicubic's blur on camera."
