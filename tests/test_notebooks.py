@@ -430,7 +430,7 @@ def test_a_lesson_cell_writing_to_stderr_fails(tmp_path):
     assert "wrote to stderr" in run.stdout and "shuffle=True is ignored" in run.stdout
 
 
-def test_a_check_that_passes_on_its_stub_or_shows_the_answer_fails(tmp_path, monkeypatch):
+def test_a_check_that_passes_on_its_stub_or_shows_the_answer_fails(tmp_path):
     """conftest.py runs each check of the instructor version again on the student stub: it must fail, with an assert
     (or the stub's NotImplementedError) whose message does not give the answer away."""
     import subprocess
