@@ -10,15 +10,26 @@ exercise's solution runs and its check passes. Right after a check cell passes, 
 cell's metadata) is run in the same kernel, then the check again: the stub must run, and the check must then fail
 with an ``AssertionError`` or the stub's ``NotImplementedError``, with a message that does not contain the answer
 (the value of a name the stub sets). The solution is then run again, so the lesson goes on as before.
+
+**The executed lessons, kept.** What each cell of a lesson under ``instructor/`` showed (nbval's
+``item.test_outputs``) is written, when the session ends, to ``executed/instructor/`` in srkit's data folder
+(``data/`` in a checkout) as a notebook with its outputs, recording which cells failed and the hash of the notebook
+it ran. ``tools/site.py`` builds the course site from these, so the site shows the figures of the run CI just made
+instead of executing every lesson a second time.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
+import hashlib
 import json
 import os
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parent
 
 
 def pytest_configure(config):
@@ -48,6 +59,50 @@ def pytest_runtest_call(item):
     if "check" in tags:
         _check_fails_on_the_stub(item, cell)
     return result
+
+
+# notebook -> {"nb": the notebook as nbval read it, "cells": {cell number: (outputs, passed)}}
+_EXECUTED: dict[Path, dict] = {}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    cell = getattr(item, "cell", None)
+    path = Path(str(getattr(item, "fspath", "")))
+    if call.when == "call" and cell is not None and path.parent == REPO / "instructor":
+        run = _EXECUTED.setdefault(path, {"nb": item.parent.nb, "cells": {}})
+        run["cells"][item.cell_num] = (item.test_outputs or [], report.passed)
+    return report
+
+
+def pytest_sessionfinish(session):
+    """Write each lesson this process executed, with its outputs, for ``tools/site.py`` (see the docstring)."""
+    if not _EXECUTED:
+        return
+    from srkit.download import data_dir
+
+    folder = data_dir() / "executed" / "instructor"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, run in _EXECUTED.items():
+        nb = copy.deepcopy(run["nb"])
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        for number, cell in enumerate(code):
+            outputs, _ = run["cells"].get(number, ([], False))
+            cell.outputs = [o for o in outputs if o.get("output_type") != "execute_input"]
+            cell.execution_count = number + 1 if number in run["cells"] else None
+        nb.metadata["srkit"] = {
+            "executed": {
+                "notebook_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "failed_cells": sorted(n for n, (_, passed) in run["cells"].items() if not passed),
+                "cells_not_run": sorted(set(range(len(code))) - set(run["cells"])),
+                "by": "pytest --nbval-lax",
+            }
+        }
+        out = folder / path.name
+        tmp = out.with_suffix(".ipynb.tmp")
+        tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(out)
 
 
 def _no_stderr(item) -> None:

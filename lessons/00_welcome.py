@@ -95,7 +95,7 @@ assert keras.__version__.startswith("3."), (
 # | **06 · Efficient upsampling** | FSRCNN and ESPCN; what computation costs; transposed convolution vs sub-pixel; checkerboard artefacts and ICNR; speed vs quality |
 # | **07 · Going deeper** | the receptive field, VDSR's residual learning, EDSR's blocks without batch normalisation, a U-Net; capacity vs quality |
 # | **08 · Transfer learning and data augmentation** | ×2 → ×4 fine-tuning; augmentation in training and at test time (self-ensemble) |
-# | **09 · Pixel losses** | why pixel losses blur; L1, L2, Charbonnier, SSIM, MS-SSIM; the same network trained with each |
+# | **09 · Pixel losses** | why pixel losses blur; L1, L2, Charbonnier, SSIM, MS-SSIM; three of them trained on one network |
 # | **10 · Perceptual losses** | perceptual and adversarial losses; the perception–distortion trade-off measured; what PSNR misses |
 # | **11 · The evaluation protocol** | the protocol in one call, four ways to get it wrong and what each costs in dB |
 # | **12 · Benchmarks and failure cases** | every shipped model against bicubic and the papers; failure cases on texture and text; the explorer |
@@ -120,7 +120,7 @@ assert keras.__version__.startswith("3."), (
 # | `srkit.raisr` | RAISR, a classical method that learns filters from examples (lesson 03) |
 # | `srkit.models` | the network architectures of lessons 04–07 (SRCNN, FSRCNN, ESPCN, VDSR, EDSR, U-Net) |
 # | `srkit.benchmark`, `srkit.published` | command-line benchmarks, and the published figures to compare with |
-# | `srkit.download` | checksummed downloads of DIV2K and the benchmark sets into `data/` |
+# | `srkit.download` | checksummed downloads of [DIV2K](../course/references.md#agustsson-and-timofte-2017) and the benchmark sets into `data/` |
 # | `srkit.budget` | the training-budget switch |
 #
 # Helpers take and return plain numpy arrays: uint8 in 0..255, or floats in 0..1. The conventions that
@@ -138,7 +138,7 @@ print(inspect.getsource(psnr))
 # The **bundled** images are photographs that ship inside pip packages (scikit-image, scikit-learn,
 # matplotlib), so the course works offline. They are split once and for all into training, validation and
 # test images: models learn from the training images, checkpoints are chosen on the validation images, and
-# the course's results are reported on the test images (and on the public benchmark Set5, where it has been
+# the course's results are reported on the test images (and on the public benchmark [Set5](../course/references.md#bevilacqua-et-al-2012), where it has been
 # downloaded) — never on an image that was used to learn or to choose.
 
 # %%
@@ -165,7 +165,7 @@ print(f"HR {hr.shape}  ->  LR {lr.shape}: each LR pixel stands for {scale}x{scal
 
 # %% [markdown]
 # PSNR compares two images through their mean squared error: $\mathrm{PSNR} = 10\log_{10}(255^2/\mathrm{MSE})$ dB,
-# higher is better. **SSIM** (structural similarity, Wang et al. 2004) looks at small neighbourhoods instead of
+# higher is better. **SSIM** (structural similarity, [Wang et al. 2004](../course/references.md#wang-et-al-2004)) looks at small neighbourhoods instead of
 # single pixels: in an 11 × 11 Gaussian window around every pixel it compares the two images' local means
 # (brightness), standard deviations (contrast) and covariance (structure),
 # $\mathrm{SSIM} = \frac{(2\mu_x\mu_y + C_1)(2\sigma_{xy} + C_2)}{(\mu_x^2 + \mu_y^2 + C_1)(\sigma_x^2 + \sigma_y^2 + C_2)}$
@@ -252,32 +252,38 @@ print(f"budget {budget.current()!r}: a lesson would train for {steps} steps")
 # with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
 # right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** Score *bicubic* ×2 and ×3 on the same test image. Store the Y-channel PSNRs (border
-# cropped by the scale, as always) in a dict `psnr_by_scale = {2: ..., 3: ..., 4: ...}` (×4 is computed above).
-# Which way does the PSNR move as the scale grows, and why?
+# **Exercise 1 (the crudest upscaler).** Nearest neighbour turns each LR pixel into a block of
+# `scale × scale` equal pixels. Write `enlarge_nearest(lr, s)` with numpy alone (not `imresize`): a uint8
+# image, gray (H, W) or colour (H, W, 3), in; the same kind of image `s` times larger out, e.g. (3·H, 3·W, 3)
+# for a colour image at ×3. The check compares it with `imresize(..., method="nearest")` on random images
+# at ×2, ×3 and ×4, and on `lr`.
+
 
 # %% tags=["stub"]
-psnr_by_scale = {2: None, 3: None, 4: scores["bicubic"][0]}  # fill in x2 and x3
+def enlarge_nearest(lr, s):
+    raise NotImplementedError("Exercise 1: every LR pixel becomes an s x s block")
+
 
 # %% tags=["solution"]
-psnr_by_scale = {4: scores["bicubic"][0]}
-for s in (2, 3):
-    lr_s, hr_s = data.make_pair(hr_full, s)
-    psnr_by_scale[s] = psnr(hr_s, imresize(lr_s, s), crop_border=s, y_channel=True)
-psnr_by_scale
+def enlarge_nearest(lr, s):
+    return np.repeat(np.repeat(lr, s, axis=0), s, axis=1)  # rows, then columns
+
+
+enlarge_nearest(lr, scale).shape
 
 # %% tags=["check"]
-assert isinstance(psnr_by_scale, dict) and all(isinstance(psnr_by_scale.get(s), (int, float)) for s in (2, 3, 4)), (
-    "psnr_by_scale needs a PSNR (a number) for each of the scales 2, 3 and 4"
-)
-for s in (2, 3, 4):
-    lr_s, hr_s = data.make_pair(hr_full, s)
-    expected = psnr(hr_s, imresize(lr_s, s), crop_border=s, y_channel=True)
-    assert abs(psnr_by_scale[s] - expected) < 1e-9, (
-        f"x{s} is off: make the pair at x{s} from hr_full, enlarge with bicubic, crop {s} pixels and score Y"
-    )
-assert psnr_by_scale[2] > psnr_by_scale[3] > psnr_by_scale[4], "bigger factors lose more information"
-print("Correct: each extra factor throws away more of the image.")
+rng = np.random.default_rng(0)
+for shape in [(5, 7), (6, 4, 3)]:
+    for s in (2, 3, 4):
+        im = rng.integers(0, 256, shape, dtype=np.uint8)
+        got, want = np.asarray(enlarge_nearest(im, s)), imresize(im, s, method="nearest")
+        assert got.shape == want.shape, f"a {shape} image at x{s} came out {got.shape}: expected H·s by W·s"
+        assert got.dtype == np.uint8, f"the result is {got.dtype}: keep uint8"
+        assert np.array_equal(got, want), (
+            f"{shape} at x{s}: right shape, wrong pixels: is LR pixel (i, j) the whole block under it?"
+        )
+assert np.array_equal(enlarge_nearest(lr, scale), nearest), "`lr` at x4 does not give `nearest`"
+print("Correct: no new value appears - nearest neighbour only copies, hence the blocks.")
 
 # %% [markdown]
 # **Exercise 2.** Which *test* image is hardest for bicubic ×3? Score `srkit.evaluate.bicubic_upscaler(3)` on
@@ -304,99 +310,85 @@ hardest = min(result.psnr, key=result.psnr.get)
 assert isinstance(hardest, str) and hardest in test_images, "give hardest as the name of an image of test_images"
 check = evaluate(bicubic_upscaler(3), test_images, scale=3, crop_border=3)
 assert check.psnr[hardest] == min(check.psnr.values()), (
-    "that is not the image with the lowest PSNR: did you crop 3 pixels at x3, and take the minimum?"
+    "that is not the image with the lowest PSNR: did you crop the protocol's border at x3, and take the minimum?"
 )
 print(f"Correct: {hardest} ({check.psnr[hardest]:.2f} dB) - fine texture is what interpolation cannot invent.")
 
 # %% [markdown]
-# **Exercise 3 (what a dB is worth).** PSNR is $10\log_{10}(255^2/\mathrm{MSE})$. Write `mse_from_psnr(p)`:
-# the mean squared error (on Y, in grey levels squared) that a PSNR of `p` dB stands for. Then store in
-# `error_ratio` how many times larger bicubic's MSE is than ESPCN's on 'chelsea', from the two PSNRs shown with
-# the swipe (use the variables `scores["bicubic"][0]` and `psnr_espcn`: the printed values are rounded). The
-# check measures the MSEs on the images themselves.
-
+# **Exercise 3 (does a result agree with its LR image?).** The one thing we know for sure about the unknown HR
+# image is its LR image. Degrade each ×4 result of this lesson again (`data.make_pair`) and compare the LR image
+# you get with `lr`: store in `consistency` a dict of PSNRs (Y, `crop_border=1`: the protocol's 4 HR pixels are
+# 1 LR pixel) for `"nearest"`, `"bicubic"`, `"ESPCN"` and `"HR"`. Which result agrees best with `lr`, and why
+# does bicubic's, though computed from `lr`, not give it back?
 
 # %% tags=["stub"]
-def mse_from_psnr(p):
-    raise NotImplementedError("Exercise 3: solve PSNR = 10 log10(255² / MSE) for the MSE")
-
-
-error_ratio = None  # bicubic's MSE divided by ESPCN's
-
+consistency = {"nearest": None, "bicubic": None, "ESPCN": None, "HR": None}  # PSNRs against lr, in dB
 
 # %% tags=["solution"]
-def mse_from_psnr(p):
-    return 255**2 / 10 ** (p / 10)
-
-
-error_ratio = mse_from_psnr(scores["bicubic"][0]) / mse_from_psnr(psnr_espcn)
-error_ratio
+results = {"nearest": nearest, "bicubic": bicubic, "ESPCN": espcn, "HR": hr}
+consistency = {
+    name: psnr(lr, data.make_pair(im, scale)[0], crop_border=1, y_channel=True) for name, im in results.items()
+}
+consistency
 
 # %% tags=["check"]
-from srkit.metrics import prepare  # what psnr scores: Y, border cropped, on the 0..255 scale
+from skimage.metrics import peak_signal_noise_ratio
 
-measured = {}
-for name, im, p in [
-    ("nearest", nearest, scores["nearest"][0]),
-    ("bicubic", bicubic, scores["bicubic"][0]),
-    ("ESPCN", espcn, psnr_espcn),
-]:
-    diff = prepare(hr, crop_border=scale, y_channel=True) - prepare(im, crop_border=scale, y_channel=True)
-    measured[name] = float(np.mean(diff**2))
-    got = mse_from_psnr(p)
-    assert isinstance(got, (int, float)) and abs(got - measured[name]) < 1e-6 * measured[name], (
-        f"mse_from_psnr is off for {name}: divide by 10, undo the log10, and solve for the MSE"
+from srkit.color import rgb2y
+
+assert isinstance(consistency, dict) and all(
+    isinstance(consistency.get(k), (int, float)) for k in ("nearest", "bicubic", "ESPCN", "HR")
+), "consistency needs a PSNR (a number) for each of nearest, bicubic, ESPCN and HR"
+assert consistency["HR"] == float("inf"), "the HR image degrades to exactly `lr`: its PSNR should be infinite"
+for name, im in [("nearest", nearest), ("bicubic", bicubic), ("ESPCN", espcn)]:
+    y_lr, y_again = (rgb2y(x)[1:-1, 1:-1] for x in (lr, data.degrade(im, scale)))
+    assert abs(consistency[name] - peak_signal_noise_ratio(y_lr, y_again, data_range=255)) < 1e-6, (
+        f"{name} is off: degrade the x4 result back to LR size and score it against lr (Y, one LR pixel cropped)"
     )
-assert isinstance(error_ratio, (int, float)), "give error_ratio as a number"
-assert abs(error_ratio - measured["bicubic"] / measured["ESPCN"]) < 1e-6 * error_ratio, (
-    "error_ratio is off: divide bicubic's MSE by ESPCN's (ESPCN scores higher, so the ratio is above one)"
+print(
+    f"Correct: degraded again, ESPCN's result scores {consistency['ESPCN']:.1f} dB against lr, bicubic's only "
+    f"{consistency['bicubic']:.1f} dB:"
 )
-print(f"Correct: a gain of {psnr_espcn - scores['bicubic'][0]:.2f} dB divides the squared error by {error_ratio:.2f}.")
+print("enlarging with bicubic and shrinking again blurs twice, so its LR image comes back softer than `lr`.")
 
 # %% [markdown]
-# **Exercise 4.** How many HR images could have produced the *same* LR image? Show that the LR image is
-# (almost) blind to the finest detail: add a pattern of vertical stripes (alternately +6 and −6 grey levels,
-# a period of 2 pixels — a visible texture) to the HR image `hr` (keep it uint8, clipped to 0..255, as
-# `data.degrade` expects), degrade both at ×4, and store the largest difference between the two LR images in
-# `lr_change` and between the two HR images in `hr_change`, as whole numbers of grey levels.
+# **Exercise 4 (one LR image, many HR images).** Find a `pattern` (floats, the shape of `hr`, on the 0..1
+# scale: 5 grey levels are 5/255) such that `hr / 255 + pattern` is *further* from `hr` than bicubic's result
+# is (a lower PSNR, Y, border cropped), yet its ×4 LR image (`data.make_pair`) differs from that of `hr / 255`
+# by less than one grey level at every LR pixel off the border. Which detail does the degradation's blur remove?
 
 # %% tags=["stub"]
-hr_change = None  # largest |striped HR - HR|
-lr_change = None  # largest |LR of striped HR - LR of HR|
+pattern = None  # a float array of hr's shape, added to hr / 255
 
 # %% tags=["solution"]
-stripes = np.where(np.arange(hr.shape[1]) % 2 == 0, 6, -6)[None, :, None]
-hr_striped = np.clip(hr.astype(int) + stripes, 0, 255).astype(np.uint8)
-hr_change = int(np.abs(hr_striped.astype(int) - hr).max())
-lr_change = int(np.abs(data.degrade(hr_striped, scale).astype(int) - data.degrade(hr, scale)).max())
-print(f"HR images differ by up to {hr_change} grey levels; their LR images by up to {lr_change}")
+rows, cols = np.indices(hr.shape[:2])
+pattern = np.where((rows + cols) % 2 == 0, 12 / 255, -12 / 255)[..., None] * np.ones(3)  # a fine checkerboard
+print(
+    f"+-12 grey levels from pixel to pixel: {psnr(hr / 255, hr / 255 + pattern, crop_border=4, y_channel=True):.2f} dB"
+)
 
 # %% tags=["check"]
-assert all(isinstance(v, (int, np.integer)) for v in (hr_change, lr_change)), (
-    "give hr_change and lr_change as whole numbers of grey levels"
+assert isinstance(pattern, np.ndarray) and pattern.shape == hr.shape, (
+    f"give pattern as a float array of shape {hr.shape}"
 )
-assert hr_change == 6, "hr_change is off: compare the striped and the plain HR image in int (uint8 wraps around)"
-plain_lr = data.degrade(hr, scale).astype(int)
-possible = set()
-for sign in (1, -1):  # the stripes may start with either sign
-    pattern = sign * np.where(np.arange(hr.shape[1]) % 2 == 0, 6, -6)[None, :, None]
-    striped = np.clip(hr.astype(int) + pattern, 0, 255).astype(np.uint8)
-    possible.add(int(np.abs(data.degrade(striped, scale).astype(int) - plain_lr).max()))
-assert lr_change in possible, (
-    "lr_change is off: degrade both HR images with data.degrade at x4, and compare the LR images in int"
+twin = hr / 255 + pattern
+twin_psnr = psnr(hr / 255, twin, crop_border=scale, y_channel=True)
+assert twin_psnr < scores["bicubic"][0], (
+    f"hr / 255 + pattern scores {twin_psnr:.2f} dB against hr, higher than bicubic: make the pattern stronger"
 )
-assert lr_change <= 2, (
-    "at x4 each LR sample sits midway between two stripes: the symmetric kernel cancels them (~1-2 levels)"
+lr_change = np.abs(data.make_pair(twin, scale)[0] - data.make_pair(hr / 255, scale)[0])[1:-1, 1:-1] * 255
+assert lr_change.max() < 1, (
+    f"the LR image changes by up to {lr_change.max():.1f} grey levels: the degradation still sees your pattern"
 )
-print("Correct: the striped and the plain HR image give (almost) the same LR image.")
+print(f"Correct: {twin_psnr:.2f} dB from hr, yet LR changes of at most {lr_change.max():.2f} grey levels.")
 
 # %% [markdown]
 # ## Summary
 # - SR inverts a degradation: HR → (modcrop, MATLAB bicubic downscale) → LR. Infinitely many HR images
-#   map to the same LR image (add any pattern that the downscaling removes, as in Exercise 4: at ×4 every LR
-#   sample sits midway between two columns of a period-2 pattern, and the symmetric bicubic kernel cancels it),
-#   so SR is *ill-posed* — the data do not determine the answer — and must *guess* the missing detail;
-#   learned methods guess from examples.
+#   map to the same LR image (add any pattern that the downscaling removes, as in Exercise 4: the symmetric
+#   bicubic kernel cancels, e.g., a pattern that alternates from one pixel to the next), so SR is *ill-posed*
+#   — the data do not determine the answer — and must *guess* the missing detail; learned methods guess from
+#   examples. A good guess still degrades back to the LR image (Exercise 3); bicubic's does not.
 # - Quality is measured with PSNR and SSIM on the luma channel Y with `scale` pixels cropped, averaged per
 #   image — `srkit.metrics` makes you state those conventions at every call.
 # - `srkit` holds everything the lessons use; lessons call it rather than copy it. It also ships trained
@@ -413,13 +405,15 @@ print("Correct: the striped and the plain HR image give (almost) the same LR ima
 # **Answer key** (instructor version only)
 # 1. Each LR pixel stands for $s \times s$ HR pixels: 4 at ×2, 16 at ×4. The ×4 LR image keeps a quarter as
 #    many samples as the ×2 one, and its antialiasing blur removes finer detail before subsampling. Bicubic
-#    can only spread what the LR image holds, so more of the HR image is missing and the error grows:
-#    `psnr_by_scale` of Exercise 1 falls from ×2 to ×3 to ×4.
+#    can only spread what the LR image holds, so more of the HR image is missing and the error grows (the
+#    bicubic PSNR falls from ×2 to ×3 to ×4).
 # 2. Ill-posed: the LR image does not determine the HR image. Many HR images map to the same LR image, so no
-#    method can tell them apart from the LR image alone. In Exercise 4, stripes of ±6 grey levels changed the
-#    HR image visibly but its ×4 LR image by only `lr_change` levels: each LR sample sits midway between two
-#    stripe columns, where the symmetric bicubic kernel cancels them. SR must guess such detail; learned
-#    methods guess it from examples.
+#    method can tell them apart from the LR image alone. In Exercise 4, a pattern that alternates from pixel to
+#    pixel (a fine checkerboard or stripes of period 2) moved the HR image further from `hr` than bicubic's
+#    result is, yet changed its ×4 LR image by less than a grey level: each LR sample sits midway between two
+#    of its columns (and rows), where the symmetric bicubic kernel cancels it (as it cancels any pattern that
+#    is odd about every LR sample position, such as stripes of period 4). SR must guess such detail;
+#    learned methods guess it from examples.
 # 3. Score on the luma channel Y (BT.601, MATLAB's 16..235 range: `y_channel=True`), and crop `scale` pixels
 #    from every border (`crop_border=scale`), where each method handles the missing neighbours its own way.
 #    Then average the per-image values over the set. `psnr` and `ssim` refuse to run until you write both

@@ -216,7 +216,7 @@ print(
 assert psnr_wrong - psnr_right > 1.0, "the R=G=B detour should inflate PSNR by more than 1 dB"
 
 # %% [markdown]
-# That is why `data.bundled` keeps gray images 2-D unless you ask for `rgb=True`. (Exercise 2 asks you to explain the exact number.)
+# That is why `data.bundled` keeps gray images 2-D unless you ask for `rgb=True`.
 
 # %% [markdown]
 # ## 3. The degradation model
@@ -225,7 +225,7 @@ assert psnr_wrong - psnr_right > 1.0, "the R=G=B detour should inflate PSNR by m
 # $$ y = (x \circledast k)\downarrow_s + \, n .$$
 # A method trained for one degradation is an expert in *that* degradation only, so training and test LR
 # images must be made the same way. `srkit.data.degrade` offers the three degradations of the RDN paper
-# (Zhang et al., CVPR 2018) — **BI** (bicubic), **BD** (blur, then keep one pixel in `s`) and **DN** (bicubic,
+# ([Zhang et al., CVPR 2018](../course/references.md#zhang-et-al-2018)) — **BI** (bicubic), **BD** (blur, then keep one pixel in `s`) and **DN** (bicubic,
 # then noise) — and three that are not benchmark standards: a harder mix of blur and noise (`blur-noise`),
 # bicubic without antialiasing (`bicubic-noaa`, what many tutorials do by mistake; lesson 11) and a "real"
 # chain of blur, noise and JPEG compression (`real`, lesson 14):
@@ -411,9 +411,8 @@ plt.show()
 #
 # **Exercise 1 (which resizer made this LR image?).** LR images rarely come with a note saying how they were
 # made. Write `which_resizer(lr, hr, s)`: the name (a key of `resizers`, section 4) of the resizer that made
-# `lr` from the HR image `hr` at ×`s`, found by comparing `lr` with what each candidate makes. The check makes
-# LR images of `probe`, a crop of the training image `"flower"`, with each of the four resizers at ×2 and ×3,
-# and asks your function about each one.
+# `lr` from the HR image `hr` at ×`s`. The check makes LR images of `probe`, a crop of the training image
+# `"flower"`, with each of the four resizers at ×2 and ×3, and asks your function about each one.
 
 # %%
 probe = train["flower"][100:220, 200:380].copy()  # 120 x 180 pixels: a multiple of 2 and of 3
@@ -421,7 +420,7 @@ probe = train["flower"][100:220, 200:380].copy()  # 120 x 180 pixels: a multiple
 
 # %% tags=["stub"]
 def which_resizer(lr, hr, s):
-    raise NotImplementedError("Exercise 1: return the key of `resizers` whose output matches `lr`")
+    raise NotImplementedError("Exercise 1: the key of `resizers` that made `lr`")
 
 
 # %% tags=["solution"]
@@ -442,52 +441,56 @@ for s in (2, 3):
 print("Correct: two 'bicubic' LR images differ unless made by the same code - ask which one was used.")
 
 # %% [markdown]
-# **Exercise 2 (the gray-image pitfall, in dB).** In section 2, converting a gray image to R = G = B before
-# taking Y raised its PSNR by the amount printed there. Compute from the Y formula *how many dB exactly* this adds
-# (hint: how are the errors scaled, and what does that do to the MSE and to $10\log_{10}(255^2/\mathrm{MSE})$?),
-# and store it in `pitfall_db`.
+# **Exercise 2 (another script, another Y).** Many SR scripts take Y with Pillow's `Image.convert("L")`:
+# $L = 0.299\,R + 0.587\,G + 0.114\,B$ on the 0..255 scale. How many dB does that add to the PSNR of a
+# *colour* image (negative if it lowers it) compared with the protocol's Y, in exact (float) arithmetic? Work
+# it out from the formulas, without measuring, and store it in `pillow_db`.
 
 # %% tags=["stub"]
-pitfall_db = None  # a number of dB, from the formula (not measured)
+pillow_db = None  # dB, from the formulas
 
 # %% tags=["solution"]
-weights_sum = 65.481 + 128.553 + 24.966  # = 219: dY = 219/255 * d(gray)
-pitfall_db = 20 * np.log10(255 / weights_sum)  # MSE scales by (219/255)^2
-print(f"{pitfall_db:.4f} dB")
+# 65.481 / 0.299 = 128.553 / 0.587 = 24.966 / 0.114 = 219: Y = 16 + 219/255 L, so errors in L are 255/219 larger
+pillow_db = -20 * np.log10(255 / 219)
+print(f"{pillow_db:.4f} dB")
 
 # %% tags=["check"]
-assert isinstance(pitfall_db, (int, float)), "give pitfall_db as a number of dB"
-hf, sf = to_float(hr_g), to_float(sr_g)  # in float there is no rounding of Y: the effect is exact
-exact = psnr(data.as_rgb(hf), data.as_rgb(sf), crop_border=3, y_channel=True) - psnr(
-    hf, sf, crop_border=3, y_channel=True
-)
-assert abs(pitfall_db - exact) < 1e-6, (
-    "not exact: by what factor does R = G = B scale every error in Y, and is PSNR 10 log10 of an MSE (squared)?"
-)
-assert abs(pitfall_db - (psnr_wrong - psnr_right)) < 0.05, "the uint8 measurement of section 2 should agree to rounding"
-print(f"Correct: {pitfall_db:.4f} dB; on uint8 images rounding Y makes it {psnr_wrong - psnr_right:.4f} dB.")
+assert isinstance(pillow_db, (int, float)), "give pillow_db as a number of dB"
+for name in ("chelsea", "china"):  # the colour test images
+    hf, sf = to_float(modcrop(test[name], 3)), to_float(imresize(data.make_pair(test[name], 3)[0], 3))
+    pillow = -10 * np.log10(np.mean(((hf - sf) @ [0.299, 0.587, 0.114]) ** 2))  # Pillow's L, in float
+    assert abs(pillow - psnr(hf, sf, crop_border=0, y_channel=True) - pillow_db) < 1e-6, (
+        f"not exact on {name}: compare the weights of L with those of Y, and mind the sign"
+    )
+print("Correct: the mirror image of the gray-image pitfall.")
 
 # %% [markdown]
-# **Exercise 3 (how much noise?).** `noisy` below is `data.degrade(hr, 3, kind="noise", noise_sigma=...)` of
-# the HR image `hr` of section 3, with a secret whole number of grey levels. Measure it as section 3 measured
-# `lrs["noise"]`, and store it, rounded, in `sigma`.
+# **Exercise 3 (where does the noise enter?).** DN adds its noise *after* the downscaling. Write
+# `noise_left(sigma, s)`: the standard deviation (grey levels) that Gaussian noise of `sigma` grey levels keeps
+# when added to the HR image *before* MATLAB's bicubic ×`s` downscaling (float, no rounding or clipping),
+# measured on plenty of noise. Why so much less than `sigma`?
 
-# %%
-noisy = data.degrade(hr, 3, kind="noise", noise_sigma=len("degradation") + 12)  # no peeking
 
 # %% tags=["stub"]
-sigma = None  # a whole number of grey levels, measured from `noisy`
+def noise_left(sigma, s):
+    raise NotImplementedError("Exercise 3: measure what the downscaling leaves of the noise")
+
 
 # %% tags=["solution"]
-sigma = round(float(np.std((noisy - lrs["bicubic"].astype(float))[unclipped])))
-print(sigma)
+def noise_left(sigma, s):
+    noise = np.random.default_rng(0).normal(0, sigma, (600 * s, 600 * s))  # imresize is linear: noise alone
+    return float(np.std(imresize(noise, 1 / s)))
+
+
+print(f"sigma 30 before x3: {noise_left(30, 3):.1f} grey levels left")
 
 # %% tags=["check"]
-assert isinstance(sigma, (int, np.integer)), "give sigma as a whole number of grey levels"
-assert np.array_equal(data.degrade(hr, 3, kind="noise", noise_sigma=sigma), noisy), (
-    f"noise_sigma={sigma} does not reproduce `noisy`: measure where nothing is clipped"
-)
-print(f"Correct: noise_sigma={sigma}.")
+from srkit.resize import _weight_matrix  # srkit's 1-D weights of MATLAB's imresize
+
+for sigma, s in [(30, 3), (10, 2), (30, 4)]:
+    expected = sigma * np.sum(_weight_matrix(60 * s, 60, 1 / s, "bicubic", True)[30] ** 2)
+    assert abs(noise_left(sigma, s) - expected) < 0.02 * expected, f"sigma={sigma} at x{s}: off by more than 2 %"
+print("Correct: the antialiasing averages the noise of many HR pixels; DN's noise, added after, stays whole.")
 
 # %% [markdown]
 # ## Summary
@@ -521,7 +524,7 @@ print(f"Correct: noise_sigma={sigma}.")
 #    in 16..235 (Cb and Cr in 16..240).
 # 3. One script converted the gray image to R = G = B before taking Y. Then $Y = 16 + 219\,v$, so every error
 #    is scaled by 219/255, the MSE by its square, and the PSNR rises by exactly 20 log10(255/219) = 1.32 dB
-#    (Exercise 2) with no change in the image. A gray image must be used as Y directly, as
+#    with no change in the image. A gray image must be used as Y directly, as
 #    `srkit.metrics.psnr` does.
 # 4. $y = (x \circledast k)\downarrow_s + n$: the HR image $x$ blurred by a kernel $k$, subsampled by the scale
 #    $s$, plus noise $n$. `degrade` offers `bicubic` (BI), `blur` (BD: Gaussian blur, then one pixel in $s$),

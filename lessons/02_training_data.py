@@ -76,9 +76,8 @@ print("train:", ", ".join(f"{n} {im.shape[1]}x{im.shape[0]}" for n, im in train.
 
 # %% [markdown]
 # ## 1. Modcrop: HR must be a multiple of the scale
-# MATLAB's `imresize` makes `ceil(scale × size)` pixels. For an image 427 pixels tall at ×3 that is
-# `ceil(142.33) = 143` LR rows, which upscale to 429 rows: two more than the HR image. The SR output and the
-# ground truth no longer have the same shape, and nothing can be compared:
+# Shrink with MATLAB's `imresize` an image whose size the scale does not divide, enlarge it back, and the SR
+# output no longer has the ground truth's shape: nothing can be compared.
 
 # %%
 odd = train["rocket"]
@@ -356,31 +355,46 @@ assert tuple(round_trip_shape(odd.shape, 3)) == sr_odd.shape, "section 1's `odd`
 print(f"Correct: {odd.shape[:2]} comes back as {sr_odd.shape[:2]}, not the HR size - modcrop first.")
 
 # %% [markdown]
-# **Exercise 2 (aligning a crop).** With the `lr`, `hr` pair of section 2 (×3), the LR crop
-# `lr[r:r + p, c:c + p]` with the `r, c, p` below is one of the rows of `A` (stride 16). Store the
-# matching HR crop in `hr_crop` (compute its slice yourself) and the index of that row of `A` in `row`.
+# **Exercise 2 (a random aligned crop).** `patch_dataset` cuts its examples at random places. Write
+# `random_crop(lr, hr, s, p, rng)`: a p × p crop of `lr` at a position drawn uniformly (with `rng.integers`)
+# among *all* the positions where it fits, and the crop of `hr` that matches it, returned as a pair
+# `(lr_crop, hr_crop)`. The check draws many crops from small images at ×2 and ×3: every position must be able
+# to come out, and each HR crop must lie exactly under its LR crop.
 
-# %%
-r, c, p = 32, 80, 16
 
 # %% tags=["stub"]
-hr_crop = None  # a slice of hr
-row = None  # a whole number: the index of the crop's row in A
+def random_crop(lr, hr, s, p, rng):
+    raise NotImplementedError("Exercise 2: a random LR position, then both crops")
+
 
 # %% tags=["solution"]
-hr_crop = hr[scale * r : scale * (r + p), scale * c : scale * (c + p)]
-row = (r // 16) * (lr.shape[1] // 16) + c // 16  # the grid is walked row by row
-print(hr_crop.shape, row)
+def random_crop(lr, hr, s, p, rng):
+    i = rng.integers(0, lr.shape[0] - p + 1)  # every row where a p-pixel crop fits, the last one included
+    j = rng.integers(0, lr.shape[1] - p + 1)
+    return lr[i : i + p, j : j + p], hr[s * i : s * (i + p), s * j : s * (j + p)]
+
+
+[c.shape for c in random_crop(lr, hr, scale, 16, np.random.default_rng(0))]
 
 # %% tags=["check"]
-assert isinstance(row, (int, np.integer)), "give row as a whole number: an index into A"
-assert isinstance(hr_crop, np.ndarray), "give hr_crop as a slice of hr"
-assert np.array_equal(A[row], lr[r : r + p, c : c + p]), (
-    f"A[{row}] is not the LR crop at ({r}, {c}): count the grid row by row"
-)
-assert hr_crop.shape == (scale * p, scale * p, 3), f"the HR crop should be {scale * p}x{scale * p}, got {hr_crop.shape}"
-assert np.array_equal(hr_crop, B[row]), "the HR crop should start at (scale*r, scale*c)"
-print("Correct: LR pixel (r, c) covers HR pixels scale*r .. scale*r + scale - 1.")
+rng = np.random.default_rng(0)
+for s, (h, w), p in [(2, (9, 7), 3), (3, (6, 8), 4)]:
+    lr_t = np.arange(h * w).reshape(h, w)  # every LR pixel has its own number...
+    hr_t = imresize(lr_t.astype(float), s, method="nearest")  # ...and so has the s x s block of HR pixels under it
+    seen = set()
+    for _ in range(400):
+        lr_c, hr_c = random_crop(lr_t, hr_t, s, p, rng)
+        assert np.shape(lr_c) == (p, p) and np.shape(hr_c) == (s * p, s * p), (
+            f"x{s}, p={p}: crops of shapes {np.shape(lr_c)} and {np.shape(hr_c)}, expected p x p and sp x sp"
+        )
+        assert np.array_equal(imresize(lr_c.astype(float), s, method="nearest"), hr_c), (
+            f"x{s}: the HR crop is not the one under the LR crop"
+        )
+        seen.add(divmod(int(lr_c[0, 0]), w))
+    assert len(seen) == (h - p + 1) * (w - p + 1), (
+        f"x{s}: in 400 draws only {len(seen)} of the possible positions came out: can the crop touch every edge?"
+    )
+print("Correct: LR position (i, j) at xs is HR position (s*i, s*j), and every position is a new example.")
 
 
 # %% [markdown]

@@ -2,7 +2,7 @@
 # # 03 · Classical baselines: interpolation, and a method that learns without deep learning
 #
 # Before training networks we need honest baselines. Interpolation (nearest, bilinear, bicubic, Lanczos)
-# is what every SR paper compares against, and RAISR (Romano, Isidoro & Milanfar, 2017) shows that
+# is what every SR paper compares against, and RAISR ([Romano, Isidoro & Milanfar, 2017](../course/references.md#romano-et-al-2017)) shows that
 # *learning from examples* already beats interpolation — with a few thousand least-squares problems and no
 # neural network at all.
 #
@@ -81,7 +81,7 @@ ax.set_title("Interpolation kernels")
 plt.show()
 
 # %% [markdown]
-# Bicubic (Keys, 1981, with $a=-0.5$) and Lanczos have **negative lobes**: they sharpen a little, where
+# Bicubic ([Keys, 1981](../course/references.md#keys-1981), with $a=-0.5$) and Lanczos have **negative lobes**: they sharpen a little, where
 # bilinear only averages. Which one is better is an empirical question, so we measure it on the test split
 # with the published protocol (Y channel, `scale` pixels cropped, mean of per-image values). `evaluate`
 # with `protocol="y"` (the SRCNN/VDSR variant) takes Y of the HR image first and hands each upscaler a float
@@ -374,7 +374,7 @@ viz.flipbook(kernel_outputs, names=("method",), reference=hr_rgb, zoom=(50, 120,
 
 # %% tags=["stub"]
 def edge(theta):
-    raise NotImplementedError("Exercise 3: signed distance d from x, y (y up), then 0.5 + 0.3 tanh(d)")
+    raise NotImplementedError("Exercise 3: a 41 x 41 image of an edge")
 
 
 # %% tags=["solution"]
@@ -403,39 +403,45 @@ for k in range(24):
 print("Correct: a vertical edge is bucket 0, a horizontal one bucket 12; a clean straight edge is fully coherent.")
 
 # %% [markdown]
-# **Exercise 4.** The ridge weight $\lambda$ pulls every filter towards the identity (plain bicubic).
-# Fit two small ×3 models on the training split with `max_samples=20_000`, one with the default `lam=0.01`
-# and one with an enormous `lam=1e4`, and store their mean PSNR on the **validation** split (protocol `"y"`)
-# in `psnr_default` and `psnr_huge`. Which one is closer to bicubic? (Choosing a setting like $\lambda$ is model
-# selection: it must never look at the test images.)
+# **Exercise 4 (is the hash worth it?).** RAISR fits one filter per bucket. Fit one 5 × 5 filter `h` for all
+# pixels instead, by least squares over the training pairs `train_y` below, so that
+# `ndimage.correlate(imresize(lr_y, 3), h, mode="nearest")` (the sum of `h` times the 5 × 5 bicubic patch
+# around each pixel) matches `hr_y`, and store it in `one_filter`. The check scores it on the **validation**
+# split against bicubic and against RAISR with one filter per pixel type and no hash.
 
 # %%
-validation_images = data.bundled("validation")
-small = dict(scale=3, max_samples=20_000)
-on_validation = dict(scale=3, crop_border=3, protocol="y")
-psnr_bicubic_val = evaluate(lambda lr: imresize(lr, 3), validation_images, **on_validation).mean_psnr
-print(f"validation, bicubic: {psnr_bicubic_val:.2f} dB")
+from scipy import ndimage
+
+train_y = [raisr.training_pair(im, 3) for im in train_images.values()]  # (LR, HR) float Y pairs, x3
 
 # %% tags=["stub"]
-psnr_default = None  # mean validation PSNR of RAISR fitted with lam=0.01, in dB
-psnr_huge = None  # the same with lam=1e4
+one_filter = None  # a 5 x 5 array
 
 # %% tags=["solution"]
-psnr_default = evaluate(
-    raisr.fit(train_images, lam=0.01, **small).upscale, validation_images, **on_validation
-).mean_psnr
-psnr_huge = evaluate(raisr.fit(train_images, lam=1e4, **small).upscale, validation_images, **on_validation).mean_psnr
-print(f"validation: bicubic {psnr_bicubic_val:.2f} dB | lam=0.01: {psnr_default:.2f} dB | lam=1e4: {psnr_huge:.2f} dB")
+lhs, rhs = np.zeros((25, 25)), np.zeros(25)
+for lr_y, hr_y in train_y:
+    # every other pixel (a step of 3 would keep a single position in each 3 x 3 block of pixels)
+    patches = np.lib.stride_tricks.sliding_window_view(imresize(lr_y, 3), (5, 5))[::2, ::2].reshape(-1, 25)
+    targets = hr_y[2:-2, 2:-2][::2, ::2].ravel()  # the HR pixel at the centre of each patch
+    lhs += patches.T @ patches  # the normal equations, summed image by image as RAISR does
+    rhs += patches.T @ targets
+one_filter = np.linalg.solve(lhs, rhs).reshape(5, 5)
+np.round(one_filter, 3)
 
 # %% tags=["check"]
-assert all(isinstance(p, (int, float, np.floating)) for p in (psnr_default, psnr_huge)), (
-    "give `psnr_default` and `psnr_huge` as numbers: mean PSNRs on the validation split, in dB"
+assert np.shape(one_filter) == (5, 5), "give one_filter as a 5 x 5 array"
+per_type = raisr.fit(
+    train_images, scale=3, patch=5, angles=1, strengths=1, coherences=1, symmetry=False, max_samples=20_000
 )
-assert psnr_default > psnr_bicubic_val + 0.2, "with a small ridge the learned filters should beat bicubic"
-assert abs(psnr_huge - psnr_bicubic_val) < abs(psnr_default - psnr_bicubic_val), (
-    "a huge ridge forces every filter to the identity: the result collapses towards bicubic"
+v = [
+    evaluate(u, data.bundled("validation"), scale=3, crop_border=3, protocol="y").mean_psnr
+    for u in (lambda lr: imresize(lr, 3), lambda lr: ndimage.correlate(imresize(lr, 3), one_filter, mode="nearest"))
+    + (per_type.upscale, model.upscale)
+]
+assert v[1] - v[0] > 0.7 * (v[2] - v[0]), f"{v[1] - v[0]:+.2f} dB over bicubic: not the least-squares filter"
+print(
+    f"over bicubic, validation: one filter {v[1] - v[0]:+.2f}, one per pixel type {v[2] - v[0]:+.2f}, RAISR {v[3] - v[0]:+.2f} dB"
 )
-print("Correct: the ridge trades fitting the data against staying close to bicubic.")
 
 # %% [markdown]
 # ## Summary
@@ -469,5 +475,5 @@ print("Correct: the ridge trades fitting the data against staying close to bicub
 #    test split, the filters could adapt to those very images: a higher score that only shows RAISR can fit
 #    what it was given, not that it generalises. Settings such as the ridge are chosen on validation.
 # 5. Fitting the training pixels of each bucket (filters free to follow the data, noisy where a bucket has few
-#    samples) against staying close to the identity filter, i.e. to bicubic. Exercise 4 shows both ends: a
-#    huge ridge collapses RAISR to bicubic, a small one keeps what the data taught.
+#    samples) against staying close to the identity filter, i.e. to bicubic: a huge ridge collapses RAISR to
+#    bicubic, a small one keeps what the data taught.

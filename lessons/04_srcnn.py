@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 04 · SRCNN: data, network and loss
 #
-# SRCNN (Dong, Loy, He & Tang, *Learning a Deep Convolutional Network for Image Super-Resolution*, ECCV 2014)
+# SRCNN ([Dong, Loy, He & Tang](../course/references.md#dong-et-al-2014), *Learning a Deep Convolutional Network for Image Super-Resolution*, ECCV 2014)
 # was the first convolutional neural network trained end to end for super-resolution: three convolutions,
 # 8,129 parameters, and a clear gain over bicubic interpolation. It is small enough to train on a laptop, and
 # it goes through every step of a supervised deep-learning project: **data → network → loss → optimisation →
@@ -217,7 +217,7 @@ print(inspect.getsource(models.srcnn))
 
 # %% [markdown]
 # `models.build("srcnn-915", scale=3)` builds the 9-1-5 network of the ECCV paper; the registry also records
-# that it works on Y and takes a pre-upsampled input (`srcnn-955`, the TPAMI 2016 version, has a 5×5 middle
+# that it works on Y and takes a pre-upsampled input (`srcnn-955`, [the TPAMI 2016 version](../course/references.md#dong-et-al-2016a), has a 5×5 middle
 # layer).
 
 # %%
@@ -319,15 +319,15 @@ viz.swipe(crop_bicubic, crop_hr, labels=("bicubic (input)", "HR (target)"), widt
 # with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
 # right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** A convolution with $n_\text{out}$ filters of size $f \times f$ over $n_\text{in}$ channels has
-# $n_\text{out}(f^2 n_\text{in} + 1)$ parameters (weights plus one bias per filter). Write
-# `srcnn_params(f1, f2, f3, n1, n2, channels=1)` that counts SRCNN's parameters by hand. The check compares
-# it with `models.count_params` for 9-1-5, 9-5-5 and a few other shapes.
+# **Exercise 1.** Write `srcnn_params(f1, f2, f3, n1, n2, channels=1)`: the number of trainable parameters
+# (weights and biases) of an SRCNN with those filter sizes and numbers of filters on `channels` channels,
+# counted by hand, not with Keras (`srcnn.summary()` above shows each layer's count for 9-1-5). The check
+# compares it with `models.count_params` for 9-1-5, 9-5-5 and a few other shapes.
 
 
 # %% tags=["stub"]
 def srcnn_params(f1, f2, f3, n1, n2, channels=1):
-    raise NotImplementedError("Exercise 1: add up the three layers, n_out * (f * f * n_in + 1) each")
+    raise NotImplementedError("Exercise 1: the weights and biases of the three layers")
 
 
 # %% tags=["solution"]
@@ -350,8 +350,8 @@ for shape in [
     expected = models.count_params(models.srcnn(SCALE, **shape))
     got = srcnn_params(**shape)
     assert got == expected, (
-        f"{shape}: your count is too {'large' if got > expected else 'small'}: each layer has n_out filters of "
-        "f x f x n_in weights and one bias, and the last layer has `channels` filters"
+        f"{shape}: your count is too {'large' if got > expected else 'small'}: how many weights does one filter "
+        "of each layer have, and how many filters (and biases) does each layer have?"
     )
 print("Correct: 9-1-5 has 8,129 parameters and 9-5-5 57,281; the 9x9 first layer holds most of 9-1-5's.")
 
@@ -407,43 +407,64 @@ print("it takes a 130 x 9 strip but not a 36 x 36 square. SRCNN, without it, tak
 
 # %% [markdown]
 # **Exercise 3.** The **receptive field** of an output pixel is the set of input pixels that can change it.
-# A single pixel sees itself (1 pixel), and each $f \times f$ convolution widens that by $f - 1$ pixels.
-# Compute SRCNN 9-1-5's `receptive_field` (its side, in pixels) from this rule, then check it empirically with
-# the shipped trained SRCNN (`srcnn_pretrained`, lesson 05 tests it): perturb the centre pixel of `probe`, a
-# 41×41 noisy gray image, find which output pixels change at all, and store the height and width of the
-# changed region in `changed_extent`.
+# Write `receptive_field(f1, f2, f3)`: the side, in pixels, of the (square) receptive field of an SRCNN with
+# kernel sizes f1, f2 and f3, worked out from how far each convolution reaches. Then measure it on the shipped
+# trained SRCNN (`srcnn_pretrained`, lesson 05 tests it): perturb the centre pixel of `probe`, a 41×41 noisy gray
+# image, find which output pixels change at all, and store the height and width of the changed region in
+# `changed_extent`. The check measures the receptive fields of several SRCNN shapes in its own way.
 
 # %%
 srcnn_pretrained = pretrained.load("srcnn-x3")
 probe = (0.5 + np.random.default_rng(0).uniform(-0.1, 0.1, (1, 41, 41, 1))).astype("float32")
 
+
 # %% tags=["stub"]
-receptive_field = None  # a whole number of pixels
+def receptive_field(f1, f2, f3):
+    raise NotImplementedError("Exercise 3: the side of the square of inputs one output sees")
+
+
 changed_extent = None  # (height, width) of the region of outputs that change
 
+
 # %% tags=["solution"]
-receptive_field = 9 + 1 + 5 - 2
+def receptive_field(f1, f2, f3):
+    return 1 + (f1 - 1) + (f2 - 1) + (f3 - 1)  # one pixel, and each f x f layer reaches (f - 1) / 2 further each way
+
+
 bumped = probe.copy()
 bumped[0, 20, 20, 0] += 0.3
 changed = np.abs(np.asarray(srcnn_pretrained(bumped)) - np.asarray(srcnn_pretrained(probe)))[0, ..., 0] > 0
 rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
 changed_extent = (int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1))
-receptive_field, changed_extent
+receptive_field(9, 1, 5), changed_extent
 
 # %% tags=["check"]
-assert isinstance(receptive_field, (int, np.integer)), "give `receptive_field` as a whole number of pixels"
-assert receptive_field == 1 + (9 - 1) + (1 - 1) + (5 - 1), (
-    "receptive_field is off: start from 1 pixel and let each f x f layer add f - 1"
-)
+import tensorflow as tf
+
+
+def side(net):
+    """Side of the square of inputs on which the centre output's gradient is not zero."""
+    x = tf.constant(probe)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        centre = net(x)[0, 20, 20, 0]
+    seen = np.flatnonzero(np.abs(np.asarray(tape.gradient(centre, x))[0, ..., 0]).sum(axis=0))
+    return int(seen.max() - seen.min() + 1)
+
+
+keras.utils.set_random_seed(0)
+for f in [(9, 1, 5), (9, 5, 5), (3, 3, 3), (5, 1, 1)]:
+    assert receptive_field(*f) == side(models.srcnn(SCALE, f1=f[0], f2=f[1], f3=f[2])), (
+        "receptive_field({}, {}, {}) is off: how far from its centre does each convolution reach?".format(*f)
+    )
 assert np.shape(changed_extent) == (2,), "give `changed_extent` as (height, width)"
-assert tuple(changed_extent) == (receptive_field, receptive_field), (
-    "the changed region is not the receptive field's square: perturb one pixel far from the border, and count "
+assert tuple(changed_extent) == (side(srcnn_pretrained),) * 2, (
+    "changed_extent is not the trained SRCNN's receptive field: perturb one pixel far from the border, and count "
     "every output that changes at all"
 )
-print("Correct: one input pixel influences a 13x13 square of outputs, and each output sees 13x13 inputs.")
-print(
-    "With bicubic pre-upsampling that is only about 13 / 3 + 3 = 7 LR pixels (bicubic's 4 taps add 3) - a reason later networks go deeper."
-)
+print(f"Correct: one input pixel influences a {changed_extent[0]}x{changed_extent[1]} square of outputs.")
+print("With bicubic pre-upsampling that is only about 13 / 3 + 3 = 7 LR pixels (bicubic's 4 taps add 3) - a reason")
+print("later networks go deeper.")
 
 
 # %% [markdown]

@@ -50,7 +50,6 @@ print(f"srkit {srkit.__version__} | {budget.describe()}")
 
 # %%
 import inspect
-import math
 
 import keras
 import matplotlib.pyplot as plt
@@ -71,7 +70,7 @@ print(f"{len(train_pairs)} training pairs at x{SCALE}; validation images: {', '.
 # ## 1. Optimisation: SGD against Adam
 # The optimiser turns gradients into weight updates. **SGD** steps against the gradient, times a learning
 # rate; with **momentum** (0.9, as in the SRCNN paper) it keeps 90 % of its previous step, which speeds it along
-# consistent directions. **Adam** (Kingma & Ba, 2015) also divides each parameter's step by a running estimate
+# consistent directions. **Adam** ([Kingma & Ba, 2015](../course/references.md#kingma-and-ba-2015)) also divides each parameter's step by a running estimate
 # of that parameter's gradient size, so layers with small gradients are not left behind. We train the same
 # network from the **same initial weights**, on the **same patches in the same order**, for the same number of
 # steps (set by the budget); only the optimiser differs. Both start from a standard learning rate (SGD: 0.01,
@@ -332,7 +331,7 @@ assert max(own_gain.values()) > 0.2, "the SRCNN trained from the x2 weights shou
 assert own_test.mean_psnr > bicubic_test.mean_psnr + 0.1, "... and on the test split as a whole"
 
 # %% [markdown]
-# For scale: on Set5 at ×3 the paper's 9-1-5 network, trained on 91 photographs, gained 2.0 dB over bicubic
+# For scale: on [Set5](../course/references.md#bevilacqua-et-al-2012) at ×3 the paper's 9-1-5 network, trained on [91 photographs](../course/references.md#yang-et-al-2010), gained 2.0 dB over bicubic
 # (32.39 against 30.39 dB). The shipped model, trained on only 15 images of mixed kinds, comes close to that on
 # Set5 (`MODEL_CARD.md`; lesson 12 measures it when Set5 is available). On our test split the gain printed above is
 # smaller: those images are harder (texture, and a gray cameraman). The model you trained from the ×2 weights
@@ -411,101 +410,87 @@ assert change[0] > 2 * max(change[1], change[2]), "SRCNN works on Y; Cb and Cr c
 # with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
 # right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** Keras reported a training loss (the MSE of the last epoch's patches, in $[0,1]$) for the
-# Adam run of section 1: `final_loss` below. Write `psnr_from_mse(mse, peak=1.0)`, convert that loss to a PSNR
-# (`loss_psnr`), and compute the MSE a model 1 dB better would need (`mse_one_db_better`). Why is `loss_psnr`
-# not the validation PSNR?
+# **Exercise 1 (a start that is already bicubic).** A fresh SRCNN starts far below bicubic because it does
+# not pass its input through (section 1). Write `identity_srcnn()`: a 9-1-5 SRCNN
+# (`models.build("srcnn-915", scale=SCALE)`) whose weights you set by hand (`layer.get_weights()` and
+# `layer.set_weights`) so that its output equals its input for every image in $[0, 1]$. Where would training
+# start from it?
+
+
+# %% tags=["stub"]
+def identity_srcnn():
+    raise NotImplementedError("Exercise 1: an SRCNN whose output is its input")
+
+
+# %% tags=["solution"]
+def identity_srcnn():
+    model = models.build("srcnn-915", scale=SCALE)
+    for layer in model.layers[1:]:  # extract, map, reconstruct
+        kernel, bias = layer.get_weights()  # kernel: (f, f, channels in, filters)
+        kernel[:] = 0
+        kernel[kernel.shape[0] // 2, kernel.shape[1] // 2, 0, 0] = 1  # channel 0 -> channel 0, centre tap only
+        layer.set_weights([kernel, np.zeros_like(bias)])  # inputs >= 0 pass the ReLUs unchanged
+    return model
+
+
+# %% tags=["check"]
+net = identity_srcnn()
+assert models.count_params(net) == 8129, "start from the 9-1-5 SRCNN of models.build"
+for h, w in [(33, 33), (50, 70)]:
+    x = np.random.default_rng(h).uniform(0, 1, (1, h, w, 1)).astype("float32")
+    off = float(np.abs(np.asarray(net(x)) - x).max())
+    assert off < 1e-5, f"on a {h}x{w} input in [0, 1] the output differs from the input by up to {off:.3f}"
+print("Correct: this network *is* bicubic; training from it starts at bicubic's PSNR, not far below it.")
+
+# %% [markdown]
+# **Exercise 2 (why Adam learned faster).** Take **one** training step from the same initial weights
+# (`keras.utils.set_random_seed(0)`, then `models.build`) on the batch `x_batch, y_batch` below with each
+# optimiser of section 1 (`model.compile(optimizer=optimizers[name](), loss="mse")`, then
+# `model.train_on_batch`), and store in `step_size` the mean absolute change of the kernel of each of the three
+# layers: `{"SGD": [extract, map, reconstruct], "Adam": [...]}`. How large is each layer's step under each one?
 
 # %%
-final_loss = adam["loss"][-1]
-
+x_batch, y_batch = next(
+    iter(data.patch_dataset(train_pairs, scale=SCALE, patch_size=33, color="y", upsample_input=True, seed=0))
+)
 
 # %% tags=["stub"]
-def psnr_from_mse(mse, peak=1.0):
-    raise NotImplementedError("Exercise 1: PSNR from the MSE and the peak value")
-
-
-loss_psnr = None  # a number, in dB
-mse_one_db_better = None  # a number
-
+step_size = {"SGD": None, "Adam": None}  # three numbers each
 
 # %% tags=["solution"]
-def psnr_from_mse(mse, peak=1.0):
-    return 10 * math.log10(peak**2 / mse)
-
-
-loss_psnr = psnr_from_mse(final_loss)
-mse_one_db_better = final_loss * 10**-0.1
-print(f"loss {final_loss:.5f} -> {loss_psnr:.2f} dB; 1 dB better needs MSE {mse_one_db_better:.5f}")
-
-# %% tags=["check"]
-assert abs(psnr_from_mse(1e-3) - 30) < 1e-9 and abs(psnr_from_mse(65.025, peak=255) - 30) < 1e-9, (
-    "psnr_from_mse is off: PSNR = 10 log10(peak^2 / MSE), for images in [0, 1] (peak 1) or 0..255 (peak 255)"
-)
-assert all(isinstance(v, (int, float, np.floating)) for v in (loss_psnr, mse_one_db_better)), (
-    "give `loss_psnr` and `mse_one_db_better` as numbers"
-)
-assert abs(loss_psnr - 10 * math.log10(1 / final_loss)) < 1e-9, "loss_psnr: convert final_loss, the last epoch's loss"
-assert abs(psnr_from_mse(mse_one_db_better) - loss_psnr - 1) < 1e-9, (
-    "mse_one_db_better: the MSE whose PSNR is one dB above loss_psnr (a higher PSNR needs a smaller MSE)"
-)
-print(
-    f"Correct. {loss_psnr:.2f} dB (loss) vs {adam['val_psnr'][-1]:.2f} dB (validation) measure different things: the loss pools"
-)
-print(
-    "the errors of random patches of the *training* images into one MSE (lesson 04, section 3); the validation PSNR is the mean"
-)
-print("of per-image PSNRs of whole, unseen validation images, border cropped, after rounding to uint8.")
-
-
-# %% [markdown]
-# **Exercise 2.** Section 1 lowers the learning rate along a cosine: after step $t$ of $T$ the rate is
-# $\eta_t = \eta_\text{end} + (\eta_0 - \eta_\text{end})\,\tfrac12\bigl(1 + \cos(\pi t / T)\bigr)$ with
-# $\eta_\text{end} = \alpha\,\eta_0$, and after the last step it stays at $\eta_\text{end}$. Write
-# `cosine_rate(t, total, start, alpha=0.1)` from this formula, and compute `sgd_rate_halfway`, the learning rate
-# of the SGD run of section 1 at step `steps // 2`. The check compares your function with Keras'
-# `CosineDecay` at many steps and for other settings.
-
-
-# %% tags=["stub"]
-def cosine_rate(t, total, start, alpha=0.1):
-    raise NotImplementedError("Exercise 2: the cosine decay formula above, held at its end value after `total`")
-
-
-sgd_rate_halfway = None  # a number
-
-
-# %% tags=["solution"]
-def cosine_rate(t, total, start, alpha=0.1):
-    end = alpha * start
-    return end + (start - end) * 0.5 * (1 + math.cos(math.pi * min(t, total) / total))
-
-
-sgd_rate_halfway = cosine_rate(steps // 2, steps, 0.01)
-sgd_rate_halfway
+step_size = {}
+for name, make_optimizer in optimizers.items():
+    keras.utils.set_random_seed(0)
+    model = models.build("srcnn-915", scale=SCALE)
+    before = [layer.get_weights()[0] for layer in model.layers[1:]]
+    model.compile(optimizer=make_optimizer(), loss="mse")
+    model.train_on_batch(x_batch, y_batch)
+    step_size[name] = [float(np.mean(np.abs(layer.get_weights()[0] - w))) for layer, w in zip(model.layers[1:], before)]
+step_size
 
 # %% tags=["check"]
-for total, start, alpha in [(steps, 0.01, 0.1), (1000, 0.5, 0.0), (7, 1.0, 0.25)]:
-    keras_rate = keras.optimizers.schedules.CosineDecay(start, decay_steps=total, alpha=alpha)
-    for t in (0, 1, total // 3, total // 2, total, total + 5):
-        assert abs(cosine_rate(t, total, start, alpha) - float(keras_rate(t))) <= 1e-6 * start, (
-            f"cosine_rate(t, total, start, alpha) differs from Keras' CosineDecay at step {t} of {total}"
-            + (": after the last step the rate stays at its end value" if t > total else "")
-        )
-assert isinstance(sgd_rate_halfway, (int, float, np.floating)), "give `sgd_rate_halfway` as a number"
-assert abs(sgd_rate_halfway - float(schedule(0.01)(steps // 2))) < 1e-9, (
-    "sgd_rate_halfway is off: use SGD's start rate, and `steps` as the total, at step steps // 2"
-)
-print(f"Correct: halfway SGD steps with {sgd_rate_halfway:.4f}, {sgd_rate_halfway / 0.01:.0%} of its start rate;")
-print("the mean of the start and the end rate, as the cosine is symmetric about the middle of the run.")
+import tensorflow as tf
+
+assert all(np.shape(step_size.get(k)) == (3,) for k in ("SGD", "Adam")), "give three numbers for each optimiser"
+keras.utils.set_random_seed(0)
+fresh = models.build("srcnn-915", scale=SCALE)
+with tf.GradientTape() as tape:
+    loss = tf.reduce_mean((fresh(x_batch) - y_batch) ** 2)
+gradients = [np.abs(np.asarray(g)) for g in tape.gradient(loss, [layer.kernel for layer in fresh.layers[1:]])]
+for layer, sgd_step, adam_step, g in zip(
+    ["extract", "map", "reconstruct"], step_size["SGD"], step_size["Adam"], gradients
+):
+    assert abs(sgd_step - 0.01 * g.mean()) < 1e-3 * sgd_step, f"SGD's step in {layer} is not what one step changes"
+    assert 0.5e-3 < adam_step <= 1e-3, f"Adam's step in {layer} is not what one step from seed 0 changes"
+sgd, adam = np.array(step_size["SGD"]), np.array(step_size["Adam"])
+print(f"Correct: SGD's steps follow the gradients, {sgd.max() / sgd.min():.0f}x apart between layers and")
+print(f"{adam.mean() / sgd.mean():.0f}x smaller than Adam's, whose first step moves every weight by about its rate.")
 
 # %% [markdown]
-# **Exercise 3.** Write `upscale_colour(image, model)`, the colour pipeline of section 4 that `srkit.upscale`
-# runs for SRCNN, without calling it: for a uint8 RGB `image`, convert to floats in $[0, 1]$ and to YCbCr
-# (`rgb2ycbcr`), enlarge all three channels ×`SCALE` with bicubic (`bicubic_upscaler`), replace the enlarged Y
-# by the network's output on it (the model takes a batch, shape (1, H, W, 1), float32), convert back
-# (`ycbcr2rgb`), clip to $[0, 1]$ and round to uint8 only at the end (`data.to_uint8`). The check runs it on
-# `photo` with the pretrained SRCNN and compares it with section 4's `srkit.upscale` result.
+# **Exercise 3.** Write `upscale_colour(image, model)`: what `srkit.upscale` does with a uint8 RGB `image` and a
+# Y-only model such as SRCNN (section 4), without calling it, in floats until the final rounding to a uint8 RGB
+# image `SCALE` times larger. The check runs it on `photo` with the pretrained SRCNN and compares it with
+# section 4's `srkit.upscale` result.
 
 # %%
 from srkit.color import ycbcr2rgb
@@ -513,7 +498,7 @@ from srkit.color import ycbcr2rgb
 
 # %% tags=["stub"]
 def upscale_colour(image, model):
-    raise NotImplementedError("Exercise 3: YCbCr floats, bicubic, the network on Y, back to RGB uint8")
+    raise NotImplementedError("Exercise 3: section 4's colour pipeline")
 
 
 # %% tags=["solution"]

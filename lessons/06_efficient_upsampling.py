@@ -3,8 +3,8 @@
 #
 # SRCNN (lesson 04) enlarges the image with bicubic *first* and then runs every convolution on the large
 # image. Two papers of 2016 moved the enlargement to the **end** of the network, so that nearly all the work
-# happens on the small LR image: **FSRCNN** (Dong, Loy & Tang, *Accelerating the Super-Resolution
-# Convolutional Neural Network*, ECCV 2016) with a **transposed convolution**, and **ESPCN** (Shi et al.,
+# happens on the small LR image: **FSRCNN** ([Dong, Loy & Tang](../course/references.md#dong-et-al-2016b), *Accelerating the Super-Resolution
+# Convolutional Neural Network*, ECCV 2016) with a **transposed convolution**, and **ESPCN** ([Shi et al.](../course/references.md#shi-et-al-2016a),
 # *Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel Convolutional Neural
 # Network*, CVPR 2016) with a **sub-pixel convolution**. Both run in real time; the price of learned
 # upsampling is a new artefact, the **checkerboard**.
@@ -12,8 +12,8 @@
 # **What you will learn**
 # - to count a network's cost in multiply-accumulates (MACs), and why post-upsampling is 3–18× cheaper;
 # - what a transposed convolution does, and why its kernel size and stride decide whether it paints a
-#   checkerboard (Odena, Dumoulin & Olah, *Deconvolution and Checkerboard Artifacts*, Distill 2016);
-# - what a pixel shuffle is, and how ICNR initialisation (Aitken et al., 2017) or resize-convolution
+#   checkerboard ([Odena, Dumoulin & Olah](../course/references.md#odena-et-al-2016), *Deconvolution and Checkerboard Artifacts*, Distill 2016);
+# - what a pixel shuffle is, and how ICNR initialisation ([Aitken et al., 2017](../course/references.md#aitken-et-al-2017)) or resize-convolution
 #   removes the checkerboard of a sub-pixel convolution;
 # - to train ESPCN with and without ICNR and measure the checkerboard and the validation PSNR;
 # - to read a speed vs quality table of the shipped models and choose a model for a job.
@@ -184,7 +184,7 @@ print(inspect.getsource(models.espcn))
 
 
 # %% [markdown]
-# A sub-pixel convolution is a transposed convolution in disguise (Shi et al., *Is the deconvolution layer
+# A sub-pixel convolution is a transposed convolution in disguise ([Shi et al.](../course/references.md#shi-et-al-2016b), *Is the deconvolution layer
 # the same as a convolutional layer?*, 2016): it equals one with a $3\,s\times 3\,s$ kernel and stride $s$
 # whose interleaved 3×3 pieces are the $s^2$ channels' filters, the **sub-kernels**. The overlap is always
 # even, yet a checkerboard appears whenever the sub-kernels respond differently — on a flat image, whenever
@@ -239,14 +239,10 @@ assert phase_spread(espcn_random, SCALE) > 10 and phase_spread(espcn_icnr, SCALE
 # - **ICNR** (Aitken et al., *Checkerboard artifact free sub-pixel convolution*, 2017) initialises *one*
 #   sub-kernel at random and copies it to all $s^2$ positions: the untrained ESPCN behaves like a convolution
 #   followed by nearest-neighbour enlargement, and training starts from a smooth solution. srkit's ESPCN uses
-#   it (its EDSR and U-Net upsamplers do not); its source is below.
+#   it (its EDSR and U-Net upsamplers do not); Exercise 3 writes it.
 # - **resize-convolution** (Odena et al. 2016): enlarge with a fixed interpolation first, then convolve. No
 #   checkerboard is possible, but the convolutions run on the HR grid again — SRCNN's cost.
-
-# %%
-print(inspect.getsource(models.ICNR))
-
-# %% [markdown]
+#
 # ## 4. Training ESPCN, with and without ICNR
 # ESPCN ×3 trained briefly (set by the budget) by `srkit.training.fit` from the same seed on the same patches
 # (16×16 LR → 48×48 HR, Adam with a cosine decay), once with ICNR and once with the random initialisation;
@@ -448,89 +444,91 @@ for s, c in [(2, 1), (3, 1), (4, 1), (2, 3), (3, 3)]:
 print("Correct: a pixel shuffle is a reshape-transpose-reshape; it costs no arithmetic.")
 
 # %% [markdown]
-# **Exercise 2.** For which (kernel size, stride) pairs is a transposed convolution free of the overlap
-# checkerboard? Give `even_pairs`: the set of pairs from `candidates` whose overlap is even, found from a rule
-# you can state in one sentence (not from `overlap_counts`). The check runs the experiment of section 2 on each.
+# **Exercise 2.** Write the transposed convolution of section 2 yourself, for one channel and without padding:
+# `transposed_conv(x, kernel, s)` for an H × W image `x` and a k × k `kernel`, returning the
+# (s(H − 1) + k) × (s(W − 1) + k) output. The check compares it with Keras's `Conv2DTranspose` (`padding="valid"`)
+# for several kernel sizes and strides, with kernels that are not symmetric.
 
-# %%
-candidates = [(9, 2), (9, 3), (9, 4), (8, 2), (8, 4), (6, 4), (4, 2), (3, 2), (12, 3), (12, 4)]
 
 # %% tags=["stub"]
-even_pairs = set()  # the (kernel size, stride) pairs from `candidates` that your rule says overlap evenly
+def transposed_conv(x, kernel, s):
+    raise NotImplementedError("Exercise 2: the (s(H-1)+k) x (s(W-1)+k) output")
+
 
 # %% tags=["solution"]
-even_pairs = {(k, s) for k, s in candidates if k % s == 0}  # the stride divides the kernel size
-sorted(even_pairs)
+def transposed_conv(x, kernel, s):
+    h, w = x.shape
+    k = kernel.shape[0]
+    out = np.zeros((s * (h - 1) + k, s * (w - 1) + k))
+    for i in range(h):
+        for j in range(w):
+            out[s * i : s * i + k, s * j : s * j + k] += x[i, j] * kernel  # each input pixel stamps the kernel
+    return out
+
+
+transposed_conv(np.ones((3, 3)), np.ones((3, 3)), 2)
 
 # %% tags=["check"]
-measured = {(k, s) for k, s in candidates if overlap_counts(k, s).min() == overlap_counts(k, s).max()}
-missing, wrong = measured - set(even_pairs), set(even_pairs) - measured
-assert not missing and not wrong, (
-    f"{len(missing)} pair(s) with an even overlap are missing, {len(wrong)} of yours overlap unevenly: "
-    "test your rule on overlap_counts(k, s) for one of each"
-)
-print(
-    "Correct: the overlap is even exactly when the stride divides the kernel size.",
-    "FSRCNN's 9x9 deconvolution is even only at x3 (and x9).",
-)
+rng = np.random.default_rng(2)
+for k, s in [(3, 2), (4, 2), (9, 3), (5, 3), (3, 1)]:
+    x, kernel = rng.normal(size=(4, 6)), rng.normal(size=(k, k))
+    keras_t = layers.Conv2DTranspose(1, k, strides=s, padding="valid", use_bias=False)
+    keras_t.build((None, None, None, 1))
+    keras_t.set_weights([kernel[:, :, None, None]])
+    expected = np.asarray(keras_t(x[None, ..., None].astype("float32")))[0, ..., 0]
+    got = np.asarray(transposed_conv(x, kernel, s))
+    assert got.shape == expected.shape, f"k={k}, s={s}, 4x6 input: output shape {got.shape}, expected {expected.shape}"
+    assert np.abs(got - expected).max() < 1e-4, f"k={k}, s={s}: the values differ from Conv2DTranspose's"
+print("Correct. A 3x3 kernel of ones at stride 2 on a constant 5x5 image (interior):")
+print(transposed_conv(np.ones((5, 5)), np.ones((3, 3)), 2)[3:8, 3:8].astype(int))
 
 # %% [markdown]
-# **Exercise 3.** Count ESPCN's MACs **per LR pixel** at ×3 by hand (`espcn_macs_per_lr_pixel`): conv1 5×5,
-# 1→64; conv2 3×3, 64→32; conv3 3×3, 32→$s^2$. Then SRCNN 9-1-5's MACs **per HR pixel**
-# (`srcnn_macs_per_hr_pixel`), and how many times more arithmetic SRCNN does for the same output
-# (`ratio`, SRCNN ÷ ESPCN per output pixel, not rounded). The check uses `models.count_macs`.
+# **Exercise 3.** Write ICNR's kernel (section 3): `icnr(base, s)`, where `base` is a kernel of shape
+# (k, k, n_in, C), one sub-kernel per colour channel, returns the kernel of shape (k, k, n_in, C·s²) of a
+# sub-pixel convolution whose s² sub-kernels are all `base`, in Keras's channel order (Exercise 1). The check
+# compares it with srkit's `ICNR` and runs it through `DepthToSpace` for one and three colour channels.
+
 
 # %% tags=["stub"]
-espcn_macs_per_lr_pixel = None  # a whole number
-srcnn_macs_per_hr_pixel = None  # a whole number
-ratio = None
+def icnr(base, s):
+    raise NotImplementedError("Exercise 3: a (k, k, n_in, C * s * s) kernel made of copies of base")
+
 
 # %% tags=["solution"]
-espcn_macs_per_lr_pixel = 5 * 5 * 1 * 64 + 3 * 3 * 64 * 32 + 3 * 3 * 32 * SCALE**2
-srcnn_macs_per_hr_pixel = 9 * 9 * 1 * 64 + 1 * 1 * 64 * 32 + 5 * 5 * 32 * 1
-ratio = srcnn_macs_per_hr_pixel / (espcn_macs_per_lr_pixel / SCALE**2)
-espcn_macs_per_lr_pixel, srcnn_macs_per_hr_pixel, round(ratio, 2)
+def icnr(base, s):
+    return np.tile(base, (1, 1, 1, s * s))  # channel (i s + j) C + c must hold base's filter c
+
+
+icnr(np.ones((3, 3, 2, 1)), 2).shape
+
 
 # %% tags=["check"]
-answers = (espcn_macs_per_lr_pixel, srcnn_macs_per_hr_pixel, ratio)
-assert all(isinstance(a, (int, float, np.integer, np.floating)) for a in answers), "give all three as numbers"
-lr_side = 20
-assert espcn_macs_per_lr_pixel * lr_side**2 == models.count_macs(
-    models.build("espcn", scale=SCALE), (lr_side, lr_side)
-), "ESPCN's count is off: add up the three convolutions, each f x f x inputs x outputs, once per LR pixel"
-hr_side = lr_side * SCALE
-assert srcnn_macs_per_hr_pixel * hr_side**2 == models.count_macs(
-    models.build("srcnn-915", scale=SCALE), (hr_side, hr_side)
-), "SRCNN's count is off: its three convolutions run once per HR pixel"
-assert abs(ratio - srcnn_macs_per_hr_pixel * SCALE**2 / espcn_macs_per_lr_pixel) < 1e-9, (
-    "the ratio is off: compare both per output (HR) pixel, and ESPCN has SCALE**2 of them per LR pixel"
-)
-print(f"Correct: SRCNN does {ratio:.1f}x ESPCN's arithmetic per output pixel, with a third of its parameters.")
+class Given(keras.initializers.Initializer):
+    """An initialiser that returns a given kernel (so that srkit's ICNR repeats a known base)."""
 
-# %% [markdown]
-# **Exercise 4.** ESPCN's last convolution has $C s^2$ filters. For an **RGB** ESPCN (`channels=3`) at **×4**,
-# predict the number of parameters (weights and biases) of that last layer (`last_layer_params`) and of the
-# whole network (`total_params`).
+    def __init__(self, kernel):
+        self.kernel = kernel
 
-# %% tags=["stub"]
-last_layer_params = None  # a whole number
-total_params = None  # a whole number
+    def __call__(self, shape, dtype=None):
+        return self.kernel
 
-# %% tags=["solution"]
-s, c = 4, 3
-last_layer_params = (3 * 3 * 32 + 1) * c * s * s
-total_params = (5 * 5 * c + 1) * 64 + (3 * 3 * 64 + 1) * 32 + last_layer_params
-last_layer_params, total_params
 
-# %% tags=["check"]
-rgb_espcn = models.build("espcn", scale=4, channels=3)
-assert last_layer_params == models.count_params(rgb_espcn.get_layer("subpixel_conv")), (
-    "the last layer is off: each of its C x s x s filters has 3 x 3 x 32 weights and 1 bias"
-)
-assert total_params == models.count_params(rgb_espcn), (
-    "the total is off: the first convolution now sees 3 channels; count every layer's weights and biases"
-)
-print(f"Correct: {total_params:,} parameters; the sub-pixel layer grows with the square of the scale.")
+rng = np.random.default_rng(3)
+for s, c in [(2, 1), (3, 1), (2, 3), (3, 3)]:
+    base = rng.normal(size=(3, 3, 4, c)).astype("float32")
+    got = np.asarray(icnr(base, s))
+    assert got.shape == (3, 3, 4, c * s * s), f"s={s}, C={c}: shape {got.shape}, expected (3, 3, 4, C*s*s)"
+    features = rng.normal(size=(1, 5, 6, 4)).astype("float32")
+    conv = np.asarray(keras.ops.conv(features, got.astype("float32"), padding="same"))
+    out = np.asarray(models.DepthToSpace(s)(conv))[0]
+    blocks = out.reshape(5, s, 6, s, c)
+    assert np.abs(blocks - blocks[:, :1, :, :1]).max() < 1e-4, (
+        f"s={s}, C={c}: an s x s block of the shuffled output is not flat: which channel feeds which position?"
+    )
+    assert np.abs(got - np.asarray(models.ICNR(s, initializer=Given(base))(got.shape))).max() < 1e-6, (
+        f"s={s}, C={c}: not srkit's ICNR of the same base"
+    )
+print("Correct: every sub-pixel position starts with the same filter, so the untrained layer cannot paint a grid.")
 
 # %% [markdown]
 # ## Summary
@@ -558,7 +556,7 @@ print(f"Correct: {total_params:,} parameters; the sub-pixel layer grows with the
 # **Answer key** (instructor version only)
 # 1. Cost is paid per pixel the convolutions run on. SRCNN runs all three on the HR grid; ESPCN runs them on
 #    the LR grid, which has $s^2$ times fewer pixels, and only its last layer grows (with $s^2$ outputs). More
-#    weights, each used far fewer times: Exercise 3's ratio.
+#    weights, each used far fewer times (section 1's table).
 # 2. Each input pixel stamps the 3×3 kernel onto the output 2 pixels apart, so the stamps overlap on every
 #    other row and column: output pixels receive 1, 2 or 4 contributions (2 does not divide 3). A constant
 #    input therefore comes out as a grid of 3 levels, a checkerboard, before any training (section 2's

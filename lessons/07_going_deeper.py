@@ -3,10 +3,10 @@
 #
 # SRCNN, FSRCNN and ESPCN have three to eight layers. Deeper networks see more of the image and model more
 # complicated mappings, but they are harder to train. Three ideas made depth work for SR: **residual
-# learning** (VDSR: Kim, Lee & Lee, *Accurate Image Super-Resolution Using Very Deep Convolutional Networks*,
-# CVPR 2016), **residual blocks without batch normalisation** (EDSR: Lim, Son, Kim, Nah & Lee, *Enhanced Deep
+# learning** (VDSR: [Kim, Lee & Lee](../course/references.md#kim-et-al-2016), *Accurate Image Super-Resolution Using Very Deep Convolutional Networks*,
+# CVPR 2016), **residual blocks without batch normalisation** (EDSR: [Lim, Son, Kim, Nah & Lee](../course/references.md#lim-et-al-2017), *Enhanced Deep
 # Residual Networks for Single Image Super-Resolution*, CVPRW 2017) and, borrowed from segmentation, the
-# **U-Net** (Ronneberger, Fischer & Brox, MICCAI 2015), which sees far by working at coarser resolutions.
+# **U-Net** ([Ronneberger, Fischer & Brox, MICCAI 2015](../course/references.md#ronneberger-et-al-2015)), which sees far by working at coarser resolutions.
 # This lesson measures each idea on small networks that train on a CPU, then uses the shipped models for the
 # full-quality results.
 #
@@ -205,16 +205,15 @@ assert resid["val_psnr"][0] > bicubic_val - 0.2, "a residual network starts clos
 # ## 3. EDSR: residual blocks, and no batch normalisation
 # EDSR stacks **residual blocks**: conv → ReLU → conv, optionally scaled by a small factor (`res_scale`, 0.1 in
 # the large EDSR to keep training stable), added to the block's input. A long skip spans the whole body, and
-# a sub-pixel upsampler ends the network. srkit's block and model:
+# a sub-pixel upsampler ends the network. srkit's model (its `_res_block` is yours to write in Exercise 1):
 
 # %%
 edsr_module = importlib.import_module("srkit.models.edsr")
-print(inspect.getsource(edsr_module._res_block))
 print(inspect.getsource(edsr_module.edsr))
 
 # %% [markdown]
-# The residual blocks of SRResNet (Ledig et al., 2017; after ResNet, He et al., 2016), which EDSR modified,
-# have **batch normalisation** (BN) after each convolution. EDSR removed it: "batch normalization layers
+# The residual blocks of SRResNet ([Ledig et al., 2017](../course/references.md#ledig-et-al-2017); after ResNet, [He et al., 2016](../course/references.md#he-et-al-2016a)), which EDSR modified,
+# have **[batch normalisation](../course/references.md#ioffe-and-szegedy-2015)** (BN) after each convolution. EDSR removed it: "batch normalization layers
 # normalize the features, they get rid of range flexibility from networks", and, the EDSR paper reports,
 # dropping them saved about 40 % of SRResNet's memory in training. The first half of that sentence can be
 # measured. In training
@@ -244,7 +243,7 @@ print(
     f"BN in training mode also makes one image's features depend on the others in its batch: "
     f"change {np.abs(alone).max():.2f} when it is processed alone"
 )
-assert bn_change < 0.01, "BN (batch statistics) removes any affine change of the input"
+assert bn_change < 0.01, "BN (batch statistics) hides a darker, lower-contrast batch"
 assert np.abs(alone).max() > 0.1
 
 # %% [markdown]
@@ -387,45 +386,46 @@ viz.flipbook(frames, names=("model",), reference=hr_c[view], width=360)
 # with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
 # right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** Write `edsr_params(blocks, filters, scale)`: the number of parameters (weights and biases) of
-# srkit's EDSR-small on Y (1 channel) with `blocks` residual blocks of two 3×3 convolutions and `filters`
-# channels, counted by hand: a 3×3 head (1 → `filters`), the blocks, a 3×3 `body_end` (`filters` → `filters`),
-# the upsampler, and a 3×3 tail (`filters` → 1); every convolution has biases. The upsampler at ×2 or ×3 is one
-# 3×3 convolution to `filters`·scale² channels followed by a pixel shuffle; at ×4 it is two ×2 stages. (The
-# bicubic `Upsample` layer has no trainable weights.) The check builds several configurations with
-# `models.build("edsr-small", ...)` and counts with `models.count_params`.
+# **Exercise 1.** Write the EDSR residual block of section 3 in the Keras functional API:
+# `res_block(x, filters, res_scale)` takes a Keras tensor `x` with `filters` channels and returns the block's
+# output tensor, of the same shape. The check builds it for several widths and residual scales, gives it
+# random weights, copies them into srkit's own block and compares the outputs.
 
 
 # %% tags=["stub"]
-def edsr_params(blocks, filters, scale):
-    raise NotImplementedError("Exercise 1: add up every 3x3 convolution's weights and biases")
+def res_block(x, filters, res_scale):
+    raise NotImplementedError("Exercise 1: return the output tensor of one residual block applied to x")
 
 
 # %% tags=["solution"]
-def edsr_params(blocks, filters, scale):
-    conv = lambda n_in, n_out: 3 * 3 * n_in * n_out + n_out  # one 3x3 convolution with biases
-    stages = [2, 2] if scale == 4 else [scale]  # x4 as two x2 stages
-    return (
-        conv(1, filters)  # head
-        + blocks * 2 * conv(filters, filters)  # residual blocks
-        + conv(filters, filters)  # body_end
-        + sum(conv(filters, filters * r * r) for r in stages)  # upsampler
-        + conv(filters, 1)  # tail
-    )
+def res_block(x, filters, res_scale):
+    y = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    y = layers.Conv2D(filters, 3, padding="same")(y)
+    return layers.Add()([x, layers.Rescaling(res_scale)(y)])  # the skip carries x past the two convolutions
 
 
-edsr_params(8, 32, 3)
+res_block
 
 # %% tags=["check"]
-for blocks, filters, scale in [(8, 32, 3), (4, 32, 2), (2, 16, 4), (16, 64, 3)]:
-    counted = models.count_params(models.build("edsr-small", scale=scale, blocks=blocks, filters=filters))
-    yours = edsr_params(blocks, filters, scale)
-    assert yours == counted, (
-        f"edsr_params({blocks}, {filters}, {scale}) is too {'high' if yours > counted else 'low'}: count each 3x3 "
-        "convolution's weights (3 x 3 x inputs x outputs) and biases (one per output), and the upsampler's outputs"
+rng = np.random.default_rng(0)
+for filters, res_scale in [(8, 1.0), (16, 0.1), (4, 0.5)]:
+    x_in, ref_in = keras.Input((None, None, filters)), keras.Input((None, None, filters))
+    yours = keras.Model(x_in, res_block(x_in, filters, res_scale))
+    ref = keras.Model(ref_in, edsr_module._res_block(ref_in, filters, res_scale, name=f"check{filters}"))
+    shapes = [tuple(w.shape) for w in yours.trainable_weights]
+    assert shapes == [tuple(w.shape) for w in ref.trainable_weights], (
+        f"filters={filters}: your block's weights have the shapes {shapes}, not those of an EDSR block"
     )
-share = 1 - edsr_params(0, 32, 3) / edsr_params(8, 32, 3)
-print(f"Correct: {share:.0%} of EDSR-small's parameters at x3 are in its residual blocks.")
+    assert not any(type(layer).__name__ == "Lambda" for layer in yours.layers), "no Lambda layers (safe_mode)"
+    yours.set_weights([0.1 * rng.normal(size=w.shape) for w in yours.get_weights()])
+    ref.set_weights(yours.get_weights())
+    x = rng.normal(size=(2, 9, 11, filters)).astype("float32")
+    got, expected = np.asarray(yours(x)), np.asarray(ref(x))
+    assert got.shape == expected.shape, f"filters={filters}: output shape {got.shape}, expected the input's"
+    assert np.abs(got - expected).max() < 1e-5, (
+        f"filters={filters}, res_scale={res_scale}: with the same weights, the output differs from an EDSR block's"
+    )
+print("Correct: two convolutions and a skip; set the second convolution to zero and the block is the identity.")
 
 # %% [markdown]
 # **Exercise 2.** Which input changes does a conv + BN layer (batch statistics) **not** notice? For each
@@ -440,6 +440,7 @@ transforms = {
     "inverted": lambda x: 255 - x,
     "gamma 2.2": lambda x: 255 * (x / 255) ** 2.2,
     "flipped": lambda x: x[:, :, ::-1],
+    "first image brighter": lambda x: x + 50 * (np.arange(len(x)) == 0)[:, None, None, None],
 }
 
 # %% tags=["stub"]
@@ -467,38 +468,40 @@ print("Correct: any a*x + b with a > 0 is invisible after BN with batch statisti
 
 
 # %% [markdown]
-# **Exercise 3.** Make any image network residual. Write `with_bicubic_residual(body, scale)`: a Keras model
-# that takes an LR image, computes `body(lr)` (an enlarged image of the same channels) and adds srkit's fixed
-# bicubic enlargement `models.Upsample(scale)` of the input. The check gives it a body whose last layer is
-# zero, so the result must equal MATLAB-bicubic exactly — and nothing in it may be a `Lambda` layer.
+# **Exercise 3.** A layer whose weights all reach zero (it "dies") cuts the signal, unless a skip carries the
+# signal around it. Take an untrained EDSR-small ×3 (section 3's source; Keras starts every bias at zero) and
+# set the weights and biases of one layer to zero. For which layers in `candidates` does the network then
+# output exactly the bicubic enlargement of its input? Give the set `bicubic_exactly`. The check zeroes each
+# layer in turn in a fresh network and compares its output with `imresize`.
 
+# %%
+candidates = ["head", "block1_conv1", "block8_conv2", "body_end", "up1_conv", "tail"]
 
 # %% tags=["stub"]
-def with_bicubic_residual(body, scale):
-    raise NotImplementedError("Exercise 3: the body's output plus a fixed bicubic enlargement of the same input")
-
+bicubic_exactly = set()  # the names from `candidates` whose zeroing leaves exactly bicubic
 
 # %% tags=["solution"]
-def with_bicubic_residual(body, scale):
-    x_in = keras.Input((None, None, 1))
-    return keras.Model(x_in, layers.Add()([models.Upsample(scale)(x_in), body(x_in)]))
-
-
-with_bicubic_residual
+bicubic_exactly = {"head", "up1_conv", "tail"}  # on the path that no skip bypasses (zero in, zero out after head)
+# a block's convolutions and body_end sit inside a residual branch: the skips still carry head's features
+bicubic_exactly
 
 # %% tags=["check"]
-body = models.build("espcn", scale=3)
-last = body.get_layer("subpixel_conv")
-last.set_weights([np.zeros_like(w) for w in last.get_weights()])
-net = with_bicubic_residual(body, 3)
+assert isinstance(bicubic_exactly, (set, frozenset, list, tuple)), "give `bicubic_exactly` as a set of layer names"
 x = np.random.default_rng(0).uniform(size=(20, 17)).astype("float32")
-out = np.asarray(net(x[None, ..., None]))[0, ..., 0]
-assert out.shape == (60, 51), f"output shape {out.shape}"
-assert np.abs(out - imresize(x.astype(float), 3)).max() < 1e-5, "with a zero residual the output must be bicubic"
-assert not any(type(layer).__name__ == "Lambda" for layer in net.layers), (
-    "no Lambda layers (they break safe_mode loading)"
+measured = set()
+for name in candidates:
+    keras.utils.set_random_seed(0)
+    net = models.build("edsr-small", scale=3)
+    net.get_layer(name).set_weights([np.zeros_like(w) for w in net.get_layer(name).get_weights()])
+    out = np.asarray(net(x[None, ..., None]))[0, ..., 0]
+    if np.abs(out - imresize(x.astype(float), 3)).max() < 1e-5:
+        measured.add(name)
+missing, wrong = measured - set(bicubic_exactly), set(bicubic_exactly) - measured
+assert not missing and not wrong, (
+    f"{len(missing)} layer(s) missing, {len(wrong)} of yours still change the output: follow the signal from "
+    "the input to the output, and see which paths avoid the zeroed layer"
 )
-print("Correct: a residual network starts from bicubic and only learns what bicubic misses.")
+print("Correct: inside a residual branch a dead layer only removes a correction; on the main path it cuts everything.")
 
 # %% [markdown]
 # ## Summary
@@ -509,7 +512,7 @@ print("Correct: a residual network starts from bicubic and only learns what bicu
 #   close to bicubic; the residual ESPCN was clearly ahead after the first epoch (section 2 prints both curves),
 #   the plain one catching up only with many more steps.
 # - **EDSR** stacks conv-ReLU-conv residual blocks **without batch normalisation**: a conv + BN layer with
-#   batch statistics cannot see brightness or contrast (measured: an affine change of the batch leaves its output
+#   batch statistics cannot see brightness or contrast (measured: a darker, lower-contrast batch leaves its output
 #   unchanged) and couples the images of a batch.
 # - **Capacity:** trained long enough, the bigger network wins (EDSR-small beats the three-layer networks); in a
 #   brief run it may not yet. Beyond that, data limits: EDSR-medium, with 6.4 times EDSR-small's parameters, is
@@ -528,7 +531,7 @@ print("Correct: a residual network starts from bicubic and only learns what bicu
 # %% [markdown] tags=["answers"]
 # **Answer key** (instructor version only)
 # 1. Its output is the bicubic enlargement plus what the network adds, and a freshly initialised network adds
-#    little (nothing at all if its last layer starts at zero, as in Exercise 3's check). So it starts at about
+#    little (nothing at all if its last layer starts at zero: Exercise 3 zeroes the tail). So it starts at about
 #    bicubic's PSNR and only has to learn the residual HR − bicubic, which is small and mostly near zero
 #    (section 2 prints its spread against the image's); a plain network must first learn to copy its input.
 # 2. With batch statistics, BN subtracts each channel's mean over the batch and divides by its standard

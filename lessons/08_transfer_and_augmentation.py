@@ -162,7 +162,7 @@ assert gain_aug > 0.05, "with one training crop, augmentation should help on uns
 # Without augmentation the network memorises the crop (look at the training loss against the validation PSNR);
 # the 8 symmetries (4 rotations, each mirrored or not) give it 8 times more distinct examples of edges in every
 # orientation. The same symmetries help at **test** time: run the network on the 8 flipped/rotated versions of
-# the input, undo each on the output and average (geometric **self-ensemble**, Timofte et al. 2016; "EDSR+" in
+# the input, undo each on the output and average (geometric **self-ensemble**, [Timofte et al. 2016](../course/references.md#timofte-et-al-2016); "EDSR+" in
 # the EDSR paper).
 # `srkit.upscale(..., self_ensemble=True)` does it, for 8 times the arithmetic (8 passes through the network):
 
@@ -220,8 +220,8 @@ viz.flipbook(frames, names=("model",), reference=hr_c[view], width=360)
 # the arithmetic?
 
 # %% [markdown]
-# A third augmentation works on the **training images themselves: shrink them**. FSRCNN (Dong, Loy & Tang,
-# ECCV 2016) shrank each of its 91 photographs by 0.9, 0.8, 0.7 and 0.6. A shrunk photograph is a new HR image
+# A third augmentation works on the **training images themselves: shrink them**. FSRCNN ([Dong, Loy & Tang](../course/references.md#dong-et-al-2016b),
+# ECCV 2016) shrank each of its [91 photographs](../course/references.md#yang-et-al-2010) by 0.9, 0.8, 0.7 and 0.6. A shrunk photograph is a new HR image
 # whose details are finer and sharper (camera blur and JPEG blocks shrink with it), so there is more in it for
 # the network to learn. `data.downscaled_copies` makes the copies with the protocol's bicubic, and
 # `python -m srkit.train … --hr-scales 0.9 0.8 0.7 0.6 0.5` trains on the originals plus their copies.
@@ -291,41 +291,53 @@ assert len(phases) == SCALE**2 and unexplained > 0.5, (
 # with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
 # right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** What does a transfer from the shipped **×2** model leave to learn? Count by hand how many of
-# the trainable parameters (weights and biases) of a fresh ×3 EDSR-small keep their random start after
-# `pretrained.transfer("edsr-small-x2", ...)` (`anew_x3`), and of a fresh ×4 one (`anew_x4`). EDSR-small has 32
-# filters (lesson 07, section 3), and its ×4 upsampler is two ×2 stages (section 1); a layer is copied only if
-# the ×2 model has a layer of the same name with the same weight shapes. The check runs both transfers and counts
-# what was not copied.
+# **Exercise 1.** Transfer by hand. Write `copy_matching(source, target)`: copy into the Keras model `target`
+# the weights of every layer of `source` that has a layer of the same name in `target`, with weights of the same
+# shapes, and return the names of the layers it copied (what `pretrained.transfer` does, section 1). The check
+# runs yours and srkit's on fresh EDSR-small networks at ×3 and ×4 from the shipped ×2 model, and on an ESPCN
+# ×2 from the shipped ×3 one, and compares the names and every weight.
+
 
 # %% tags=["stub"]
-anew_x3 = None  # a whole number
-anew_x4 = None  # a whole number
+def copy_matching(source, target):
+    raise NotImplementedError("Exercise 1: copy the matching layers' weights, return their names")
+
 
 # %% tags=["solution"]
-filters = 32  # EDSR-small's
-# x3: up1_conv (32 -> 32 x 3 x 3 channels) has another shape than the x2 model's (32 -> 32 x 2 x 2)
-anew_x3 = 3 * 3 * filters * filters * 3**2 + filters * 3**2
-# x4: up1_conv is the x2 model's own x2 stage; only the second stage, up2_conv, is new
-anew_x4 = 3 * 3 * filters * filters * 2**2 + filters * 2**2
-anew_x3, anew_x4
+def copy_matching(source, target):
+    copied = []
+    for layer in target.layers:
+        if layer.name not in [src.name for src in source.layers]:
+            continue
+        weights, mine = source.get_layer(layer.name).get_weights(), layer.get_weights()
+        if weights and len(weights) == len(mine) and all(a.shape == b.shape for a, b in zip(weights, mine)):
+            layer.set_weights(weights)
+            copied.append(layer.name)
+    return copied
+
+
+copy_matching
 
 # %% tags=["check"]
-assert all(isinstance(n, (int, np.integer)) for n in (anew_x3, anew_x4)), (
-    "give `anew_x3` and `anew_x4` as whole numbers"
-)
-x2_model = pretrained.load("edsr-small-x2")
-for scale, yours in [(3, anew_x3), (4, anew_x4)]:
-    target = models.build("edsr-small", scale=scale)
-    copied = pretrained.transfer(x2_model, target)
-    left = sum(
-        int(np.prod(w.shape)) for layer in target.layers if layer.name not in copied for w in layer.trainable_weights
+cases = [
+    (pretrained.load("edsr-small-x2"), "edsr-small", 3),
+    (pretrained.load("edsr-small-x2"), "edsr-small", 4),
+    (pretrained.load("espcn-x3"), "espcn", 2),
+]
+for source, name, scale in cases:
+    keras.utils.set_random_seed(1)
+    yours = models.build(name, scale=scale)
+    keras.utils.set_random_seed(1)
+    ref = models.build(name, scale=scale)
+    names, copied = set(copy_matching(source, yours)), set(pretrained.transfer(source, ref))
+    assert names == copied, (
+        f"{source.name} -> {name} x{scale}: {len(copied - names)} layer(s) that can be copied are missing, and "
+        f"{len(names - copied)} of the names you return are not layers a transfer copies"
     )
-    assert yours == left, (
-        f"x{scale}: your count is too {'high' if yours > left else 'low'}: which layers have weights whose shapes "
-        "depend on the scale, and which of them does the x2 model have?"
+    assert all(np.array_equal(a, b) for a, b in zip(yours.get_weights(), ref.get_weights())), (
+        f"{source.name} -> {name} x{scale}: the right names, but not the same weights as after a transfer"
     )
-print("Correct: x4 reuses the x2 stage and learns only its second one; at x3 the whole upsampler is new.")
+print("Correct: a layer is reused when its name and shapes match; the rest keep their random start.")
 
 # %% [markdown]
 # **Exercise 2.** Write the self-ensemble yourself. `views(x)` below gives the 8 symmetries of an image in the
@@ -365,33 +377,41 @@ assert np.abs(by_hand - by_srkit).max() < 1e-3, "your mean differs from srkit's 
 print("Correct: undo the mirror first, then the rotation, and the 8 outputs line up.")
 
 # %% [markdown]
-# **Exercise 3.** `data.shifted_copies` drops the first `dy` rows and `dx` columns of an HR image for shifts
-# 0 ≤ dy, dx < scale only. Which shifts give a **new** LR image, one that sees the scene through another phase
-# of the LR grid, and which give the unshifted LR image again, only moved by whole LR pixels (borders aside)?
-# Write `new_phase(dy, dx, scale)`, `True` for a new phase. The check makes the LR images of the astronaut
-# (`scene`, section 2) shifted by several (dy, dx), some of them by `scale` pixels or more, and compares each with
-# the unshifted one.
+# **Exercise 3.** A symmetry is a valid augmentation only if the degradation looks the same after it: the LR
+# image of the turned HR image must be the turned LR image. The bicubic downscaling of the protocol has no
+# preferred direction; a camera that moved sideways during the exposure has one. `motion_lr` below blurs each
+# row over 5 pixels, then downscales. Give `valid`: the set of view numbers k (as in `views`) for which training
+# pairs made with `motion_lr` may still be augmented with view k. The check compares both sides for each k.
+
+
+# %%
+def motion_lr(hr):
+    # uint8 HR -> float LR: a 1 x 5 horizontal box blur (edge pixels repeated), then bicubic / SCALE
+    padded = np.pad(hr / 255, [(0, 0), (2, 2), (0, 0)], mode="edge")
+    return imresize(sum(padded[:, i : i + hr.shape[1]] for i in range(5)) / 5, 1 / SCALE)
 
 
 # %% tags=["stub"]
-def new_phase(dy, dx, scale):
-    raise NotImplementedError("Exercise 3: True when the shift shows the scene through another phase of the LR grid")
-
+valid = set()  # the view numbers k, from 0 to 7, that a motion-blurred training pair may still use
 
 # %% tags=["solution"]
-def new_phase(dy, dx, scale):
-    return dy % scale != 0 or dx % scale != 0  # only the shift modulo the scale changes the phase
-
-
-new_phase
+valid = {0, 2, 4, 6}  # the views that keep rows as rows: identity, half turn, mirror, mirror after a half turn
+valid
 
 # %% tags=["check"]
-base = data.make_pair(scene, SCALE)[0].astype(int)
-for dy, dx in [(0, 1), (2, 0), (1, 2), (0, 3), (3, 3), (6, 0), (4, 3), (3, 5)]:
-    shifted = data.make_pair(scene[dy:, dx:], SCALE)[0].astype(int)[4:160, 4:160]  # away from the borders
-    moved = base[dy // SCALE :, dx // SCALE :][4:160, 4:160]  # the unshifted LR image, moved by whole LR pixels
-    assert new_phase(dy, dx, SCALE) == (shifted != moved).any(), f"new_phase({dy}, {dx}, {SCALE}) is wrong"
-print("Correct: only the shift modulo the scale matters, so scale**2 phases are all there are.")
+assert isinstance(valid, (set, frozenset, list, tuple)), "give `valid` as a set of view numbers"
+blurred_lr = motion_lr(crop)
+measured = {
+    k
+    for k, (hr_view, lr_view) in enumerate(zip(views(crop), views(blurred_lr)))
+    if np.abs(motion_lr(np.ascontiguousarray(hr_view)) - lr_view).max() < 1e-6
+}
+missing, wrong = measured - set(valid), set(valid) - measured
+assert not missing and not wrong, (
+    f"{len(missing)} valid view(s) missing, {len(wrong)} of yours give pairs this camera cannot produce: "
+    "where does each view send the direction of the blur?"
+)
+print("Correct: a direction-dependent degradation halves the symmetries a training pair may use.")
 
 # %% [markdown]
 # ## Summary
@@ -416,7 +436,7 @@ print("Correct: only the shift modulo the scale matters, so scale**2 phases are 
 #    what they detect (edges, textures of the LR image) does not depend on how much the image will be enlarged.
 #    At ×4 the upsampler is two ×2 stages, and the first has the same name, shapes and job as the ×2 model's only
 #    stage, as does the tail. The second stage has no counterpart in the ×2 model, so it starts random (the
-#    layers section 1 prints as learned anew; Exercise 1 counts its parameters).
+#    layers section 1 prints as learned anew).
 # 2. When data is scarce for the network's capacity: on one crop (section 2) the network without augmentation
 #    memorises it (low training loss, lower validation PSNR), and the 8 symmetries give it edges in every
 #    orientation. The self-ensemble costs 8 passes through the network per image (section 2 prints the time per
@@ -425,5 +445,5 @@ print("Correct: only the shift modulo the scale matters, so scale**2 phases are 
 #    (a symmetric bicubic kernel), the blocks tiling the mod-cropped image from its top-left corner. A flip or a
 #    rotation maps that tiling onto itself, so the LR image is the old one turned, with the same samples. A shift
 #    by one HR pixel moves the block centres across the scene, so every LR pixel weighs other HR pixels: detail
-#    that fell between the old samples. A shift by `q·scale + r` is the shift by `r` moved by `q` whole LR pixels
-#    (Exercise 3), so only the `scale²` shifts below `scale` give distinct phases.
+#    that fell between the old samples. A shift by `q·scale + r` is the shift by `r` moved by `q` whole LR pixels,
+#    so only the `scale²` shifts below `scale` give distinct phases.

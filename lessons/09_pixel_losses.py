@@ -6,7 +6,7 @@
 # learns to output when the LR image does not determine the HR image — which, at ×3, is almost everywhere there
 # is fine detail. Pixel losses then choose an *average* of the plausible answers, which is blurred. This lesson
 # shows why, on two examples small enough to solve exactly, then trains the same network with three pixel and
-# structural losses — L2, L1 and the L1+MS-SSIM mix of Zhao, Gallo, Frosio & Kautz (*Loss Functions for Image
+# structural losses — L2, L1 and the L1+MS-SSIM mix of [Zhao, Gallo, Frosio & Kautz](../course/references.md#zhao-et-al-2017) (*Loss Functions for Image
 # Restoration with Neural Networks*, IEEE TCI 2017) — and measures what the choice changes. Lesson 10 then
 # measures the error somewhere else: in a network's features, and by a discriminator's verdict.
 #
@@ -134,7 +134,7 @@ assert np.ptp(guesses["texture, phase unknown", "L2"][4:-4]) < 0.02, "the mean o
 #
 # Could a network output one of the plausible textures instead? It would look right — but its expected MSE is
 # **twice** that of the flat mean: if the true phase is another one, the errors of the two sinusoids add up.
-# Exercise 2 turns this into dB. That factor of 2 is the perception–distortion trade-off in miniature; lesson 10
+# That factor of 2 is the perception–distortion trade-off in miniature; lesson 10
 # measures the trade-off on trained networks.
 #
 # ## 2. The pixel and structural losses in srkit
@@ -150,8 +150,8 @@ for fn in (losses.l2, losses.l1, losses.charbonnier, losses.ssim_loss, losses.mi
 # - **L1** (mean absolute error): EDSR trained with it; Zhao, Gallo, Frosio & Kautz (*Loss Functions for Image
 #   Restoration with Neural Networks*, IEEE TCI 2017) found that L1 often gives a *better* PSNR than L2 itself,
 #   because L2 gets stuck in poorer minima.
-# - **Charbonnier** $\sqrt{e^2 + \varepsilon^2}$: a smooth L1 (LapSRN), differentiable at 0.
-# - **SSIM** and **MS-SSIM** (the losses are 1 − SSIM and 1 − MS-SSIM) compare local means, contrasts and
+# - **[Charbonnier](../course/references.md#charbonnier-et-al-1994)** $\sqrt{e^2 + \varepsilon^2}$: a smooth L1 ([LapSRN](../course/references.md#lai-et-al-2017)), differentiable at 0.
+# - **SSIM** and **[MS-SSIM](../course/references.md#wang-et-al-2003)** (the losses are 1 − SSIM and 1 − MS-SSIM) compare local means, contrasts and
 #   correlations (lesson 00); MS-SSIM combines the contrast and structure terms at five scales with the
 #   luminance term at the coarsest. **mixed** = $0.84\,(1-\text{MS-SSIM}) + 0.16\,L_1$ is Zhao et al.'s best loss
 #   (they weight the L1 term with a Gaussian window; srkit's uses plain L1).
@@ -318,74 +318,72 @@ print(
 )
 
 # %% [markdown]
-# **Exercise 2.** The price of a plausible guess. The true HR texture has an unknown phase (section 1). Method A
-# outputs the flat mean (what L2 learns); method B outputs a sinusoid of the same frequency, with `a` times the
-# true amplitude and a phase of its own, independent of the truth (with `a = 1`, what a perfect GAN could do: it
-# looks right). Write `db_cost(a)`: how much lower B's PSNR is than A's, in dB, both computed from the MSE
-# averaged over all phases (hint: B's error is the difference of two independent sinusoids). The check measures
-# it over all 64 × 64 pairs of phases, for several amplitudes.
+# **Exercise 2.** How small is the "small" error that Charbonnier treats differently from L1? Write
+# `half_push_error(eps)`: the size of one pixel's error (in [0, 1] units, positive) at which Charbonnier with
+# this ε pushes half as hard as L1 does (section 2). The check differentiates `losses.charbonnier` there, for
+# several ε.
 
 
 # %% tags=["stub"]
-def db_cost(a):
-    raise NotImplementedError("Exercise 2: write MSE(B) / MSE(A) as a function of a, then convert it to dB")
+def half_push_error(eps):
+    raise NotImplementedError("Exercise 2: the error at which Charbonnier's derivative is half of L1's")
 
 
 # %% tags=["solution"]
-def db_cost(a):
-    return 10 * np.log10(1 + a**2)  # MSE(B) = E[(s1 - a s2)^2] = (1 + a^2) Var(s) = (1 + a^2) MSE(A)
+def half_push_error(eps):
+    return eps / np.sqrt(3)  # e / sqrt(e^2 + eps^2) = 1/2
 
 
-db_cost(1.0)
+half_push_error(1e-3)
 
 # %% tags=["check"]
-ph = 2 * np.pi * np.arange(64) / 64
-waves = np.stack([0.25 * np.cos(2 * np.pi * x / 2.5 + p) for p in ph])  # the texture, mean removed
-mse_mean = np.mean(waves**2)  # A: output 0 (the mean)
-for a in (0.25, 0.5, 1.0, 2.0):
-    mse_guess = np.mean((waves[:, None, :] - a * waves[None, :, :]) ** 2)  # B: any phase vs any truth
-    measured = 10 * np.log10(mse_guess / mse_mean)
-    assert abs(float(db_cost(a)) - measured) < 0.01, (
-        f"db_cost({a}) is off: write B's mean squared error as a multiple of A's first"
-    )
+for eps in (1e-3, 0.01, 0.05):
+    error = tf.Variable([[float(half_push_error(eps))]])
+    with tf.GradientTape() as tape:
+        value = losses.charbonnier(tf.zeros((1, 1)), error, eps=eps)
+    push = float(tape.gradient(value, error)[0, 0])  # L1 pushes with 1
+    assert abs(push - 0.5) < 1e-3, f"eps={eps}: at your error Charbonnier pushes with {push:.3f} of L1's force"
 print(
-    f"Correct: a plausible guess costs {db_cost(1.0):.2f} dB against the mean, although it looks right and the "
-    "mean does not; any texture drawn without knowing its phase costs PSNR, the more the stronger it is."
+    f"Correct: with srkit's default eps = 0.001, only errors below {255 * half_push_error(1e-3):.2f} grey levels "
+    "lose half of L1's push, less than uint8's rounding: for any visible error Charbonnier is L1."
 )
 
 # %% [markdown]
-# **Exercise 3.** The edge of section 1 again, but its three positions are no longer equally likely: 17 with
-# probability 0.4, 18 with 0.35 and 19 with 0.25 (`weighted_edges` repeats each position's row in proportion).
-# Without gradient descent, write the two best guesses as arrays of 36 values: `l2_guess`, the best guess under
-# L2, and `l1_guess`, the best guess under L1. The check finds both with `best_guess` of section 1 and compares.
+# **Exercise 3.** `under_l1(k)` below is an L1 loss that punishes an output below the target `k` times more
+# than one above it. For section 1's edge (three positions, equally likely), write `under_guess(k)`: its best
+# guess, an array of 36 values, without gradient descent. The check runs `best_guess` for several `k`.
+
 
 # %%
-probabilities = {17: 0.4, 18: 0.35, 19: 0.25}
-weighted_edges = np.stack([(x >= p).astype("float32") for p, w in probabilities.items() for _ in range(round(20 * w))])
+def under_l1(k):
+    return lambda y, p: keras.ops.mean(k * keras.ops.relu(y - p) + keras.ops.relu(p - y))
+
 
 # %% tags=["stub"]
-l2_guess = None  # an array of 36 values
-l1_guess = None  # an array of 36 values
+def under_guess(k):
+    raise NotImplementedError("Exercise 3: the 36 values that minimise under_l1(k) over the plausible edges")
+
 
 # %% tags=["solution"]
-l2_guess = sum(w * (x >= p) for p, w in probabilities.items())  # the mean: the probability that a pixel is bright
-l1_guess = (l2_guess > 0.5).astype(float)  # the median of 0s and 1s: 1 where more than half of them are 1
-l2_guess, l1_guess
+def under_guess(k):
+    bright = edges.mean(axis=0)  # the probability that each pixel is bright
+    return (bright > 1 / (k + 1)).astype(float)  # bright when k * P(bright) outweighs P(dark)
+
+
+under_guess(4.0)
 
 # %% tags=["check"]
-assert np.shape(l2_guess) == np.shape(l1_guess) == (36,), "give `l2_guess` and `l1_guess` as arrays of 36 values"
-assert np.abs(best_guess(weighted_edges, losses.l2) - l2_guess).max() < 0.02, "l2_guess is not what L2 converges to"
-assert np.abs(best_guess(weighted_edges, losses.l1) - l1_guess).max() < 0.02, "l1_guess is not what L1 converges to"
-print(
-    "Correct: L2 draws a ramp weighted towards the likelier positions; L1 draws one sharp edge, "
-    "where the probability of a bright pixel first passes one half."
-)
+for k in (0.25, 0.6, 1.5, 4.0):
+    yours = np.asarray(under_guess(k), dtype=float)
+    assert yours.shape == (36,), f"under_guess({k}) has shape {yours.shape}: give 36 values"
+    assert np.abs(best_guess(edges, under_l1(k)) - yours).max() < 0.05, f"under_guess({k}) is not what it converges to"
+print("Correct: the loss sets a threshold on the probability of a bright pixel; L1's is one half, the median.")
 
 # %% [markdown]
 # ## Summary
 # - **Pixel losses average.** When the LR image leaves the HR detail uncertain, the L2-optimal output is the mean
 #   of the plausible answers and the L1-optimal one their median: blurred edges, missing texture. A plausible
-#   sharp answer doubles the expected squared error of the mean, 10·log10(2) ≈ 3 dB of PSNR (exercise 2).
+#   sharp answer doubles the expected squared error of the mean, 10·log10(2) ≈ 3 dB of PSNR.
 # - **srkit's losses** are plain `loss(y_true, y_pred)` functions: L2 pushes large errors hardest and small ones
 #   hardly at all, L1 pushes every error equally, Charbonnier is a smooth L1, and the SSIM losses compare local
 #   means, contrasts and structure.
@@ -408,12 +406,11 @@ print(
 #    A perfect L2 network learns exactly that mean, so it blurs by design.
 # 2. L1 is minimised by the pixelwise median. When one answer holds more than half of the probability at each
 #    pixel, the median is a value of a real answer, so a pixel goes straight from dark to bright: a sharp edge
-#    (section 1's edge, Exercise 3). When the plausible values are spread evenly, as the phases of a texture, the
+#    (section 1's edge). When the plausible values are spread evenly, as the phases of a texture, the
 #    median is flat like the mean (or not unique), so L1 blurs as much as L2.
 # 3. A texture of random phase is wrong by the difference of two independent sinusoids, so its expected squared
 #    error is the truth's variance plus its own: twice the flat mean's, which is wrong only by the truth. That is
-#    10·log10(2) ≈ 3 dB of PSNR (Exercise 2, where a texture of `a` times the amplitude costs
-#    10·log10(1 + a²)). PSNR rewards hedging, not plausibility: the perception–distortion trade-off.
+#    10·log10(2) ≈ 3 dB of PSNR (a texture of `a` times the amplitude costs 10·log10(1 + a²)). PSNR rewards hedging, not plausibility: the perception–distortion trade-off.
 # 4. L2's derivative is proportional to the error, so its push fades to nothing as the error shrinks; L1's is
 #    constant (the sign of the error), so small errors are pushed as hard as large ones; Charbonnier pushes like
 #    L1 for errors much larger than $\varepsilon$ and fades smoothly to zero inside $\pm\varepsilon$, so it is

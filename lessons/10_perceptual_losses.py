@@ -4,10 +4,10 @@
 # Lesson 09 showed why a network trained with a pixel loss blurs: where the LR image leaves the detail
 # uncertain, the best guess under L2 is the *mean* of the plausible answers and under L1 their median, and every
 # pixel loss left most of the HR image's fine-scale contrast out. This lesson measures the error elsewhere.
-# **Perceptual** (feature) losses (Johnson, Alahi & Fei-Fei, ECCV 2016) measure it in a network's features,
-# where blur costs more, and **adversarial** training (SRGAN: Ledig et al., *Photo-Realistic Single Image
+# **Perceptual** (feature) losses ([Johnson, Alahi & Fei-Fei, ECCV 2016](../course/references.md#johnson-et-al-2016)) measure it in a network's features,
+# where blur costs more, and **[adversarial](../course/references.md#goodfellow-et-al-2014)** training (SRGAN: [Ledig et al.](../course/references.md#ledig-et-al-2017), *Photo-Realistic Single Image
 # Super-Resolution Using a Generative Adversarial Network*, CVPR 2017) pushes the output towards *one* plausible
-# answer instead of their average: sharper, but further from the truth in PSNR. Blau & Michaeli (*The
+# answer instead of their average: sharper, but further from the truth in PSNR. [Blau & Michaeli](../course/references.md#blau-and-michaeli-2018) (*The
 # Perception-Distortion Tradeoff*, CVPR 2018) proved that no method can be best at both.
 #
 # **What you will learn**
@@ -111,7 +111,7 @@ trained = {}
 # %% [markdown]
 # ## 1. Perceptual loss: distances between features
 # Johnson et al. compare the output and the target not pixel by pixel but through the feature maps of a fixed
-# network, VGG trained on ImageNet: $\ell = \lVert\phi(y) - \phi(\hat y)\rVert^2$. Features respond to edges and
+# network, [VGG](../course/references.md#simonyan-and-zisserman-2015) trained on ImageNet: $\ell = \lVert\phi(y) - \phi(\hat y)\rVert^2$. Features respond to edges and
 # textures; a blurred output has weak responses where the HR image has strong ones, and is punished for it
 # even where the pixel error is small. SRGAN used the fourth convolution of VGG19's fifth block ("VGG54")
 # and, for a texture-level loss, the second of the second ("VGG22").
@@ -122,8 +122,8 @@ trained = {}
 # about ImageNet-VGG losses do not carry over. What they still do: a bank of random 3×3 convolutions with
 # ReLUs responds to local contrast, edges and their orientations at the scale of its receptive field (14 pixels
 # at `block2_conv2`: 3 → 5 → pooling 6 → 10 → 14); matching those responses punishes blur, and matching their *statistics* is the basis of
-# texture synthesis with random networks (Ustyuzhaninov, Brendel, Gatys & Bethge, ICLR 2017; He, Wang &
-# Hopcroft, NeurIPS 2016). On Colab (or any machine online) the same line loads the ImageNet network, and
+# texture synthesis with random networks ([Ustyuzhaninov, Brendel, Gatys & Bethge, ICLR 2017](../course/references.md#ustyuzhaninov-et-al-2017); [He, Wang &
+# Hopcroft, NeurIPS 2016](../course/references.md#he-et-al-2016b)). On Colab (or any machine online) the same line loads the ImageNet network, and
 # `feature_extractor("vgg19", allow_random=False)` refuses the random substitute.
 
 # %%
@@ -193,7 +193,7 @@ for label, loss in [("L1, continued", losses.l1), (PERCEPTUAL, perceptual)]:
 # discriminator's verdict is about the *distribution* of patches (does this look like an HR patch?), not about
 # the one true patch: a learned stand-in for the perceptual quality of Blau & Michaeli (section 4). SRGAN's
 # discriminator pools each patch into one verdict; srkit's gives one per 45 × 45-pixel region (a *PatchGAN*,
-# Isola et al., CVPR 2017), so the texture of every region counts on its own instead of being averaged away. `losses.SRGAN` is a `keras.Model`
+# [Isola et al., CVPR 2017](../course/references.md#isola-et-al-2017)), so the texture of every region counts on its own instead of being averaged away. `losses.SRGAN` is a `keras.Model`
 # whose `train_step` alternates the two updates, so `fit` and its callbacks work unchanged:
 
 # %%
@@ -248,7 +248,7 @@ plt.show()
 # Look at the fur in the insets: the pixel-loss outputs are smooth, the perceptual and adversarial ones have
 # more fine-scale contrast — some of it right, some of it invented — and lower PSNR. Part of the adversarial
 # output's invented detail is blocky, on a faint grid of 3 × 3 cells: the checkerboard artefact of a sub-pixel (or
-# transposed-convolution) upsampler pushed by a discriminator (Odena, Dumoulin & Olah, *Distill* 2016), a
+# transposed-convolution) upsampler pushed by a discriminator ([Odena, Dumoulin & Olah, *Distill* 2016](../course/references.md#odena-et-al-2016)), a
 # classic failure of brief GAN training. Numbers for everything so far, on the whole test split (a gradient
 # energy above one would be noise or ringing, not detail):
 
@@ -303,8 +303,8 @@ viz.flipbook(frames, names=("loss",), reference=HR[shown][crop], width=360)
 print(inspect.getsource(metrics.gradient_wasserstein))
 
 # %% [markdown]
-# A cheap way to trace a curve between two points: **network interpolation** (ESRGAN, Wang et al., ECCVW
-# 2018): since the adversarial model was fine-tuned from the shipped pixel-loss model, their weights can be
+# A cheap way to trace a curve between two points: **network interpolation** (ESRGAN, [Wang et al., ECCVW
+# 2018](../course/references.md#wang-et-al-2018)): since the adversarial model was fine-tuned from the shipped pixel-loss model, their weights can be
 # blended, $w = (1-\alpha)\,w_\text{pixel} + \alpha\,w_\text{GAN}$, and every α gives a model between the two
 # (α = 0 is the shipped model itself, α = 1 the adversarial one).
 
@@ -384,14 +384,14 @@ assert misses["detail moved 2 px"]["proxy"] < misses["blurred (sigma 1)"]["proxy
 # - The **shifted** copy looks identical and scores *below* bicubic's PSNR (SSIM drops too). This is why the
 #   protocol insists on exact alignment (lesson 01's resizers that disagree by half a pixel), and why a
 #   network with a sub-pixel offset is punished as if it were blurred.
-# - The **darker** copy looks the same, yet PSNR is $20\log_{10}(255/10) = 28.1$ dB, like a mediocre SR method
-#   (exercise 2). SSIM, which compares contrast and structure separately from brightness, barely moves.
+# - The **darker** copy looks the same, yet PSNR is $20\log_{10}(255/10) = 28.1$ dB, like a mediocre SR
+#   method. SSIM, which compares contrast and structure separately from brightness, barely moves.
 # - The **blurred** copy has a *higher* PSNR than the copy with all its detail moved two pixels, which looks as
 #   sharp as HR. Our proxy ranks them the other way round — and so would your eye on the grass.
 #
 # What PSNR misses, the proxy sees; what the proxy misses (positions), PSNR sees. That is why papers since
 # SRGAN report both a distortion measure and a perceptual one (and run user studies), and why the PIRM 2018
-# challenge (Blau et al.) ranked methods in three regions of the perception–distortion plane instead of one list.
+# challenge ([Blau et al.](../course/references.md#blau-et-al-2018)) ranked methods in three regions of the perception–distortion plane instead of one list.
 #
 # ## Exercises
 # Each exercise gives you a cell to complete: until you do, it holds a placeholder (or a function that stops
@@ -424,60 +424,80 @@ assert abs(g_losing - float(bce(ones, -real))) < 1e-4, "g_losing: the label 'rea
 print(f"Correct: {d_winning:.3f} and {g_losing:.3f}; at chance both would be ln 2 per verdict.")
 
 # %% [markdown]
-# **Exercise 2.** How large a brightness error costs as much PSNR as bicubic's blur? Find `d_equal`: the number
-# of grey levels which, subtracted from every pixel of the `camera` test image (a float image that does not
-# clip), gives the same PSNR as bicubic ×3 does on it (`camera_bicubic`, section 5), measured as the protocol
-# does (Y, `crop_border=3`). The check measures it.
+# **Exercise 2.** A loss that ignores where the texture is. The perceptual loss compares features position by
+# position, so detail in the wrong place is punished like missing detail. The *texture loss* of EnhanceNet
+# (Sajjadi, Schölkopf & Hirsch, ICCV 2017) compares feature statistics only: for every pair of channels, how
+# strongly the two respond together, averaged over all positions — the C × C **Gram matrix** of [Gatys et al.](../course/references.md#gatys-et-al-2015)'s
+# texture synthesis. Write `gram(f)` for a NumPy feature map `f` of shape (H, W, C). The check tests it on
+# random feature maps, then compares both losses on three images of section 5.
+
 
 # %% tags=["stub"]
-d_equal = None  # grey levels
+def gram(f):
+    raise NotImplementedError("Exercise 2: a C x C array for an H x W x C feature map")
+
 
 # %% tags=["solution"]
-d_equal = 255 / 10 ** (camera_bicubic / 20)  # PSNR = 20 log10(255 / d) when every pixel is off by d
-d_equal
+def gram(f):
+    f = np.asarray(f).reshape(-1, f.shape[-1])  # positions x channels
+    return f.T @ f / len(f)
+
+
+gram(np.ones((2, 3, 4))).shape
 
 # %% tags=["check"]
-assert isinstance(d_equal, (int, float, np.integer, np.floating)) and d_equal > 0, (
-    "give d_equal as a positive number of grey levels"
-)
-measured = metrics.psnr(HR["camera"] / 255, (HR["camera"] - float(d_equal)) / 255, crop_border=SCALE, y_channel=True)
-assert measured > camera_bicubic - 0.01, "too large: that error scores below bicubic"
-assert measured < camera_bicubic + 0.01, "too small: that error scores above bicubic"
-print(
-    f"Correct: an even error of {d_equal:.1f} grey levels, which the eye does not see, "
-    "costs as much PSNR as bicubic's blur on camera."
-)
+rng = np.random.default_rng(0)
+for shape in [(4, 6, 3), (9, 5, 8), (16, 16, 32)]:
+    f = rng.normal(1.0, 2.0, shape)
+    g = np.asarray(gram(f))
+    assert g.shape == (shape[-1],) * 2, f"{shape}: gram has shape {g.shape}, expected (C, C)"
+    assert np.allclose(np.asarray(gram(np.tile(f, (2, 3, 1)))), g), f"{shape}: gram grows with the image's size"
+    flat = f.reshape(-1, shape[-1])
+    assert np.allclose(g, np.cov(flat, rowvar=False, bias=True) + np.outer(flat.mean(0), flat.mean(0))), (
+        f"{shape}: not how strongly each pair of channels responds together, averaged over the positions"
+    )
+feats = {
+    k: np.asarray(perceptual.features(variants[k][None, ..., None].astype("float32")))[0]
+    for k in ("HR", "blurred (sigma 1)", "detail moved 2 px")
+}
+print("Correct. Distance to HR:        perceptual (features)   texture (Gram)")
+for k in ("blurred (sigma 1)", "detail moved 2 px"):
+    texture = np.mean((gram(feats[k]) - gram(feats["HR"])) ** 2)
+    print(f"{k:<31}{np.mean((feats[k] - feats['HR']) ** 2):>22.4f}{texture:>17.4f}")
 
 # %% [markdown]
-# **Exercise 3.** Make a pair of your own where the rankings flip. From the `china` test image, build two
-# images of the same shape as `HR["china"]` (uint8): `smooth`, with the higher PSNR, and `textured`, with the
-# lower PSNR but the lower (better) perception proxy — both against `HR["china"]` with the protocol. Any
-# construction is fine (section 5 shows one; the trained models are another).
+# **Exercise 3.** Game the proxy. Write `post(sr)`: a fixed post-processing of one output image (uint8 in,
+# uint8 of the same shape out; no training, no HR image) that at least halves the mean proxy of the
+# "L1, continued" outputs on the test split. The check scores your processed outputs with `score` and prints
+# them beside the adversarial model's: which method would you rather be shown, and which would a table of
+# proxies rank first?
+
 
 # %% tags=["stub"]
-smooth = None  # uint8, the shape of HR["china"]
-textured = None  # uint8, the shape of HR["china"]
+def post(sr):
+    raise NotImplementedError("Exercise 3: return a processed uint8 image of the same shape")
+
 
 # %% tags=["solution"]
-ref = HR["china"]
-blur = gaussian_filter(ref.astype(float), (1.0, 1.0, 0))  # sigma 1 in space, none across colours
-smooth = np.clip(np.round(blur), 0, 255).astype(np.uint8)
-textured = np.clip(np.round(blur + np.roll(ref - blur, 2, axis=1)), 0, 255).astype(np.uint8)  # detail moved 2 px
-# (the trained models are another answer: outputs["L1, continued"]["china"] and outputs[ADVERSARIAL]["china"], usually)
-[metrics.psnr(ref, im, crop_border=SCALE, y_channel=True) for im in (smooth, textured)]
+def post(sr, amount=3.0):
+    image = sr.astype(float)
+    soft = gaussian_filter(image, (1.0, 1.0, 0)[: image.ndim])  # unsharp masking: add back amplified detail
+    return np.clip(np.round(image + amount * (image - soft)), 0, 255).astype(np.uint8)
+
+
+post
 
 # %% tags=["check"]
-ref = HR["china"]
-assert all(isinstance(im, np.ndarray) for im in (smooth, textured)), "give smooth and textured as NumPy images"
-assert smooth.shape == textured.shape == ref.shape and smooth.dtype == textured.dtype == np.uint8, (
-    "both must be uint8 images of the shape of HR['china']"
-)
-p_s, p_t = (metrics.psnr(ref, im, crop_border=SCALE, y_channel=True) for im in (smooth, textured))
-g_s, g_t = (metrics.gradient_wasserstein(ref, im, crop_border=SCALE, y_channel=True) for im in (smooth, textured))
-assert p_s > p_t, f"smooth should have the higher PSNR: {p_s:.2f} vs {p_t:.2f} dB"
-assert g_t < g_s, f"textured should have the lower proxy: {g_t:.2f} vs {g_s:.2f}"
-assert not np.array_equal(smooth, ref) and not np.array_equal(textured, ref)
-print(f"Correct: PSNR prefers smooth ({p_s:.2f} vs {p_t:.2f} dB), the proxy prefers textured ({g_t:.2f} vs {g_s:.2f}).")
+before = outputs["L1, continued"]
+processed = {n: post(sr.copy()) for n, sr in before.items()}
+assert all(
+    isinstance(im, np.ndarray) and im.dtype == np.uint8 and im.shape == before[n].shape for n, im in processed.items()
+), "post must return a uint8 image of the shape it was given"
+after, ref_l1, adv = score(processed), results["L1, continued"], results[ADVERSARIAL]
+assert after["proxy"] < ref_l1["proxy"] / 2, f"the proxy went from {ref_l1['proxy']:.2f} to {after['proxy']:.2f}"
+print(f"{'':<28}{'PSNR':>7}{'proxy':>8}")
+for label, r in [("L1, continued", ref_l1), ("L1, continued + post", after), (ADVERSARIAL, adv)]:
+    print(f"{label:<28}{r['psnr']:>7.2f}{r['proxy']:>8.2f}")
 
 # %% [markdown]
 # ## Summary
@@ -522,6 +542,5 @@ print(f"Correct: PSNR prefers smooth ({p_s:.2f} vs {p_t:.2f} dB), the proxy pref
 #    which is blurred and looks like no natural image; to look natural an output must commit to one answer,
 #    which on average is further from the truth. Blau & Michaeli proved the trade-off for every method.
 # 5. A shift by one pixel (invisible, yet scored below bicubic in section 5) and a uniform brightness change,
-#    which gives every pixel the same error (10 grey levels: 20·log10(255/10) ≈ 28 dB; Exercise 2 finds the
-#    offset that scores as badly as bicubic). Seen but rewarded: blur, which scored a higher PSNR than the
+#    which gives every pixel the same error (10 grey levels: 20·log10(255/10) ≈ 28 dB). Seen but rewarded: blur, which scored a higher PSNR than the
 #    copy whose sharp detail was moved by 2 pixels, although that copy looks as sharp as HR.

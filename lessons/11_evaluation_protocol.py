@@ -20,7 +20,7 @@
 
 # %% [markdown]
 # ## Set-up
-# The same first cell as in every lesson, then this lesson's imports and images: **Set5** when
+# The same first cell as in every lesson, then this lesson's imports and images: **[Set5](../course/references.md#bevilacqua-et-al-2012)** when
 # `srkit.benchmark.find_benchmarks` finds it, and the bundled **test split** (chelsea, china, camera, coins),
 # which no shipped model saw in training.
 
@@ -65,7 +65,7 @@ from IPython.display import display
 
 from srkit import benchmark, data, pretrained, train, viz
 from srkit.evaluate import bicubic_upscaler, evaluate
-from srkit.metrics import psnr
+from srkit.metrics import mean_over_set, psnr
 from srkit.published import CITATIONS, published
 from srkit.resize import imresize, modcrop
 from srkit.training import fit
@@ -395,9 +395,9 @@ print("largest errors (dB):", summary.abs().max(axis=1).sort_values(ascending=Fa
 # right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** The PSNR of the batch-mean MSE (lesson 04, section 3), in numbers. A set has two images, scored at
-# 40 dB and 20 dB. Compute by hand (NumPy arithmetic, no srkit) the mean PSNR as published tables report it
-# (`mean_psnr`), the PSNR of the mean MSE (`psnr_mean_mse`), and the PSNR of the mean MSE if the first image
-# were restored perfectly, with an MSE of 0 (`psnr_if_perfect`).
+# 40 dB and 20 dB. Compute by hand the mean PSNR as published tables report it (`mean_psnr`), the PSNR of the
+# mean MSE (`psnr_mean_mse`), and the PSNR of the mean MSE if the first image were restored perfectly, with an
+# MSE of 0 (`psnr_if_perfect`).
 
 # %% tags=["stub"]
 mean_psnr = None  # dB
@@ -412,17 +412,23 @@ psnr_if_perfect = 10 * np.log10(255**2 / ((0 + mse_20) / 2))  # the perfect imag
 mean_psnr, round(psnr_mean_mse, 3), round(psnr_if_perfect, 3)
 
 # %% tags=["check"]
-assert all(isinstance(a, (int, float)) for a in (mean_psnr, psnr_mean_mse, psnr_if_perfect)), (
-    "give all three as numbers, in dB"
-)
-to_mse = lambda p: 255.0**2 / 10 ** (p / 10)  # invert PSNR = 10 log10(255^2 / MSE)
-assert abs(mean_psnr - np.mean([40, 20])) < 1e-9, "mean_psnr: the tables average the per-image PSNRs"
-assert abs(psnr_mean_mse - 10 * np.log10(255**2 / np.mean([to_mse(40), to_mse(20)]))) < 1e-9, (
-    "psnr_mean_mse: turn each PSNR back into an MSE, average the two MSEs, then take the PSNR of that mean"
-)
-assert abs(psnr_if_perfect - 10 * np.log10(255**2 / np.mean([0.0, to_mse(20)]))) < 1e-9, (
-    "psnr_if_perfect: the restored image's MSE is 0, but it is still one of the two MSEs averaged"
-)
+assert all(isinstance(a, (int, float, np.floating)) for a in (mean_psnr, psnr_mean_mse, psnr_if_perfect)), "numbers"
+im = np.random.default_rng(0).uniform(0.2, 0.8, (16, 16))
+together = lambda *sr: psnr(np.vstack([im] * len(sr)), np.vstack(sr), crop_border=0, y_channel=False)
+
+
+def off_by(db):  # bisection
+    lo, hi = 0.0, 0.2
+    for _ in range(60):
+        lo, hi = ((lo + hi) / 2, hi) if together(im + (lo + hi) / 2) > db else (lo, (lo + hi) / 2)
+    return im + lo
+
+
+first, second = off_by(40), off_by(20)
+tables = mean_over_set(psnr, [im, im], [first, second], crop_border=0, y_channel=False)[0]
+assert abs(mean_psnr - tables) < 1e-6, "mean_psnr: not what the tables report"
+assert abs(psnr_mean_mse - together(first, second)) < 1e-6, "psnr_mean_mse: not both images scored as one"
+assert abs(psnr_if_perfect - together(im, second)) < 1e-6, "psnr_if_perfect: not both scored as one"
 print(
     f"Correct: {psnr_mean_mse:.2f} dB against a mean PSNR of {mean_psnr:.0f} dB, and {psnr_if_perfect:.2f} dB even "
     "with the first image perfect: the worst image decides the pooled number."

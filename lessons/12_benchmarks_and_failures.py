@@ -16,12 +16,12 @@
 #   image shows memory;
 # - the explorer widget, for comparisons of your own.
 #
-# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 2 min
-# with the `cpu` budget (measured on a 2-core CPU): about 37 minutes in all.
+# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 2 min
+# with the `cpu` budget (measured on a 2-core CPU): about 42 minutes in all.
 
 # %% [markdown]
 # ## Set-up
-# The same first cell as in every lesson, then this lesson's imports and images, as in lesson 11: **Set5** when
+# The same first cell as in every lesson, then this lesson's imports and images, as in lesson 11: **[Set5](../course/references.md#bevilacqua-et-al-2012)** when
 # `srkit.benchmark.find_benchmarks` finds it, and the bundled **test split** (chelsea, china, camera, coins),
 # which no shipped model saw in training.
 
@@ -379,35 +379,48 @@ assert widget.output.value[:4] == b"\x89PNG" and set(widget.controls) >= {"image
 # with `NotImplementedError`), and the check cell below it fails. The check tells you whether your answer is
 # right, and what is wrong if not, without giving the answer away.
 #
-# **Exercise 1.** Memory, for every model. Section 2 held each image fixed and compared EDSR-small with ESPCN.
-# Do it for every ×3 model other than `espcn-x3`: from `per_image_gain`, its mean lead over `espcn-x3` on the
-# three training images minus its mean lead on the unseen images, in dB: `memory[model]`. The check prints them
-# beside the parameter counts: does memory grow with capacity?
+# **Exercise 1.** Is a gain more than these few images? Section 2 found that gains differ far more between
+# images than between models, so a mean over a handful of images is one draw among many sets. The **bootstrap**
+# asks how much it would move with other images like them: draw as many images as the set has, with
+# replacement, take the mean again, many times over, and keep the middle 95 per cent of those means. Write
+# `gain_interval(a, b, seed=0, resamples=2000)`: `a` and `b` hold two models' scores on the same images, in the
+# same order; return `(low, high)`, the bootstrap 95-per-cent interval of the mean of `a - b`, drawing with
+# `np.random.default_rng(seed)`. Then, on `unseen` (section 2), is `edsr-small-x3` surely better than
+# `fsrcnn-x3`? (`sure_better`: True if its interval lies wholly above 0.)
+
 
 # %% tags=["stub"]
-memory = {}  # model name -> dB, for every x3 model but espcn-x3
+def gain_interval(a, b, seed=0, resamples=2000):
+    raise NotImplementedError("Exercise 1: return (low, high) in dB")
+
+
+sure_better = None  # True or False
+
 
 # %% tags=["solution"]
-memory = {}
-for name in x3_models:
-    if name != "espcn-x3":
-        lead = per_image_gain[name] - per_image_gain["espcn-x3"]
-        memory[name] = float(lead[list(train_seen)].mean() - lead.drop(index=list(train_seen)).mean())
-memory
+def gain_interval(a, b, seed=0, resamples=2000):
+    d = np.asarray(a, float) - np.asarray(b, float)  # pair each image's two scores: resample images, not scores
+    picks = np.random.default_rng(seed).integers(0, len(d), size=(resamples, len(d)))
+    means = d[picks].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+sure_better = gain_interval(unseen[best], unseen["fsrcnn-x3"])[0] > 0  # gains over the same bicubic: as good
+sure_better
 
 # %% tags=["check"]
-assert isinstance(memory, dict) and set(memory) == set(x3_models) - {"espcn-x3"}, (
-    "give memory[model] for every x3 model except espcn-x3, the reference"
-)
-assert all(isinstance(v, (int, float)) for v in memory.values()), "give each value as a number, in dB"
-for name, value in memory.items():
-    lead = per_image_gain[name] - per_image_gain["espcn-x3"]
-    truth = lead.loc[list(train_seen)].mean() - lead.drop(index=list(train_seen)).mean()
-    assert abs(value - truth) < 1e-9, f"{name}: not its lead over espcn-x3 on the training images minus on unseen ones"
-params = {name: pretrained.info(name)["parameters"] for name in memory}
-print("Correct. Memory by parameter count:")
-for name in sorted(memory, key=params.get):
-    print(f"  {name:<16}{params[name]:>10,} parameters  {memory[name]:+.2f} dB")
+rng = np.random.default_rng(12)
+for n, seed in [(40, 0), (25, 3), (60, 7)]:
+    hardness, lead = rng.uniform(25, 35, n), rng.normal(0.4, 0.5, n)  # invented images, and A's lead on each
+    low, high = gain_interval(hardness + lead, hardness, seed=seed)
+    width = (high - low) / (2 * 1.96 * lead.std() / np.sqrt(n))  # 1: the normal approximation's width
+    assert low <= lead.mean() <= high, f"{n} images: your interval does not contain the mean of a - b"
+    assert width < 1.5, f"{n} images: far too wide: resample whole images (with both scores), not scores"
+    assert 0.9 < width < 1.1, f"{n} images: too {'wide' if width > 1 else 'narrow'} for a 95 % interval"
+    assert tuple(gain_interval(hardness + lead, hardness, seed=seed)) == (low, high), "the same seed, another result"
+low, high = gain_interval(unseen[best], unseen["fsrcnn-x3"])
+assert sure_better == (low > 0), f"read {best}'s interval again: does it lie wholly above 0?"
+print(f"Correct: on {len(unseen)} unseen images, {best} leads fsrcnn-x3 by {low:+.2f} to {high:+.2f} dB (95 %).")
 
 # %% [markdown]
 # **Exercise 2.** Quality and time together (section 1). At one scale, a model is *dominated* when another model
@@ -445,49 +458,59 @@ assert len(front) == here["scale"].nunique(), "one set of models for every scale
 print("Correct: not dominated:", {int(s): sorted(m) for s, m in front.items()})
 
 # %% [markdown]
-# **Exercise 3.** Does the smaller model lose in the same places? With `block_mse` and the `regions` of
-# section 2, compute for each image of the test split the share of its textured blocks (bicubic's block MSE
-# above 10, as in section 2) where ESPCN ×3 does worse than bicubic: `espcn_loses[name]`, a fraction between 0
-# and 1. Then answer: does ESPCN lose in a larger share of textured blocks than EDSR-small on every test image?
-# (`espcn_loses_more`: True or False)
+# **Exercise 3.** Fine texture, in its simplest form: a grating of vertical stripes of one period. Down to which
+# period do the models restore it? Write `contrast_kept(period, upscaler)`: make a 96×96 grey uint8 HR image whose
+# column `x` is $128 + 80\cos(2\pi x / \text{period})$ (rounded), make its LR with `data.make_pair`, enlarge it
+# with `upscaler`, and return the output's contrast over the HR image's, both measured by `contrast` below
+# (1: all kept, 0: none). Then give `lost`: the `PERIODS` at which `edsr-small-x3` keeps under a fifth of it.
+
+# %%
+PERIODS = [3, 4, 5, 6, 8, 12, 24]  # in HR pixels
+
+
+def contrast(image, period, margin=12):  # the amplitude of the stripes of this period, away from the borders
+    row = np.asarray(image, float)[margin:-margin, margin:-margin].mean(axis=0)
+    x = 2 * np.pi * np.arange(margin, margin + row.size) / period
+    fit = np.linalg.lstsq(np.stack([np.ones_like(x), np.cos(x), np.sin(x)], 1), row, rcond=None)[0]
+    return float(np.hypot(fit[1], fit[2]))
+
 
 # %% tags=["stub"]
-espcn_loses = {}  # test image name -> fraction of its textured blocks
-espcn_loses_more = None  # True or False
+def contrast_kept(period, upscaler):
+    raise NotImplementedError("Exercise 3: return a float, 1 where the output keeps all the contrast")
+
+
+lost = set()  # periods from PERIODS
+
 
 # %% tags=["solution"]
-espcn_loses, edsr_loses = {}, {}
-for name in SETS["test"]:
-    r = regions[name]
-    lr, _ = data.make_pair(SETS["test"][name], SCALE)
-    mse_b = block_mse(r["hr"], r["bicubic"])
-    mse_e = block_mse(r["hr"], srkit.upscale(lr, model="espcn-x3", scale=SCALE))
-    textured = mse_b > 10
-    espcn_loses[name] = float(np.mean(mse_e[textured] > mse_b[textured]))
-    edsr_loses[name] = float(np.mean(r["gain"][np.isfinite(r["gain"])] < 0))
-espcn_loses_more = all(espcn_loses[n] > edsr_loses[n] for n in SETS["test"])
-espcn_loses, espcn_loses_more
+def contrast_kept(period, upscaler):
+    row = np.round(128 + 80 * np.cos(2 * np.pi * np.arange(96) / period))
+    lr, hr = data.make_pair(np.tile(row, (96, 1)).astype(np.uint8), SCALE)
+    return contrast(upscaler(lr), period) / contrast(hr, period)
+
+
+lost = {p for p in PERIODS if contrast_kept(p, lambda lr: srkit.upscale(lr, model=edsr, scale=SCALE)) < 0.2}
+lost
+
 
 # %% tags=["check"]
-assert isinstance(espcn_loses, dict) and set(espcn_loses) == set(SETS["test"]), (
-    "give espcn_loses[name] for every image of the test split"
-)
-assert all(isinstance(v, (int, float)) for v in espcn_loses.values()), "give each share as a number from 0 to 1"
-assert isinstance(espcn_loses_more, (bool, np.bool_)), "answer espcn_loses_more with True or False"
-espcn_net, shares, truth = pretrained.load("espcn-x3"), {}, []
-for name, hr in SETS["test"].items():
-    lr, hr = data.make_pair(hr, SCALE)
-    mse_b = block_mse(hr, imresize(lr, SCALE))
-    mse_e = block_mse(hr, srkit.upscale(lr, model=espcn_net, scale=SCALE))
-    shares[name] = np.mean(mse_e[mse_b > 10] > mse_b[mse_b > 10])
-    assert abs(espcn_loses[name] - shares[name]) < 1e-9, f"{name}: not the share of textured blocks that lose"
-    truth.append(shares[name] > np.mean(regions[name]["gain"][np.isfinite(regions[name]["gain"])] < 0))
-assert espcn_loses_more == all(truth), "compare each image's share with EDSR-small's (section 2's figure titles)"
+def stand_in(kept, period):  # an "upscaler" whose output keeps `kept` of the stripes' contrast
+    row = 128 + 80 * kept * np.sin(2 * np.pi * np.arange(96) / period)
+    return lambda lr: np.tile(np.round(row), (96, 1)).astype(np.uint8)
+
+
+for kept, period in [(1.0, 8), (0.5, 5), (0.0, 12)]:
+    assert abs(contrast_kept(period, stand_in(kept, period)) - kept) < 0.02, f"period {period}: is the HR as described?"
+bicubic_kept = [contrast_kept(p, lambda lr: imresize(lr, SCALE)) for p in PERIODS]
+edsr_kept = [contrast_kept(p, lambda lr: srkit.upscale(lr, model=edsr, scale=SCALE)) for p in PERIODS]
+assert bicubic_kept[-1] > 0.9 > 0.1 > bicubic_kept[0], "bicubic should keep period 24 and lose 3: make_pair?"
+assert lost == {p for p, k in zip(PERIODS, edsr_kept) if k < 0.2}, f"read {best}'s contrast at each period again"
 print(
-    "Correct: ESPCN x3 loses to bicubic in "
-    + ", ".join(f"{shares[n]:.0%} ({n})" for n in SETS["test"])
-    + " of the textured blocks."
+    "Correct. Kept by bicubic, edsr-small-x3: "
+    + ", ".join(f"{p}: {b:.2f}, {e:.2f}" for p, b, e in zip(PERIODS, bicubic_kept, edsr_kept))
 )
+print(f"The lost periods are under 2 x SCALE = {2 * SCALE} HR pixels, the LR grid's Nyquist limit (lesson 09).")
 print(f"lesson 12 ran in {time.perf_counter() - LESSON_START:.0f} s ({budget.current()} budget)")
 
 # %% [markdown]
@@ -517,7 +540,7 @@ print(f"lesson 12 ran in {time.perf_counter() - LESSON_START:.0f} s ({budget.cur
 #    than ESPCN's LR grid, so it is among the slowest. A benchmark table should show quality (PSNR and SSIM on
 #    several sets, beside bicubic and the published figures), size (parameters) and time, all measured with
 #    the same protocol on one machine (same output size, after a warm-up, the median of repeats).
-# 2. The papers trained on 91 images or more for days; the shipped models on the 15 images of the training
+# 2. The papers trained on [91 images](../course/references.md#yang-et-al-2010) or more for days; the shipped models on the 15 images of the training
 #    split for minutes to hours on a CPU (and EDSR-small and EDSR-medium are measured against VDSR's figure,
 #    a target, not their own paper). Closing the gap needs more and more varied training images, longer
 #    training, and for the EDSR models more capacity, checked with the same protocol on validation, never on
@@ -534,4 +557,4 @@ print(f"lesson 12 ran in {time.perf_counter() - LESSON_START:.0f} s ({budget.cur
 # 5. Gains differ by content more than by leakage: sharp edges (brick, text) give every model a large gain,
 #    so a large gain on an image proves nothing. Hold the image fixed and compare two models: a large model's
 #    lead over one too small to memorise (ESPCN), on its training images against on unseen ones (section 2,
-#    and Exercise 1 for every ×3 model); or retrain with and without the image, as lesson 11 did.
+#    for EDSR-small); or retrain with and without the image, as lesson 11 did.

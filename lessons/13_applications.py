@@ -290,7 +290,7 @@ print(
 
 # %% tags=["stub"]
 def gradient_energy(image):
-    raise NotImplementedError("Exercise 1: mean squared neighbour differences of the float luma, both axes, halved")
+    raise NotImplementedError("Exercise 1: return one number, 0 for a flat image")
 
 
 # %% tags=["solution"]
@@ -301,13 +301,25 @@ def gradient_energy(image):
 
 gradient_energy
 
+
 # %% tags=["check"]
-probe = (np.arange(12, dtype=np.uint8).reshape(3, 4) * np.uint8(20))[::-1, ::-1]  # rows fall by 80, columns by 20
-probe_energy = (20.0**2 + 80.0**2) / 2
-assert np.isclose(gradient_energy(probe), probe_energy), (
-    "on a 3 x 4 gray ramp your gradient_energy differs from the definition: convert to float first (uint8 "
-    "differences wrap around), square the differences along each axis, take each mean, add them and halve"
-)
+def reference_energy(image):  # the definition through TensorFlow's image_gradients (you need not use it)
+    dy, dx = tf.image.image_gradients(tf.constant(to_y(image), tf.float32)[None, ..., None])
+    return (np.mean(dx.numpy()[0, :, :-1] ** 2) + np.mean(dy.numpy()[0, :-1] ** 2)) / 2  # their last row/column: 0
+
+
+probes = {
+    "3 x 4 gray ramp falling along both axes": (np.arange(12, dtype=np.uint8).reshape(3, 4) * np.uint8(20))[::-1, ::-1],
+    "5 x 9 image of random gray levels": np.random.default_rng(13).integers(0, 256, (5, 9), dtype=np.uint8),
+    "crop of an RGB test image": test_images["chelsea"][100:140, 200:260],
+}
+for what, image in probes.items():
+    got = gradient_energy(image)
+    assert np.isclose(got, reference_energy(image), rtol=1e-4), (
+        f"on a {what}, your gradient_energy differs from the definition (is it "
+        f"{'too large' if got > reference_energy(image) else 'too small'}? both axes, the luma as float: "
+        "differences of uint8 pixels wrap around)"
+    )
 energies = {k: gradient_energy(im) for k, im in mine_results.items()}
 print("Correct: " + ", ".join(f"{k} {e:.0f}" for k, e in energies.items()))
 print(
@@ -337,7 +349,7 @@ sorted(p.name for p in bad_folder.iterdir())
 
 # %% tags=["stub"]
 def enlarge_folder(folder_in, folder_out):
-    raise NotImplementedError("Exercise 2: run cli.main(...), then return the names of the inputs with no output")
+    raise NotImplementedError("Exercise 2: return a set of file names, empty if every input was enlarged")
 
 
 # %% tags=["solution"]
@@ -390,7 +402,7 @@ print(said["bad_folder"])
 
 # %% tags=["stub"]
 def moved_away(hr, bicubic, sr, threshold=5):
-    raise NotImplementedError("Exercise 3: among the pixels changed by more than threshold, the share now further off")
+    raise NotImplementedError("Exercise 3: return a float from 0 to 1")
 
 
 # %% tags=["solution"]

@@ -15,8 +15,8 @@
 # - to measure which model suits your images although they have no ground truth (a smaller copy of your image
 #   has one).
 #
-# **Time needed:** about 35 minutes to read (exercises not counted); the code runs in about 3 min
-# with the `cpu` budget (measured on a 2-core CPU): about 38 minutes in all.
+# **Time needed:** about 40 minutes to read (exercises not counted); the code runs in about 3 min
+# with the `cpu` budget (measured on a 2-core CPU): about 43 minutes in all.
 
 # %% [markdown]
 # ## Set-up
@@ -89,7 +89,7 @@ print(f"your image: {name}, {w} x {h} pixels; this lesson writes only into {WORK
 # LR images are made differently: a lens and a sensor blur, the sensor adds noise, and the file is
 # JPEG-compressed (JPEG codes each 8×8 block of pixels on its own and drops its finest detail, so at low
 # quality the block edges show). `srkit.data.degrade(hr, scale, kind="real")` is a fixed version of the
-# first-order model of Real-ESRGAN (Wang et al., ICCVW 2021; "first-order": the chain is applied once, where
+# first-order model of Real-ESRGAN ([Wang et al., ICCVW 2021](../course/references.md#wang-et-al-2021); "first-order": the chain is applied once, where
 # Real-ESRGAN applies it twice): Gaussian blur (σ = 1.0), bicubic downscaling, Gaussian noise (σ = 5
 # grey levels), JPEG at quality 40. The two LR images below come from the same HR image:
 
@@ -309,8 +309,21 @@ viz.swipe(
 # the first comparison's panels say, the differences are small: no model restores what blur, noise and JPEG
 # removed. (Real-ESRGAN trades PSNR for plausible texture with the adversarial losses of
 # lesson 10 — and invents detail, which the scientific images of lesson 13, section 3, cannot afford.)
-# Which model suits *your* image depends on how that image was made: exercise 3 lets you measure it. With the
-# `cpu` or `gpu` budget the fine-tune runs for more steps.
+# With the `cpu` or `gpu` budget the fine-tune runs for more steps.
+#
+# Which model suits *your* image? It has no ground truth, but a smaller copy of it has one: the image itself.
+# `score_on` degrades your image, enlarges the copy with each model and scores it against the image, once for
+# each way the image may have been made:
+
+# %%
+for kind in ("bicubic", "real"):
+    margin = score_on(tuned_up, kind, {name: mine}) - score_on(upscalers["fsrcnn-x3"], kind, {name: mine})
+    print(f"{kind} LR of your image ({name}): the fine-tuned model {margin:+.2f} dB against the shipped fsrcnn-x3")
+
+# %% [markdown]
+# The answer depends on how the image was made: a clean, downscaled image wants the shipped model, a phone photo
+# the fine-tuned one. The measurement is only as good as your guess of the degradation (exercise 3 looks for one
+# trace of it, JPEG's blocks).
 
 # %% [markdown]
 # ## Exercises
@@ -372,91 +385,109 @@ print(
 print(f"The most harmful step alone: {min(gain_alone, key=gain_alone.get)}.")
 
 # %% [markdown]
-# **Exercise 2.** Your own image has no ground truth, so lesson 13 could not score a model on it. But a smaller
-# copy of your image has one: the image itself. Write `self_check(image, upscaler, degradation="bicubic", seed=0)`
-# that modcrops `image` to `SCALE`, makes its LR with `data.degrade(..., kind=degradation, seed=seed)`, and
-# returns the gain of `upscaler(lr)` over bicubic (`imresize(lr, SCALE)`) in dB, both scored with the protocol of
-# section 1 (PSNR on Y with `SCALE` border pixels cropped). A right answer is one float (positive where the model
-# helps). The check compares it with `srkit.evaluate` on two test images and both degradations.
+# **Exercise 2.** Write the camera-like chain yourself. `camera_lr(hr, seed)` takes a modcropped uint8 HR image
+# (RGB or grey) and returns its uint8 LR image, made as section 1 describes `kind="real"`: a Gaussian blur of
+# σ = 1 (`scipy.ndimage.gaussian_filter`, as in lesson 10), MATLAB-bicubic downscaling by `SCALE` (`imresize`),
+# Gaussian noise of σ = 5 grey levels drawn from `np.random.default_rng(seed)`, then JPEG at quality 40
+# (`data.jpeg`, which takes uint8). Your noise cannot match srkit's draw for draw, so the check compares
+# statistics over six seeds on two test images: the noise that changes with the seed, and the average LR image,
+# which the blur, the downscaling and the JPEG set.
 
 
 # %% tags=["stub"]
-def self_check(image, upscaler, degradation="bicubic", seed=0):
-    raise NotImplementedError("Exercise 2: degrade the modcropped image, then PSNR(upscaler) - PSNR(bicubic)")
+def camera_lr(hr, seed):
+    raise NotImplementedError("Exercise 2: return the uint8 LR image")
 
 
 # %% tags=["solution"]
-def self_check(image, upscaler, degradation="bicubic", seed=0):
-    hr = modcrop(image, SCALE)
-    lr = data.degrade(hr, SCALE, kind=degradation, seed=seed)
-    score = lambda sr: psnr(hr, sr, crop_border=SCALE, y_channel=True)
-    return score(upscaler(lr)) - score(imresize(lr, SCALE))
+from scipy.ndimage import gaussian_filter
 
 
-self_check
+def camera_lr(hr, seed):
+    x = gaussian_filter(hr.astype(float), (1.0, 1.0, 0) if hr.ndim == 3 else 1.0)  # in space, not across colours
+    x = imresize(x, 1 / SCALE)
+    x = x + np.random.default_rng(seed).normal(0.0, 5.0, x.shape)
+    return data.jpeg(np.clip(np.round(x), 0, 255).astype(np.uint8), 40)
+
+
+camera_lr
 
 # %% tags=["check"]
-for image_name in ("chelsea", "coins"):
-    for kind in ("bicubic", "real"):
-        one = {image_name: test_images[image_name]}
-        expected = (
-            evaluate(upscalers["espcn-x3"], one, scale=SCALE, crop_border=SCALE, degradation=kind, seed=7).mean_psnr
-            - evaluate(upscalers["bicubic"], one, scale=SCALE, crop_border=SCALE, degradation=kind, seed=7).mean_psnr
-        )
-        got = self_check(test_images[image_name], upscalers["espcn-x3"], kind, seed=7)
-        assert isinstance(got, float), f"self_check returned {type(got).__name__}, not a number of dB"
-        assert abs(got - expected) < 0.01, (
-            f"on {image_name!r} with degradation={kind!r}, self_check gives {got:+.3f} dB but srkit.evaluate "
-            f"measures {expected:+.3f} dB: compare your modcrop, colour channel, border crop and LR with the task"
-        )
+for image_name in ("chelsea", "coins"):  # an RGB image and a grey one
+    hr = modcrop(test_images[image_name], SCALE)
+    yours = np.stack([camera_lr(hr, seed) for seed in range(6)])
+    theirs = np.stack([data.degrade(hr, SCALE, kind="real", seed=seed) for seed in range(50, 62)])
+    assert yours.dtype == np.uint8 and yours.shape[1:] == theirs.shape[1:], f"{image_name}: a uint8 LR image, please"
+    assert np.array_equal(camera_lr(hr, 0), yours[0]), "the same seed must give the same LR image"
+    yours, first, second = yours.astype(float), theirs[:6].astype(float), theirs[6:].astype(float)
+    spread = yours.std(axis=0).mean() / first.std(axis=0).mean()  # the part that changes with the seed
+    assert 0.88 < spread < 1.12, f"{image_name}: too {'much' if spread > 1 else 'little'} changes with the seed: σ?"
+    gap = lambda a, b: np.mean((a.mean(axis=0) - b.mean(axis=0)) ** 2)  # between average LR images
+    assert gap(yours, first) < 1.26 * gap(second, first), (
+        f"{image_name}: averaged over seeds, your LR is further from srkit's than srkit's own is: check the blur "
+        "(σ, before downscaling, each colour alone), the downscaling and the JPEG quality"
+    )
 print(
-    f"Correct: on your image ({name}), espcn-x3 gains {self_check(mine, upscalers['espcn-x3']):+.2f} dB over bicubic."
+    "Correct: your chain and srkit's agree in their noise and, averaged over noise draws, in blur and JPEG. "
+    "(Real-ESRGAN draws each strength at random for every image and applies the chain twice.)"
 )
 
 # %% [markdown]
-# **Exercise 3.** The fine-tuned model of section 2 (`tuned_up`) and the shipped `fsrcnn-x3`
-# (`upscalers["fsrcnn-x3"]`) are the same network trained on different LR. Which one should enlarge *your*
-# image (`mine`)? It depends on how the image was made. With your `self_check` (default seed), measure by how
-# many dB the fine-tuned model beats the shipped one on your image (its gain minus the shipped one's; negative
-# where the shipped one is better): `margin_clean` if your image is a clean, bicubic-downscaled one, and
-# `margin_phone` if it is a phone photo with the camera-like `"real"` degradation. The check measures both with
-# `srkit.evaluate` and says which model suits each case.
+# **Exercise 3.** JPEG's 8×8 blocks, measured. Section 3's swipe asked where the shipped model turns JPEG's blocks
+# into grid lines; put a number on it. Write `blockiness(image, period=8)`: on the luma as float (`to_y`), the
+# mean absolute difference between neighbouring pixels on either side of a line of the `period`-pixel grid
+# (columns `period·k - 1` and `period·k`, and the same for rows), divided by the mean absolute difference
+# between all other neighbouring pixels. It is about 1 for an image without a grid and grows with the grid's
+# contrast. An LR image's 8×8 blocks are 8 × `SCALE` = 24 pixels wide once enlarged: give `order`, the keys of
+# section 3's `panels` other than `"HR"`, sorted from the weakest 24-pixel grid to the strongest.
+
 
 # %% tags=["stub"]
-margin_clean = None  # dB: the fine-tuned model's gain minus the shipped one's, on bicubic LR of your image
-margin_phone = None  # dB: the same on "real" LR of your image
+def blockiness(image, period=8):
+    raise NotImplementedError("Exercise 3: return one number, about 1 for an image without a grid")
+
+
+order = []  # keys of panels, weakest grid first
+
 
 # %% tags=["solution"]
-margin_clean = self_check(mine, tuned_up, "bicubic") - self_check(mine, upscalers["fsrcnn-x3"], "bicubic")
-margin_phone = self_check(mine, tuned_up, "real") - self_check(mine, upscalers["fsrcnn-x3"], "real")
-margin_clean, margin_phone
+def blockiness(image, period=8):
+    y = to_y(image).astype(float)  # float first: differences of uint8 pixels wrap around
+    dx, dy = np.abs(np.diff(y, axis=1)), np.abs(np.diff(y, axis=0))  # dx[:, j]: between columns j and j + 1
+    on_x = np.arange(dx.shape[1]) % period == period - 1
+    on_y = np.arange(dy.shape[0]) % period == period - 1
+    across = np.concatenate([dx[:, on_x].ravel(), dy[on_y].ravel()])
+    inside = np.concatenate([dx[:, ~on_x].ravel(), dy[~on_y].ravel()])
+    return float(across.mean() / inside.mean())
+
+
+order = sorted((k for k in panels if k != "HR"), key=lambda k: blockiness(panels[k], 8 * SCALE))
+order
 
 # %% tags=["check"]
-assert all(isinstance(m, (int, float)) for m in (margin_clean, margin_phone)), "give both margins as numbers of dB"
-pair = {"shipped": upscalers["fsrcnn-x3"], "fine-tuned": tuned_up}
-measured = {
-    kind: {
-        c: evaluate(up, {name: mine}, scale=SCALE, crop_border=SCALE, degradation=kind).mean_psnr
-        for c, up in pair.items()
-    }
-    for kind in ("bicubic", "real")
-}
-for kind, margin in [("bicubic", margin_clean), ("real", margin_phone)]:
-    right = measured[kind]["fine-tuned"] - measured[kind]["shipped"]
-    assert abs(margin - right) < 0.01, f"your margin on {kind!r} LR is off" + (
-        ": its sign is wrong (the fine-tuned model's gain minus the shipped one's)"
-        if abs(margin + right) < 0.01
-        else ": score both models with self_check on the same LR of your image, and subtract"
+rng = np.random.default_rng(14)
+noisy = lambda a: np.clip(a + rng.integers(-2, 3, a.shape), 0, 255).astype(np.uint8)  # no difference exactly 0
+blocks = noisy(np.kron(rng.integers(60, 200, (6, 7)), np.ones((8, 8))))
+big = np.roll(np.kron(blocks, np.ones((3, 3), np.uint8)), 8, axis=(0, 1))  # 24 x 24 blocks, off the 24-pixel grid
+for what, right in {
+    "8 x 8 blocks: far above 1": blockiness(blocks) > 5,
+    "8 x 8 blocks moved by 4 pixels: below 1": blockiness(np.roll(blocks, 4, axis=(0, 1))) < 0.5,
+    "random noise: about 1": 0.9 < blockiness(noisy(rng.integers(2, 254, (128, 128)))) < 1.1,
+    "stripes 8 rows high: far above 1": blockiness(noisy(np.kron(rng.integers(60, 200, (8, 1)), np.ones((8, 64))))) > 3,
+    "24 x 24 blocks off the grid, at period 24: below 1": blockiness(big, 24) < 0.5,
+    "an RGB image: the same as on its luma": abs(
+        blockiness(np.dstack([blocks] * 3)) - blockiness(to_y(np.dstack([blocks] * 3)))
     )
+    < 1e-9,
+}.items():
+    assert right, f"your blockiness is off on {what}"
+assert sorted(order) == sorted(k for k in panels if k != "HR"), "order: the keys of panels other than 'HR'"
+grid = {k: blockiness(panels[k], 8 * SCALE) for k in order}
+assert list(grid.values()) == sorted(grid.values()), "order is not sorted from the weakest 24-pixel grid up"
+print("Correct. The 24-pixel grid: " + ", ".join(f"{k} {g:.2f}" for k, g in grid.items()))
 print(
-    "Correct. On your image, "
-    + "; ".join(
-        f"{kind} LR: fine-tuned {m['fine-tuned'] - m['shipped']:+.2f} dB against shipped, so use the "
-        + ("fine-tuned" if m["fine-tuned"] > m["shipped"] else "shipped")
-        + " one"
-        for kind, m in measured.items()
-    )
-    + ". Select the model on the degradation your images will have."
+    f"At period 8: the real LR image {blockiness(lr_t):.2f}, its HR original {blockiness(hr_t):.2f}; your image "
+    f"({name}) {blockiness(mine):.2f}. Above 1 on your own image is a trace of JPEG at this size."
 )
 
 # %% [markdown]
@@ -475,8 +506,8 @@ print(f"removed {WORK}")
 #   back on unseen test images; the same network from scratch, with the same steps, stays behind.
 # - **Selection:** select the model on the degradation you will meet — the benchmark's bicubic validation falls
 #   as the model specialises, so it would keep the checkpoints that had adapted least.
-# - **Your images:** without ground truth, score the models on a downscaled copy of your image (exercises 2
-#   and 3) — with the degradation you believe made the image.
+# - **Your images:** without ground truth, score the models on a downscaled copy of your image (section 3) —
+#   with the degradation you believe made the image; traces such as JPEG's blocks (exercise 3) help guess it.
 #
 # ## Questions you should now be able to answer
 # 1. Why does a model trained on bicubic LR sharpen JPEG blocks, and what must its training data contain instead?
@@ -496,7 +527,7 @@ print(f"removed {WORK}")
 #    adapted least, the worst ones for phone photos. Select on validation LR made with the degradation the
 #    model will meet, with fixed seeds, as `train(degradation=...)` and `evaluate(..., degradation=...)` do.
 # 3. Treat the image itself as HR: modcrop it, degrade it to LR, enlarge that with each model and score the
-#    result against the image (Exercise 2's `self_check`, Exercise 3's margins). This assumes that the
-#    degradation you apply is the one that made your image (the better model can change with it, as
-#    Exercise 3 measures), and that the image's statistics at the smaller size resemble those of the detail
-#    you want at the larger one. An image already noisy or JPEG-compressed gets those steps a second time.
+#    result against the image (the end of section 3). This assumes that the degradation you apply is the one
+#    that made your image (the better model changes with it, as section 3 measures; a trace such as JPEG's
+#    blocks, Exercise 3, helps guess it), and that the image's statistics at the smaller size resemble those of
+#    the detail you want at the larger one. An image already noisy or JPEG-compressed gets those steps a second time.

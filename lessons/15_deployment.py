@@ -213,7 +213,7 @@ assert errors["SavedModel"] < 1e-5 and errors["TensorFlow Lite"] < 1e-5, errors
 # %% [markdown]
 # Both exports agree with Keras to float32 rounding (checked: within $10^{-5}$ on values in $[0, 1]$,
 # where one grey level is $4 \cdot 10^{-3}$). The exported model is the *network* only: colour conversion, bicubic chroma and
-# tiling are `srkit.upscale`'s job, and a deployment must reproduce them (exercise 3 does it for a grey image).
+# tiling are `srkit.upscale`'s job, and a deployment must reproduce them.
 #
 # ## 3. Speed: XLA, TensorFlow Lite and mixed precision
 # `srkit.benchmark.frame_speed` times the network for one output frame: plain TensorFlow, compiled with **XLA**
@@ -244,7 +244,7 @@ assert speed["upscale_ms"] > speed["network_tflite_ms"], "the whole pipeline cos
 # On a CPU, TensorFlow Lite is usually the fastest way to run these small networks, while XLA changes little
 # for a network this small (it pays more for bigger models and on GPUs);
 # `srkit.upscale` costs more than the network because of the colour conversion and the bicubic chroma in
-# numpy. **Mixed precision** (Micikevicius et al., ICLR 2018) computes in float16 while keeping the weights in
+# numpy. **Mixed precision** ([Micikevicius et al., ICLR 2018](../course/references.md#micikevicius-et-al-2018)) computes in float16 while keeping the weights in
 # float32: on GPUs with tensor cores (T4, A100, H100) it often nearly halves the time, and it halves the
 # activation memory.
 # On a CPU float16 is emulated and slower (bfloat16 — another 16-bit format, with float32's range of exponents
@@ -279,7 +279,7 @@ assert 0 < error16 < 5e-3, "float16 arithmetic differs from float32, but by abou
 # bicubic: `describe(model).radius + 4`), so its working memory is about `bytes_per_pixel` times the number of
 # output pixels of the extended tile. Write `largest_tile(budget_mib, bytes_per_pixel, pad)`: the largest
 # whole number of input pixels whose extended tile fits in `budget_mib` MiB at `SCALE`, or 0 if not even one
-# pixel fits. A right answer is an `int`, such as 200. The check tries several budgets.
+# pixel fits. A right answer is an `int`, such as 200. The check tries several models and budgets.
 
 # %%
 bytes_per_pixel = growth[None] * 2**20 / added_pixels  # measured in section 1: the untiled growth per output pixel
@@ -289,7 +289,7 @@ pad
 
 # %% tags=["stub"]
 def largest_tile(budget_mib, bytes_per_pixel, pad):
-    raise NotImplementedError("Exercise 1: the largest tile t with ((t + 2 pad) SCALE)^2 bytes_per_pixel in budget")
+    raise NotImplementedError("Exercise 1: return the largest tile that fits, an int (0 if none)")
 
 
 # %% tags=["solution"]
@@ -302,13 +302,19 @@ def largest_tile(budget_mib, bytes_per_pixel, pad):
 
 largest_tile
 
+
 # %% tags=["check"]
-fits = lambda t, budget, bpp, p: ((t + 2 * p) * SCALE) ** 2 * bpp <= budget * 2**20
-for budget_mib, bpp, p in [(64, bytes_per_pixel, pad), (256, bytes_per_pixel, pad), (1024, 300.0, 25), (1, 900.0, 21)]:
+def extended_output_pixels(tile, pad):  # a tile with pad pixels of context on every side, enlarged SCALE times
+    return np.kron(np.pad(np.zeros((tile, tile), np.uint8), pad), np.ones((SCALE, SCALE), np.uint8)).size
+
+
+for name, budget_mib, bpp in [("espcn-x3", 64, bytes_per_pixel), ("edsr-small-x3", 16, 900.0), ("fsrcnn-x3", 1, 900)]:
+    model = pretrained.load(name)
+    p = describe(model).radius + 4
     t = largest_tile(budget_mib, bpp, p)
     assert isinstance(t, (int, np.integer)) and t >= 0, f"largest_tile returned {t!r}: a whole number >= 0"
-    assert t == 0 or fits(t, budget_mib, bpp, p), f"{budget_mib} MiB, {bpp:.0f} B/px, pad {p}: a tile of {t} needs more"
-    assert not fits(t + 1, budget_mib, bpp, p), f"{budget_mib} MiB, {bpp:.0f} B/px, pad {p}: {t} + 1 would fit too"
+    assert t == 0 or extended_output_pixels(t, p) * bpp <= budget_mib * 2**20, f"{name}: a tile of {t} needs more"
+    assert extended_output_pixels(t + 1, p) * bpp > budget_mib * 2**20, f"{name}: a tile of {t + 1} would fit too"
 print(
     f"Correct: ESPCN x3 (pad {pad} on each side) can take tiles of {largest_tile(64, bytes_per_pixel, pad)} input "
     f"pixels within 64 MiB and of {largest_tile(256, bytes_per_pixel, pad)} within 256 MiB (srkit's default: 256)."
@@ -319,13 +325,14 @@ print(
 # `lr` into tiles of `tile` × `tile` input pixels (smaller at the right and bottom edges), extend each by
 # `pad = describe(model).radius + 4` input pixels of context on every side (clipped at the image's borders),
 # enlarge the extended tile with `srkit.upscale(..., model=model, scale=SCALE, tile=None)`, and write only the
-# part that belongs to the tile itself into the output. The check enlarges `lr_big` with `edsr3` in tiles of 48
-# and compares with the untiled result `whole`, which srkit's own tiles matched to one grey level.
+# part that belongs to the tile itself into the output. The check enlarges `lr_big` with `edsr3` in tiles of 48,
+# and a part of it with `espcn3` in tiles of 40, and compares with the untiled results, which srkit's own tiles
+# match to one grey level.
 
 
 # %% tags=["stub"]
 def tiled_upscale(lr, model, tile):
-    raise NotImplementedError("Exercise 2: the naive loop of section 1, with pad pixels of context around each tile")
+    raise NotImplementedError("Exercise 2: return the enlarged image, uint8, SCALE times larger")
 
 
 # %% tags=["solution"]
@@ -356,52 +363,86 @@ assert off.max() <= 1, (
     f"your tiles differ from the untiled result by up to {off.max()} grey levels (at {np.count_nonzero(off > 1)} "
     "output pixels): is every tile extended by pad pixels on each side, and only its own part written?"
 )
+part = lr_big[:100, :130]  # a smaller, oblong image, another model and another tile size
+other = np.asarray(tiled_upscale(part, espcn3, 40)).astype(int) - srkit.upscale(part, model=espcn3, tile=None)
+assert other.shape[:2] == (300, 390) and np.abs(other).max() <= 1, (
+    "with espcn-x3, tiles of 40 and a 130 x 100 image, your tiles differ from the untiled result"
+)
 print(
     f"Correct: {np.count_nonzero(off)} of {off.size} output pixels one grey level off the untiled result, "
     f"where the tiles without context were up to {seam.max()} off."
 )
 
 # %% [markdown]
-# **Exercise 3.** Reproduce `srkit.upscale` with the exported network. For a grey image the network runs on the
-# image itself (a grey image is its own luma), so a deployment only has to do what happens around the network:
-# turn the uint8 image into floats in [0, 1] (`data.to_float`), add the batch and channel axes, run the TensorFlow
-# Lite model `lite` of section 2, and turn its output back into a uint8 image, clipped and rounded to the nearest
-# grey level (`data.to_uint8`). Write `deploy_gray(image, lite)`. The check compares it with
-# `srkit.upscale(image, model=espcn3)` on the grey LR image `camera_lr`, allowing one grey level on a few pixels
-# (TensorFlow Lite's float rounding).
+# **Exercise 3.** Smaller files: fewer bits per weight. The exports of section 2 store every weight as a float32.
+# *Quantisation* stores each weight array as small integers times one step: at 8 bits, a file four times smaller
+# (TensorFlow Lite's integer options do this). Write `quantized_weights(w, bits)`: a float32 array of `w`'s shape
+# in which each value is replaced by the nearest of $2^\text{bits} - 1$ evenly spaced levels running from
+# $-\max|w|$ to $+\max|w|$ (0 is one of them). The check compares it with TensorFlow's own quantiser on `espcn3`'s
+# weights and on random arrays. Then give `fewest_bits`: the fewest bits, from 4 to 8, with which a copy of
+# `espcn3` whose every weight array is quantised loses less than half a decibel of PSNR on `camera_lr` against
+# `camera_hr` (below; `psnr` with `crop_border=SCALE, y_channel=True`, as in lesson 11).
 
 # %%
-camera_lr = data.degrade(modcrop(test_images["camera"], SCALE), SCALE)  # uint8, grey: the image of section 2
-camera_lr.shape, camera_lr.dtype
+from srkit.metrics import psnr
+
+camera_lr, camera_hr = data.make_pair(test_images["camera"], SCALE)  # grey: the image of section 2
+camera_lr.shape, camera_hr.shape
 
 
 # %% tags=["stub"]
-def deploy_gray(image, lite):
-    raise NotImplementedError("Exercise 3: uint8 -> float in [0, 1] with batch and channel axes -> lite -> uint8")
+def quantized_weights(w, bits):
+    raise NotImplementedError("Exercise 3: return a float32 array of w's shape")
+
+
+fewest_bits = None  # a whole number from 4 to 8
 
 
 # %% tags=["solution"]
-def deploy_gray(image, lite):
-    return data.to_uint8(lite(data.to_float(image)[None, ..., None])[0, ..., 0])  # to_uint8 clips and rounds
+def quantized_weights(w, bits):
+    w = np.asarray(w, np.float32)
+    step = np.abs(w).max() / (2 ** (bits - 1) - 1)  # the levels: -(2^(bits-1) - 1) ... 2^(bits-1) - 1 steps
+    return (np.round(w / step) * step).astype(np.float32)
 
 
-deploy_gray(camera_lr, lite).shape
+def psnr_with_bits(bits):
+    copy = pretrained.load("espcn-x3")  # a fresh copy: espcn3 keeps its float32 weights
+    copy.set_weights([quantized_weights(w, bits) for w in espcn3.get_weights()])
+    return psnr(camera_hr, srkit.upscale(camera_lr, model=copy), crop_border=SCALE, y_channel=True)
+
+
+full = psnr(camera_hr, srkit.upscale(camera_lr, model=espcn3), crop_border=SCALE, y_channel=True)
+fewest_bits = min(b for b in range(4, 9) if full - psnr_with_bits(b) < 0.5)
+fewest_bits
+
 
 # %% tags=["check"]
-expected_image = srkit.upscale(camera_lr, model=espcn3)
-mine = np.asarray(deploy_gray(camera_lr, lite))
-assert mine.shape == expected_image.shape and mine.dtype == np.uint8, (
-    f"deploy_gray returned {mine.dtype} of shape {mine.shape}: a uint8 image of {expected_image.shape} is expected"
+def tf_quantized(w, bits):  # TensorFlow's quantiser (you need not use it)
+    m = float(np.abs(w).max())
+    return tf.quantization.fake_quant_with_min_max_vars(w, -m, m, num_bits=bits, narrow_range=True).numpy()
+
+
+rng = np.random.default_rng(15)
+for w in espcn3.get_weights() + [rng.normal(size=(7, 5)), rng.uniform(-3, 0.5, 40)]:
+    for bits in (8, 6, 4, 3):
+        w = w.astype(np.float32)
+        got = np.asarray(quantized_weights(w, bits))
+        assert got.shape == w.shape and got.dtype == np.float32, "return a float32 array of w's shape"
+        assert np.allclose(got, tf_quantized(w, bits), rtol=0, atol=1e-6 * np.abs(w).max()), (
+            f"{bits} bits, an array of shape {w.shape}: some values are not on their nearest level"
+        )
+score = lambda model: psnr(
+    camera_hr, srkit.upscale(camera_lr, model=model, scale=SCALE), crop_border=SCALE, y_channel=True
 )
-off = np.abs(mine.astype(int) - expected_image)
-assert off.max() <= 1 and off.mean() < 0.05, (
-    f"deploy_gray differs from srkit.upscale by up to {off.max()} grey levels (mean {off.mean():.2f}): "
-    "scaled to [0, 1], then clipped and rounded?"
-)
-print(
-    f"Correct: the exported network with this pre- and post-processing gives srkit.upscale's image "
-    f"({np.count_nonzero(off)} of its {off.size} pixels one grey level off)."
-)
+copies = {bits: keras.models.clone_model(espcn3) for bits in range(4, 9)}
+for bits, copy in copies.items():
+    copy.set_weights([tf_quantized(w, bits) for w in espcn3.get_weights()])
+drop = {bits: score(espcn3) - score(copy) for bits, copy in copies.items()}
+assert fewest_bits in drop, "give fewest_bits as a whole number from 4 to 8"
+assert drop[fewest_bits] < 0.5, f"with {fewest_bits} bits, the copy loses 0.5 dB or more"
+assert fewest_bits == 4 or drop[fewest_bits - 1] >= 0.5, f"with {fewest_bits - 1} bits, it also loses less than 0.5 dB"
+print("Correct. PSNR lost on camera: " + ", ".join(f"{b} bits {d:.2f} dB" for b, d in drop.items()))
+print("TensorFlow Lite gives each output channel its own step and keeps biases in 32 bits: it loses less.")
 
 # %% [markdown]
 # Finally, delete this lesson's scratch folder (skip this cell to keep the exported models):
@@ -416,7 +457,8 @@ print(f"removed {WORK}")
 #   the context of the receptive field — tiles without it show seams; exercise 2 adds it — and peak memory grows
 #   far less with the image (measured: a small fraction of the untiled growth).
 # - **Export:** SavedModel and TensorFlow Lite, checked equal to Keras (within 1e-5); a deployment must also
-#   reproduce what happens around the network (exercise 3).
+#   reproduce what happens around the network; quantised weights make smaller files, at a measured cost
+#   (exercise 3).
 # - **Speed:** TensorFlow Lite on CPUs (XLA pays more for bigger models and on GPUs); mixed precision on GPUs
 #   (float16 changes the output by about a grey level at most).
 #
@@ -436,7 +478,7 @@ print(f"removed {WORK}")
 #    grey level after rounding; without the context, tile borders become image borders and show seams.
 # 2. Everything around the network: uint8 to float in [0, 1] and the batch and channel axes, the RGB to YCbCr
 #    conversion (the network sees only Y), the bicubic enlargement of Cb and Cr and the conversion back, the
-#    clipping and rounding to uint8 (Exercise 3 for a grey image), an alpha channel enlarged with bicubic, and
+#    clipping and rounding to uint8, an alpha channel enlarged with bicubic, and
 #    tiling with context for large images.
 # 3. Its interpreter has little overhead per operation and uses XNNPACK kernels tuned for small convolutions on
 #    CPUs; a small network does little arithmetic per layer, so the framework's own overhead, which TensorFlow

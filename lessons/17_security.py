@@ -250,8 +250,8 @@ assert done.returncode == 0 and (sandbox / "lambda_was_here.txt").exists(), "jus
 
 # %% [markdown]
 # Just **loading** the file ran its code — it could as well have read your SSH keys or installed something.
-# That is why srkit's models contain no `Lambda` layer (lesson 05's exercise 3 built a residual model without
-# one): every layer is a standard Keras layer or one of srkit's registered layers, whose code is in srkit, not
+# That is why srkit's models contain no `Lambda` layer (lesson 07's VDSR-style residual adds its bicubic
+# enlargement with srkit's `Upsample` layer): every layer is a standard Keras layer or one of srkit's registered layers, whose code is in srkit, not
 # in the file. We check every shipped file's architecture, without loading it:
 
 
@@ -393,14 +393,14 @@ assert not any(w in sources for w in risky)
 # right, and what is wrong if not, without giving the answer away.
 #
 # **Exercise 1.** Verify a weight file yourself. Write `sha256_stream(stream)`: the hexadecimal SHA-256 of what
-# an open binary file `stream` holds, computed with `hashlib` from blocks of 1 MiB read one after the other
-# (`stream.read(1 << 20)`), so that a multi-gigabyte file never sits in memory whole. The check feeds it the
-# shipped `edsr-medium-x3.keras`, compares the result with the manifest, and watches the size of each read.
+# an open binary file `stream` holds (Python's `hashlib` computes SHA-256), reading it in blocks of 1 MiB at most,
+# so that a multi-gigabyte file never sits in memory whole. The check feeds it shipped weight files and an empty
+# one, compares the results with `download.sha256_file`, and watches the size of each read.
 
 
 # %% tags=["stub"]
 def sha256_stream(stream):
-    raise NotImplementedError("Exercise 1: a hashlib.sha256() object, updated with each block, then its hexdigest()")
+    raise NotImplementedError("Exercise 1: return the digest as a string of 64 hexadecimal digits")
 
 
 # %% tags=["solution"]
@@ -423,14 +423,16 @@ class CountedReads(io.BytesIO):  # a file in memory that records the size each r
         return super().read(size)
 
 
-asked = []
-digest = sha256_stream(CountedReads(pretrained.path("edsr-medium-x3").read_bytes()))
-assert isinstance(digest, str) and len(digest) == 64, "return the hexadecimal digest: a string of 64 characters"
-assert digest == pretrained.info("edsr-medium-x3")["sha256"], "this is not the manifest's SHA-256 of the file"
-assert asked and all(isinstance(n, int) and 0 < n <= 1 << 20 for n in asked), (
-    "read the stream with stream.read(size), in blocks of at most 1 MiB: never the whole file at once"
-)
-print(f"Correct: {len(asked)} reads of at most 1 MiB, and the digest matches the manifest.")
+(WORK / "empty.keras").write_bytes(b"")
+for path in [pretrained.path("edsr-medium-x3"), pretrained.path("espcn-x3"), WORK / "empty.keras"]:
+    asked = []
+    digest = sha256_stream(CountedReads(path.read_bytes()))
+    assert isinstance(digest, str) and len(digest) == 64, "return the hexadecimal digest: a string of 64 characters"
+    assert digest == download.sha256_file(path), f"{path.name}: this is not the file's SHA-256"
+    assert asked and all(isinstance(n, int) and 0 < n <= 1 << 20 for n in asked), (
+        f"{path.name}: read the stream with stream.read(size), at most 1 MiB at a time: never the whole file at once"
+    )
+print("Correct: reads of at most 1 MiB, and each digest matches (for the shipped files, the manifest's too).")
 
 
 # %% [markdown]
@@ -448,7 +450,7 @@ print(f"Correct: {len(asked)} reads of at most 1 MiB, and the digest matches the
 
 # %% tags=["stub"]
 def safe_to_load(path):
-    raise NotImplementedError("Exercise 2: read the class names (section 2's layer_classes); which may you trust?")
+    raise NotImplementedError("Exercise 2: return True or False, without loading the model")
 
 
 # %% tags=["solution"]
@@ -502,9 +504,7 @@ print("Correct: check the architecture before you load, and load with safe_mode=
 
 # %% tags=["stub"]
 def unverified(folder):
-    raise NotImplementedError(
-        "Exercise 3: for each .keras file, is its stem in the manifest, and does its SHA-256 match?"
-    )
+    raise NotImplementedError("Exercise 3: return a sorted list of file names")
 
 
 # %% tags=["solution"]

@@ -5,11 +5,14 @@ and zoom picked from widgets, outputs and metrics updated live).
 
 Widgets are plain ipywidgets showing PNG images rendered here, so they work in JupyterLab, Jupyter
 Notebook and Colab (call ``google.colab.output.enable_custom_widget_manager()`` there, as every lesson's
-set-up cell does) without any extra front-end extension.
+set-up cell does) without any extra front-end extension. Each widget's output also carries a still picture
+(``image/png``, the image it shows first): a front end that runs widgets shows the widget, and a page made from
+the executed notebook without a kernel (the course site, nbconvert, GitHub) shows the picture.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable, Mapping
 
@@ -37,6 +40,22 @@ def to_png(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(_as_uint8(image)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _with_still(box, image):
+    """``box`` (a widget) whose output also carries ``image``'s current PNG as a still picture: front ends that
+    run widgets prefer the widget's own mime type, and the rest (a static page of the executed notebook) show the
+    picture instead of "VBox(children=...)"."""
+    plain = box._repr_mimebundle_
+
+    def bundle(**kwargs):
+        data = plain(**kwargs)
+        if data is not None and image.value:
+            data = {**data, "image/png": base64.b64encode(bytes(image.value)).decode("ascii")}
+        return data
+
+    box._repr_mimebundle_ = bundle
+    return box
 
 
 def _check_zoom(zoom, shape) -> tuple[int, int, int, int]:
@@ -165,7 +184,7 @@ def swipe(
         image.value = to_png(swipe_frame(before, after, change["new"]))
 
     slider.observe(update, names="value")
-    return widgets.VBox([slider, image])
+    return _with_still(widgets.VBox([slider, image]), image)
 
 
 def _enlarge(image: np.ndarray, zoom, width: int) -> np.ndarray:
@@ -271,7 +290,7 @@ def flipbook(
     show()
     box = widgets.VBox([*sliders.values(), caption, output])
     box.controls, box.output, box.caption = sliders, output, caption
-    return box
+    return _with_still(box, output)
 
 
 def _upscaler_for(model) -> Callable[[np.ndarray, int], np.ndarray]:
@@ -354,6 +373,7 @@ class _Explorer:
             ]
         )
         self.box.controls, self.box.output = self.controls, self.output
+        _with_still(self.box, self.output)
 
     def method(self, label, scale):
         from . import pretrained

@@ -286,7 +286,6 @@ NOT_RESULTS: dict[str, dict[str, str]] = {
         "keeps 90 %": "setting: momentum=0.9",
         "10 % of": "setting: alpha=0.1",
         "gained 2.0 dB": "derived: 32.39 - 30.39",
-        "model 1 dB better": "given",
     },
     "06": {},
     "07": {"saved about 40 % of SRResNet's memory": "paper: Lim et al., CVPRW 2017 (EDSR)"},

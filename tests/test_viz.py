@@ -121,3 +121,21 @@ def test_flipbook_rejects_bad_input(hr):
         viz.flipbook({"a": hr}, reference=hr[:10])
     with pytest.raises(ValueError, match="does not fit"):
         viz.flipbook({"a": hr}, zoom=(90, 0, 32, 32))
+
+
+def test_each_widget_also_outputs_a_still_picture_for_pages_without_a_kernel(hr):
+    """A front end with widgets shows the widget; the course site (and GitHub, nbconvert) the PNG it opens with."""
+    import base64
+
+    from IPython.core.formatters import DisplayFormatter
+
+    widgets = {
+        "swipe": viz.swipe(hr, 255 - hr),
+        "flipbook": viz.flipbook({"a": hr, "b": 255 - hr}),
+        "explorer": viz.explorer({"astronaut": hr}, {"bicubic": "bicubic"}),
+    }
+    for name, widget in widgets.items():
+        data, _ = DisplayFormatter().format(widget)
+        assert "application/vnd.jupyter.widget-view+json" in data, name
+        shown = widget.children[-1] if name != "flipbook" else widget.output
+        assert base64.b64decode(data["image/png"]) == bytes(shown.value), f"{name}: the still is what it shows"
