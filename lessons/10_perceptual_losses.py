@@ -426,7 +426,7 @@ print(f"Correct: {d_winning:.3f} and {g_losing:.3f}; at chance both would be ln 
 # %% [markdown]
 # **Exercise 2.** A loss that ignores where the texture is. The perceptual loss compares features position by
 # position, so detail in the wrong place is punished like missing detail. The *texture loss* of EnhanceNet
-# (Sajjadi, Schölkopf & Hirsch, ICCV 2017) compares feature statistics only: for every pair of channels, how
+# ([Sajjadi, Schölkopf & Hirsch, ICCV 2017](../course/references.md#sajjadi-et-al-2017)) compares feature statistics only: for every pair of channels, how
 # strongly the two respond together, averaged over all positions — the C × C **Gram matrix** of [Gatys et al.](../course/references.md#gatys-et-al-2015)'s
 # texture synthesis. Write `gram(f)` for a NumPy feature map `f` of shape (H, W, C). The check tests it on
 # random feature maps, then compares both losses on three images of section 5.
