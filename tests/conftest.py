@@ -8,8 +8,8 @@ skipping.
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -58,22 +58,18 @@ def set5_root() -> Path:
     return root
 
 
-def find_chromium() -> str | None:
-    """A Chromium to drive: $SRKIT_CHROMIUM, the system's ``chromium`` (Debian), or Playwright's own build
-    (``python -m playwright install chromium``). None if there is none."""
-    if os.environ.get("SRKIT_CHROMIUM"):
-        return os.environ["SRKIT_CHROMIUM"] if Path(os.environ["SRKIT_CHROMIUM"]).exists() else None
-    system = shutil.which("chromium") or shutil.which("chromium-browser")
-    if system:
-        return system
-    try:
-        from playwright.sync_api import sync_playwright
+def _site_tool():
+    spec = importlib.util.spec_from_file_location(
+        "srkit_site", Path(__file__).resolve().parents[1] / "tools" / "site.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-        with sync_playwright() as p:
-            bundled = p.chromium.executable_path
-    except Exception:  # playwright missing or its driver unable to start: no browser either way
-        return None
-    return bundled if bundled and Path(bundled).exists() else None
+
+# A Chromium to drive: $SRKIT_CHROMIUM, the system's ``chromium`` (Debian), or Playwright's own build (one
+# function, in tools/site.py, which the course site's check uses too).
+find_chromium = _site_tool().find_chromium
 
 
 @pytest.fixture(scope="session")
